@@ -1,0 +1,173 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) hastorage.cluster contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Private to the hastorage.cluster collection: reading, verifying and pushing a CIB.
+
+:class:`CibSession` is the only part of pcs_cib that runs commands; all of
+them go through :class:`CommandRunner`:
+
+* read: ``cibadmin --query`` (live) or the ``cib_file`` itself;
+* verify: ``crm_verify --xml-pipe -VV`` (the CIB on stdin, so no temporary
+  file names end up in the argv);
+* push (live): ``crm_diff --original O --new N`` gives a *versioned* patch
+  and ``cibadmin --patch --xml-pipe`` applies it. The CIB manager refuses a
+  patch whose source version is not the current one with rc 103 ("Update
+  was older than existing configuration"), which is how a change made
+  meanwhile is detected; :func:`converge` then re-reads, re-plans and
+  pushes again, a bounded number of times;
+* push (``cib_file``): the file is replaced atomically (temporary file in
+  the same directory, ``os.replace``), keeping its mode.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import shutil
+import tempfile
+
+from ansible_collections.hastorage.cluster.plugins.module_utils._runner import CommandRunner
+from ansible_collections.hastorage.cluster.plugins.module_utils import _cib
+
+RC_OLD_DATA = 103      # cibadmin: Update was older than existing configuration
+CONFLICT_RC = (RC_OLD_DATA,)
+
+
+def make_workdir():
+    """A private temporary directory (replaced in unit tests)."""
+    return tempfile.mkdtemp(prefix="pcs_cib-")
+
+
+class CibSession:
+    def __init__(self, module, cib_file=None):
+        self.module = module
+        self.cib_file = cib_file
+        self.verify_runner = CommandRunner(module, "crm_verify")
+        if cib_file is None:
+            self.cibadmin = CommandRunner(module, "cibadmin")
+            self.crm_diff = CommandRunner(module, "crm_diff")
+        self.workdir = None
+
+    # -- read ---------------------------------------------------------------
+    def read(self):
+        if self.cib_file is not None:
+            if not os.path.exists(self.cib_file):
+                raise _cib.CibError("cib_file %s does not exist (create an empty one with "
+                                    "'cibadmin --empty > %s')" % (self.cib_file, self.cib_file))
+            with open(self.cib_file) as f:
+                return f.read()
+        return self.cibadmin.run(["--query"], message="cannot read the CIB").stdout
+
+    # -- verify -------------------------------------------------------------
+    def verify(self, text):
+        """``(rc, problems)`` of ``crm_verify`` on the CIB text."""
+        res = self.verify_runner.run(["--xml-pipe", "-VV"], data=text, ok_rc=(0, 78),
+                                     message="crm_verify failed")
+        return res.rc, _cib.verify_problems(res.stderr)
+
+    # -- push ---------------------------------------------------------------
+    def push(self, original_text, new_text):
+        """Apply the change; returns ``"pushed"`` or ``"conflict"``."""
+        if self.cib_file is not None:
+            write_atomically(self.cib_file, new_text)
+            return "pushed"
+        if self.workdir is None:
+            self.workdir = make_workdir()
+        orig = os.path.join(self.workdir, "original.xml")
+        new = os.path.join(self.workdir, "new.xml")
+        for path, text in ((orig, original_text), (new, new_text)):
+            with open(path, "w") as f:
+                f.write(text)
+        diff = self.crm_diff.run(["--original", orig, "--new", new], ok_rc=(0, 1),
+                                 message="crm_diff failed")
+        if diff.rc == 0:
+            return "pushed"
+        res = self.cibadmin.run(["--patch", "--xml-pipe"], data=diff.stdout, mutating=True,
+                                ok_rc=(0,) + CONFLICT_RC, message="cannot push the CIB patch")
+        if res.rc in CONFLICT_RC:
+            return "conflict"
+        return "pushed"
+
+    def cleanup(self):
+        if self.workdir is not None:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            self.workdir = None
+
+
+def write_atomically(path, text):
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".pcs_cib-", dir=directory)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            os.chmod(tmp, os.stat(path).st_mode & 0o7777)
+        except OSError:
+            pass
+        os.replace(tmp, path)
+    except Exception:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def check_verification(session, new_text, original_text):
+    """Raise :class:`CibError` when the edit makes the configuration invalid.
+
+    ``crm_verify`` rc 0 passes. With rc 78 the original CIB is verified as
+    well; the edit passes only when every problem reported for the new CIB
+    is (a) already reported for the original one, or (b) a warning every
+    status-less CIB file gives ("Node X is unclean but cannot be fenced",
+    "... disabled due to lack of quorum"). Anything else, schema errors
+    included, fails with the messages.
+    """
+    rc, problems = session.verify(new_text)
+    if rc == 0:
+        return []
+    _orc, original = session.verify(original_text)
+    introduced = _cib.new_verify_problems(problems, original)
+    if introduced or not problems:
+        details = introduced or [("error", "crm_verify rc %d without details" % rc)]
+        raise _cib.CibError("the new CIB does not pass crm_verify; nothing was changed: %s"
+                            % "; ".join("%s: %s" % p for p in details))
+    return problems
+
+
+def converge(session, desired, check_mode, retries=5):
+    """Query, plan, verify, push, re-query. Returns a result dict."""
+    attempts = 0
+    while True:
+        original_text = session.read()
+        original = _cib.parse_cib(original_text)
+        new = _cib.apply_desired(original, desired)
+        before = _cib.snapshot(original)
+        changes = _cib.plan(before, _cib.snapshot(new))
+        if not changes:
+            return {"changed": False, "changes": [], "observed": changes, "retries": attempts,
+                    "warnings": []}
+        _cib.bump_epoch(new)
+        new_text = _cib.serialize(new)
+        accepted = check_verification(session, new_text, original_text)
+        if check_mode:
+            return {"changed": True, "changes": changes, "observed": changes, "retries": attempts,
+                    "warnings": []}
+        outcome = session.push(original_text, new_text)
+        if outcome == "pushed":
+            break
+        attempts += 1
+        if attempts > retries:
+            raise _cib.CibError("the CIB changed while pcs_cib was pushing, %d times in a row; "
+                                "nothing was changed, run again" % attempts)
+    observed = _cib.plan(before, _cib.snapshot(_cib.parse_cib(session.read())))
+    warnings = []
+    old_errors = [p for p in accepted if p[0] == "error"]
+    if old_errors:
+        warnings.append("crm_verify reports problems that were there before this change: %s"
+                        % "; ".join(msg for _level, msg in old_errors))
+    return {"changed": True, "changes": changes, "observed": observed, "retries": attempts,
+            "warnings": warnings}

@@ -1,0 +1,497 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) hastorage.cluster contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Private to the hastorage.cluster collection: corosync configuration.
+
+Pure functions, no process is started here:
+
+* :func:`parse_corosync_conf` reads the text of ``corosync.conf``;
+* :func:`config_from_pcs_json` and :func:`config_from_corosync_tree` turn
+  ``pcs cluster config --output-format=json`` or a parsed file into one
+  normalised model;
+* :func:`desired_config` builds the same model from module parameters;
+* :func:`plan_cluster` compares both and returns the ``pcs`` commands that
+  bring the live cluster to the wanted state, each marked with whether it
+  needs the whole cluster stopped;
+* :func:`parse_known_hosts` and :func:`parse_pcsd_status` read what pcs
+  knows about its peers (never the tokens).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import re
+
+
+class CorosyncParseError(ValueError):
+    """corosync.conf could not be parsed."""
+
+
+class PlanError(ValueError):
+    """The wanted configuration cannot be reached safely; the text says why."""
+
+
+# Options whose change pcs applies only to a stopped cluster.
+TRANSPORT_OPTIONS_NEED_STOP = ("ip_version", "netmtu")
+QUORUM_OPTIONS = ("auto_tie_breaker", "last_man_standing", "last_man_standing_window", "wait_for_all")
+SECTIONS = ("totem", "transport_options", "crypto", "compression", "quorum")
+
+
+# ---------------------------------------------------------------------------
+# corosync.conf text
+# ---------------------------------------------------------------------------
+def parse_corosync_conf(text):
+    """Parse corosync.conf into nested dicts.
+
+    A section becomes a dict of its attributes (strings); sub-sections are
+    stored under their name as a *list* of dicts, because ``node`` and
+    ``interface`` repeat. The top level is a dict of lists as well.
+    """
+    root = {}
+    stack = [root]
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.endswith("{"):
+            name = line[:-1].strip()
+            if not name or not re.match(r"^[A-Za-z0-9_.-]+$", name):
+                raise CorosyncParseError("line %d: bad section name %r" % (number, raw))
+            section = {}
+            stack[-1].setdefault(name, []).append(section)
+            stack.append(section)
+        elif line == "}":
+            if len(stack) == 1:
+                raise CorosyncParseError("line %d: unexpected '}'" % number)
+            stack.pop()
+        elif ":" in line:
+            key, value = line.split(":", 1)
+            key = key.strip()
+            if not key:
+                raise CorosyncParseError("line %d: attribute without a name: %r" % (number, raw))
+            stack[-1][key] = value.strip()
+        else:
+            raise CorosyncParseError("line %d: cannot parse %r" % (number, raw))
+    if len(stack) != 1:
+        raise CorosyncParseError("unterminated section at the end of the file")
+    return root
+
+
+def _first(tree, name):
+    items = tree.get(name) or []
+    return items[0] if items else {}
+
+
+KNET_PREFIXES = (("knet_compression_", "compression"), ("crypto_", "crypto"))
+TOTEM_NOT_OPTIONS = ("version", "cluster_name", "transport", "cluster_uuid", "interface")
+TRANSPORT_TOTEM_KEYS = ("ip_version", "knet_pmtud_interval", "link_mode", "netmtu")
+
+
+def config_from_corosync_tree(tree):
+    """Normalised model (see :func:`empty_model`) from :func:`parse_corosync_conf`."""
+    totem = _first(tree, "totem")
+    model = empty_model()
+    model["cluster_name"] = totem.get("cluster_name")
+    model["transport"] = (totem.get("transport") or "knet").lower()
+    for key, value in totem.items():
+        if key in TOTEM_NOT_OPTIONS or isinstance(value, list):
+            continue
+        for prefix, section in KNET_PREFIXES:
+            if key.startswith(prefix):
+                model[section][key[len(prefix):]] = value
+                break
+        else:
+            if key in TRANSPORT_TOTEM_KEYS:
+                model["transport_options"][key] = value
+            else:
+                model["totem"][key] = value
+    for index, interface in enumerate(totem.get("interface") or []):
+        number = interface.get("linknumber", str(index))
+        options = {}
+        for key, value in interface.items():
+            if key == "linknumber" or isinstance(value, list):
+                continue
+            options[key[5:] if key.startswith("knet_") else key] = value
+        model["links_options"][str(number)] = options
+    for node in _first(tree, "nodelist").get("node", []):
+        addresses = {}
+        for key, value in node.items():
+            match = re.match(r"^ring(\d+)_addr$", key)
+            if match:
+                addresses[int(match.group(1))] = value
+        model["nodes"].append({
+            "name": node.get("name"),
+            "nodeid": node.get("nodeid"),
+            "addresses": addresses,
+        })
+    quorum = _first(tree, "quorum")
+    for key, value in quorum.items():
+        if key in ("provider",) or isinstance(value, list):
+            continue
+        model["quorum"][key] = value
+    if quorum.get("device"):
+        model["quorum_device"] = True
+    return model
+
+
+def empty_model():
+    return {
+        "cluster_name": None,
+        "transport": "knet",
+        "totem": {},
+        "transport_options": {},
+        "crypto": {},
+        "compression": {},
+        "links_options": {},
+        "quorum": {},
+        "quorum_device": False,
+        "nodes": [],
+    }
+
+
+def config_from_pcs_json(text, two_node=None):
+    """Normalised model from ``pcs cluster config --output-format=json``.
+
+    pcs hides ``two_node`` (it manages it itself); pass the value read from
+    the file with :func:`config_from_corosync_tree` to keep it.
+    """
+    data = json.loads(text) if isinstance(text, str) else text
+    model = empty_model()
+    model["cluster_name"] = data.get("cluster_name")
+    model["transport"] = (data.get("transport") or "knet").lower()
+    model["totem"] = dict(data.get("totem_options") or {})
+    model["transport_options"] = dict(data.get("transport_options") or {})
+    model["crypto"] = dict(data.get("crypto_options") or {})
+    model["compression"] = dict(data.get("compression_options") or {})
+    for number, options in (data.get("links_options") or {}).items():
+        model["links_options"][str(number)] = dict((k, v) for k, v in options.items() if k != "linknumber")
+    model["quorum"] = dict(data.get("quorum_options") or {})
+    if two_node is not None:
+        model["quorum"]["two_node"] = two_node
+    model["quorum_device"] = data.get("quorum_device") is not None
+    for node in data.get("nodes") or []:
+        model["nodes"].append({
+            "name": node.get("name"),
+            "nodeid": node.get("nodeid"),
+            "addresses": dict((int(a["link"]), a["addr"]) for a in node.get("addrs") or []),
+        })
+    return model
+
+
+# ---------------------------------------------------------------------------
+# wanted state
+# ---------------------------------------------------------------------------
+def option_value(value):
+    """corosync spelling of an option value: booleans are 1/0."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if value is None:
+        return ""
+    return str(value)
+
+
+def _options(options):
+    return dict((str(k), option_value(v)) for k, v in (options or {}).items())
+
+
+def desired_config(params):
+    """The normalised model the module parameters ask for.
+
+    ``params`` has ``name``, ``nodes`` (``[{name, addresses}]``),
+    ``transport``, ``totem``, ``transport_options``, ``crypto``,
+    ``compression``, ``links`` (``[{linknumber, ...options}]``) and
+    ``quorum``. Keys a user does not give are not part of the model and are
+    therefore never changed.
+    """
+    model = empty_model()
+    model["cluster_name"] = params["name"]
+    model["transport"] = params.get("transport") or "knet"
+    for section in ("totem", "transport_options", "crypto", "compression", "quorum"):
+        model[section] = _options(params.get(section))
+    for link in params.get("links") or []:
+        link = dict(link)
+        number = str(link.pop("linknumber"))
+        model["links_options"][number] = _options(link)
+    for node in params["nodes"]:
+        model["nodes"].append({
+            "name": node["name"],
+            "nodeid": None,
+            "addresses": dict(enumerate(node.get("addresses") or [])),
+        })
+    return model
+
+
+def validate_desired(model):
+    """Errors in the wanted configuration itself (list of messages)."""
+    errors = []
+    names = [n["name"] for n in model["nodes"]]
+    if not names:
+        errors.append("nodes: at least one node is needed")
+    dupes = sorted(set(n for n in names if names.count(n) > 1))
+    if dupes:
+        errors.append("nodes: node names listed twice: %s" % ", ".join(dupes))
+    counts = set(len(n["addresses"]) for n in model["nodes"])
+    if len(counts) > 1:
+        errors.append("nodes: every node needs the same number of addresses (one per link); got %s" % ", ".join(
+            "%s=%d" % (n["name"], len(n["addresses"])) for n in model["nodes"]))
+    link_count = max(counts) if counts else 0
+    if model["transport"] in ("udp", "udpu") and link_count > 1:
+        errors.append("transport %s supports one address per node; use knet for several links" % model["transport"])
+    addresses = [a for n in model["nodes"] for a in n["addresses"].values()]
+    dupes = sorted(set(a for a in addresses if addresses.count(a) > 1))
+    if dupes:
+        errors.append("nodes: addresses used twice: %s" % ", ".join(dupes))
+    for number in model["links_options"]:
+        if link_count and int(number) >= link_count:
+            errors.append("links: link %s has options but nodes only have %d address(es)" % (number, link_count))
+    two_node = model["quorum"].get("two_node")
+    if two_node is not None:
+        expected = expected_two_node(model)
+        if two_node != expected:
+            errors.append(
+                "quorum.two_node=%s does not fit this cluster: corosync uses two_node only with exactly 2 nodes "
+                "and no auto_tie_breaker (pcs sets it itself), so with %d node(s) it is %s"
+                % (two_node, len(names), expected))
+    return errors
+
+
+def expected_two_node(model):
+    """two_node as pcs will write it: 1 for two nodes without auto_tie_breaker."""
+    atb = model["quorum"].get("auto_tie_breaker", "0")
+    return "1" if len(model["nodes"]) == 2 and atb in ("", "0") else "0"
+
+
+# ---------------------------------------------------------------------------
+# planning
+# ---------------------------------------------------------------------------
+def _kv(options):
+    return ["%s=%s" % (k, options[k]) for k in sorted(options)]
+
+
+def _node_addr_args(node):
+    return ["addr=%s" % node["addresses"][i] for i in sorted(node["addresses"])]
+
+
+def setup_argv(model, start=True, enable=True, wait=None, no_keys_sync=False, corosync_conf=None):
+    """``pcs cluster setup`` argv (without ``pcs``) for a new cluster."""
+    argv = ["cluster", "setup", model["cluster_name"]]
+    for node in model["nodes"]:
+        argv.append(node["name"])
+        argv.extend(_node_addr_args(node))
+    transport_part = ["transport", model["transport"]] + _kv(model["transport_options"])
+    for number in sorted(model["links_options"], key=int):
+        transport_part += ["link", "linknumber=%s" % number] + _kv(model["links_options"][number])
+    if model["compression"]:
+        transport_part += ["compression"] + _kv(model["compression"])
+    if model["crypto"]:
+        transport_part += ["crypto"] + _kv(model["crypto"])
+    argv += transport_part
+    if model["totem"]:
+        argv += ["totem"] + _kv(model["totem"])
+    quorum = dict((k, v) for k, v in model["quorum"].items() if k != "two_node")
+    if quorum:
+        argv += ["quorum"] + _kv(quorum)
+    if corosync_conf:
+        argv += ["--corosync_conf", corosync_conf]
+        return argv
+    if enable:
+        argv.append("--enable")
+    if start:
+        argv.append("--start")
+        if wait:
+            argv.append("--wait=%d" % wait)
+    if no_keys_sync:
+        argv.append("--no-keys-sync")
+    return argv
+
+
+def _changed_options(current, wanted):
+    """Options of ``wanted`` whose value differs in ``current``."""
+    return dict((k, v) for k, v in wanted.items() if current.get(k) != v)
+
+
+def _action(argv, text, needs_stop=False, kind="update"):
+    return {"argv": argv, "text": text, "needs_stopped_cluster": needs_stop, "kind": kind}
+
+
+def plan_cluster(current, wanted, allow_node_removal=False, wait=None, enable=True, no_keys_sync=False):
+    """Commands that turn ``current`` into ``wanted`` (both normalised models).
+
+    ``current`` is None when the node has no corosync.conf: the plan is one
+    ``pcs cluster setup``. Raises :class:`PlanError` for what must not be
+    done implicitly (renaming a cluster, changing its transport, removing a
+    node without ``allow_node_removal``).
+    """
+    if current is None:
+        return [_action(setup_argv(wanted, start=False, enable=enable, no_keys_sync=no_keys_sync), "create cluster %s with nodes %s" % (
+            wanted["cluster_name"], ", ".join(n["name"] for n in wanted["nodes"])), kind="setup")]
+
+    if current["cluster_name"] != wanted["cluster_name"]:
+        raise PlanError(
+            "this node belongs to cluster %r, not %r; renaming a cluster means destroying it "
+            "(pcs cluster destroy --all) and is never done implicitly" % (current["cluster_name"], wanted["cluster_name"]))
+    if current["transport"] != wanted["transport"]:
+        raise PlanError(
+            "cluster %s uses transport %s, %s was asked for; a transport change needs a new cluster "
+            "(pcs cluster destroy, then setup) and is never done implicitly"
+            % (current["cluster_name"], current["transport"], wanted["transport"]))
+
+    actions = []
+    current_nodes = dict((n["name"], n) for n in current["nodes"])
+    wanted_nodes = dict((n["name"], n) for n in wanted["nodes"])
+    kept = [n["name"] for n in current["nodes"] if n["name"] in wanted_nodes]
+    added = [n["name"] for n in wanted["nodes"] if n["name"] not in current_nodes]
+    removed = [n["name"] for n in current["nodes"] if n["name"] not in wanted_nodes]
+
+    if removed and not allow_node_removal:
+        raise PlanError(
+            "the live cluster has node(s) %s that are not in the wanted node list; removing a node shuts it "
+            "down and takes it out of the cluster, so it is done only with allow_node_removal=true"
+            % ", ".join(removed))
+    if not kept:
+        raise PlanError("none of the wanted nodes is a member of the live cluster %s; refusing to replace every node"
+                        % current["cluster_name"])
+
+    # links: compare the kept nodes' addresses link by link
+    current_links = sorted(set(l for n in current["nodes"] for l in n["addresses"]))
+    wanted_links = sorted(set(l for n in wanted["nodes"] for l in n["addresses"]))
+    for link in wanted_links:
+        if link not in current_links:
+            pairs = ["%s=%s" % (name, wanted_nodes[name]["addresses"][link]) for name in kept]
+            options = dict(wanted["links_options"].get(str(link), {}))
+            argv = ["cluster", "link", "add"] + pairs + ["options", "linknumber=%d" % link] + _kv(options)
+            actions.append(_action(argv, "add link %d" % link, kind="link"))
+            continue
+        pairs = []
+        for name in kept:
+            want = wanted_nodes[name]["addresses"].get(link)
+            have = current_nodes[name]["addresses"].get(link)
+            if want != have:
+                pairs.append("%s=%s" % (name, want))
+        options = _changed_options(current["links_options"].get(str(link), {}),
+                                   wanted["links_options"].get(str(link), {}))
+        if pairs or options:
+            argv = ["cluster", "link", "update", str(link)] + pairs
+            if options:
+                argv += ["options"] + _kv(options)
+            what = []
+            if pairs:
+                what.append("addresses of %s" % ", ".join(p.split("=")[0] for p in pairs))
+            if options:
+                what.append("options %s" % ", ".join(sorted(options)))
+            actions.append(_action(argv, "update link %d: %s" % (link, "; ".join(what)), needs_stop=True,
+                                   kind="link"))
+    obsolete = [l for l in current_links if l not in wanted_links]
+    if obsolete:
+        actions.append(_action(["cluster", "link", "delete"] + [str(l) for l in obsolete],
+                               "delete link(s) %s" % ", ".join(str(l) for l in obsolete), kind="link"))
+
+    # corosync options that pcs cluster config update handles
+    update = []
+    needs_stop = False
+    changed_names = []
+    for section, keyword in (("transport_options", "transport"), ("compression", "compression"),
+                             ("crypto", "crypto"), ("totem", "totem")):
+        changed = _changed_options(current[section], wanted[section])
+        if changed:
+            update += [keyword] + _kv(changed)
+            changed_names += ["%s.%s" % (section, k) for k in sorted(changed)]
+            if section == "transport_options" and any(k in TRANSPORT_OPTIONS_NEED_STOP for k in changed):
+                needs_stop = True
+    if update:
+        actions.append(_action(["cluster", "config", "update"] + update,
+                               "update %s" % ", ".join(changed_names), needs_stop=needs_stop, kind="config"))
+
+    quorum = _changed_options(current["quorum"], dict((k, v) for k, v in wanted["quorum"].items()
+                                                      if k != "two_node"))
+    if quorum:
+        actions.append(_action(["quorum", "update"] + _kv(quorum),
+                               "update quorum %s" % ", ".join(sorted(quorum)), needs_stop=True, kind="quorum"))
+
+    for name in added:
+        argv = ["cluster", "node", "add", name] + _node_addr_args(wanted_nodes[name])
+        if enable:
+            argv.append("--enable")
+        argv.append("--start")
+        if wait:
+            argv.append("--wait=%d" % wait)
+        actions.append(_action(argv, "add node %s" % name, kind="node"))
+    if removed:
+        actions.append(_action(["cluster", "node", "remove"] + removed,
+                               "remove node(s) %s" % ", ".join(removed), kind="node"))
+    return actions
+
+
+def predict_config(current, wanted):
+    """The model after a successful plan (for check-mode diffs)."""
+    if current is None:
+        after = json.loads(json.dumps(wanted))
+        after["quorum"]["two_node"] = expected_two_node(wanted) if len(wanted["nodes"]) == 2 else after[
+            "quorum"].get("two_node", "0")
+        if after["quorum"]["two_node"] == "0":
+            after["quorum"].pop("two_node")
+        return after
+    after = json.loads(json.dumps(current))
+    for section in SECTIONS:
+        for key, value in wanted[section].items():
+            after[section][key] = value
+    for number, options in wanted["links_options"].items():
+        after["links_options"].setdefault(number, {}).update(options)
+    current_nodes = dict((n["name"], n) for n in current["nodes"])
+    nodes = []
+    for node in wanted["nodes"]:
+        entry = {"name": node["name"], "nodeid": (current_nodes.get(node["name"]) or {}).get("nodeid"),
+                 "addresses": dict(node["addresses"])}
+        nodes.append(entry)
+    after["nodes"] = nodes
+    return after
+
+
+def model_for_diff(model):
+    """A readable dict for Ansible's diff output (node addresses as lists)."""
+    if model is None:
+        return {}
+    shown = json.loads(json.dumps(model))
+    for node in shown["nodes"]:
+        node["addresses"] = [node["addresses"][k] for k in sorted(node["addresses"], key=int)]
+        node.pop("nodeid", None)
+    shown.pop("quorum_device", None)
+    return shown
+
+
+# ---------------------------------------------------------------------------
+# pcsd peers
+# ---------------------------------------------------------------------------
+def parse_known_hosts(text):
+    """``{name: [address, ...]}`` from /var/lib/pcsd/known-hosts (tokens are dropped)."""
+    data = json.loads(text)
+    hosts = {}
+    for name, entry in (data.get("known_hosts") or {}).items():
+        hosts[name] = ["%s:%s" % (d.get("addr"), d.get("port", 2224)) for d in entry.get("dest_list") or []]
+    return hosts
+
+
+def parse_pcsd_status(text):
+    """``{node: "Online" | "Offline" | "Unable to authenticate"}`` from ``pcs status pcsd``."""
+    status = {}
+    for line in text.splitlines():
+        match = re.match(r"^\s*(\S+): (Online|Offline|Unable to authenticate)\s*$", line)
+        if match:
+            status[match.group(1)] = match.group(2)
+    return status
+
+
+def plan_auth(nodes, known_hosts, pcsd_status, port=2224):
+    """Nodes that need ``pcs host auth``: unknown, at another address, or not Online."""
+    need = []
+    for node in nodes:
+        want = "%s:%s" % (node["pcsd_address"], port)
+        if want not in known_hosts.get(node["name"], []):
+            need.append(node["name"])
+        elif pcsd_status.get(node["name"]) != "Online":
+            need.append(node["name"])
+    return need

@@ -1,0 +1,208 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) hastorage.cluster contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: pacemaker_info
+short_description: Read the state of a Pacemaker cluster
+version_added: 0.1.0
+description:
+  - Reads C(crm_mon -1 --inactive --output-as=xml), C(cibadmin --query) and
+    C(stonith_admin --history '*' --output-as=xml) and returns nodes (online, standby, maintenance,
+    unclean), quorum, the DC, every resource instance with its role and node, groups and clones,
+    failed actions, the fencing history and a computed stack report.
+  - The stack report lists, for each group, its members in start order, where each runs, and whether
+    the whole group runs together on one node.
+  - When Pacemaker does not run on the node the module does not fail; it returns O(running=false).
+author:
+  - hastorage.cluster contributors
+attributes:
+  check_mode:
+    support: full
+    details: Read-only; runs the same in check mode.
+  diff_mode:
+    support: none
+  idempotent:
+    support: full
+options:
+  fence_history:
+    description: Also read the fencing history with stonith_admin.
+    type: bool
+    default: true
+  cib:
+    description: Also read configuration facts from the CIB (properties, defaults, stonith devices, constraints).
+    type: bool
+    default: true
+  cib_file:
+    description: Read a CIB file instead of the live cluster (C(CIB_file)); fencing history is then skipped.
+    type: path
+"""
+
+EXAMPLES = r"""
+- name: Read the cluster state
+  hastorage.cluster.pacemaker_info:
+  register: cluster
+
+- name: The share stack runs complete on one node
+  ansible.builtin.assert:
+    that:
+      - (cluster.stacks | selectattr('group', 'eq', 'g_share1') | first).together
+"""
+
+RETURN = r"""
+running:
+  description: Pacemaker runs on this node (crm_mon could connect).
+  returned: always
+  type: bool
+  sample: true
+dc:
+  description: Name of the designated controller, or null.
+  returned: always
+  type: str
+  sample: node1
+quorum:
+  description: The partition has quorum.
+  returned: always
+  type: bool
+  sample: true
+nodes:
+  description: Cluster nodes with online, standby, maintenance, unclean, shutdown, is_dc.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{name: node1, online: true, standby: false, maintenance: false, unclean: false, is_dc: true}]
+online_nodes:
+  description: Names of the online nodes.
+  returned: always
+  type: list
+  elements: str
+  sample: [node1, node2]
+resources:
+  description: One entry per resource instance (clone instances separately) with role, nodes, group and clone.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{id: vip, agent: "ocf:heartbeat:IPaddr2", role: Started, nodes: [node1], group: g_data, clone: null}]
+groups:
+  description: Groups with their members in start order.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{id: g_data, members: [fs_data, nfs_data, vip_data], clone: null}]
+clones:
+  description: Clones (promotable or not).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{id: drbd_r0-clone, promotable: true}]
+failures:
+  description: Failed resource actions.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{op_key: fs_r0_monitor_20000, node: node1, exitcode: 7, exitstatus: not running}]
+fence_history:
+  description: Fencing events, as stonith_admin reports them.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{target: node2, action: reboot, status: success, delegate: node1, completed: "2026-11-22 04:10:01Z"}]
+stacks:
+  description: The stack report, one entry per group.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - group: g_data
+      start_order: [fs_data, nfs_data, vip_data]
+      node: node1
+      nodes: [node1]
+      started: true
+      together: true
+      state: started
+cib:
+  description: Configuration facts (properties, resource_defaults, operation_defaults, stonith_devices with targets,
+    constraints, fencing_levels), when O(cib=true).
+  returned: when Pacemaker runs and O(cib=true)
+  type: dict
+  sample: {properties: {stonith-enabled: "true"}, stonith_devices: [{id: fence_node1, targets: [node1]}]}
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.hastorage.cluster.plugins.module_utils._runner import (
+    CommandError,
+    CommandRunner,
+    fail_from_error,
+)
+from ansible_collections.hastorage.cluster.plugins.module_utils import _crm_mon
+
+
+def run_module():
+    module = AnsibleModule(
+        argument_spec=dict(
+            fence_history=dict(type="bool", default=True),
+            cib=dict(type="bool", default=True),
+            cib_file=dict(type="path"),
+        ),
+        supports_check_mode=True,
+    )
+    environ = {"CIB_file": module.params["cib_file"]} if module.params["cib_file"] else None
+    crm_mon = CommandRunner(module, "crm_mon", environ=environ)
+    result = dict(changed=False, running=False, dc=None, quorum=None, nodes=[], online_nodes=[], resources=[],
+                  groups=[], clones=[], failures=[], fence_history=[], stacks=[])
+    try:
+        out = crm_mon.run(["-1", "--inactive", "--output-as=xml"], ok_rc=(0, _crm_mon.NOT_CONNECTED),
+                          message="crm_mon failed").stdout
+        try:
+            facts = _crm_mon.parse_crm_mon(out)
+        except _crm_mon.StatusParseError as e:
+            module.fail_json(msg=str(e), stdout=out)
+        if not facts["connected"]:
+            result["status_message"] = facts["status_message"]
+            result["errors"] = facts["errors"]
+            module.exit_json(**result)
+        result.update(
+            running=True,
+            dc=facts["dc"],
+            quorum=facts["quorum"],
+            cluster_options=facts["cluster_options"],
+            nodes=facts["nodes"],
+            online_nodes=_crm_mon.online_nodes(facts),
+            resources=facts["resources"],
+            groups=facts["groups"],
+            clones=facts["clones"],
+            failures=facts["failures"],
+            node_attributes=facts["node_attributes"],
+            bans=facts["bans"],
+            stacks=_crm_mon.stack_report(facts),
+        )
+        if module.params["cib"]:
+            cibadmin = CommandRunner(module, "cibadmin", environ=environ)
+            out = cibadmin.run(["--query"], message="cibadmin --query failed").stdout
+            result["cib"] = _crm_mon.parse_cib(out)
+        if module.params["fence_history"] and not module.params["cib_file"]:
+            stonith_admin = CommandRunner(module, "stonith_admin")
+            out = stonith_admin.run(["--history", "*", "--output-as=xml"],
+                                    message="stonith_admin --history failed").stdout
+            result["fence_history"] = _crm_mon.parse_fence_history(out)
+    except CommandError as e:
+        fail_from_error(module, e)
+    except _crm_mon.StatusParseError as e:
+        module.fail_json(msg=str(e))
+    module.exit_json(**result)
+
+
+def main():
+    run_module()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,160 @@
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+import pytest
+
+from ansible_collections.hastorage.cluster.plugins.module_utils import _crm_mon as m
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "cluster")
+
+
+def fixture(name):
+    with open(os.path.join(FIXTURES, name)) as f:
+        return f.read()
+
+
+def test_full_status():
+    facts = m.parse_crm_mon(fixture("crm_mon-A-output-as-xml.xml"))
+    assert facts["connected"] is True
+    assert facts["dc"] is None  # a CIB file has no DC
+    assert [n["name"] for n in facts["nodes"]] == ["node1", "node2"]
+    assert m.online_nodes(facts) == ["node1", "node2"]
+    assert facts["cluster_options"]["no-quorum-policy"] == "stop"
+    drbd = [r for r in facts["resources"] if r["id"] == "drbd_r0"]
+    assert [(r["role"], r["nodes"]) for r in drbd] == [("Promoted", ["node1"]), ("Unpromoted", ["node2"])]
+    assert drbd[0]["clone"] == "drbd_r0-clone" and drbd[0]["group"] is None
+    assert facts["groups"] == [{"id": "g_nfs", "members": ["fs_r0", "vip", "nfsd", "export_data", "smb"],
+                                "clone": None, "managed": True, "disabled": False}]
+    assert [c["id"] for c in facts["clones"]] == ["drbd_r0-clone", "ethmon-clone"]
+    assert facts["clones"][0]["promotable"] is True and facts["clones"][1]["promotable"] is False
+    assert facts["node_attributes"]["node1"]["master-drbd_r0"] == "10000"
+    assert facts["bans"][0]["resource"] == "fence_node1" and facts["bans"][0]["weight"] == -1000000
+    assert facts["failures"] == []
+    fence = [r for r in facts["resources"] if r["agent"] == "stonith:fence_ipmilan"]
+    assert [(r["id"], r["nodes"]) for r in fence] == [("fence_node1", ["node2"]), ("fence_node2", ["node1"])]
+
+
+def test_not_running():
+    facts = m.parse_crm_mon(fixture("crm_mon-not-running.xml"))
+    assert facts["connected"] is False
+    assert facts["status_code"] == 102
+    assert facts["status_message"] == "Not connected"
+    assert "crm_mon: Connection to cluster failed: Connection refused" in facts["errors"]
+    assert facts["nodes"] == [] and m.stack_report(facts) == []
+
+
+def test_node_lost_and_stopped_instances():
+    facts = m.parse_crm_mon(fixture("crm_mon-node1-lost.xml"))
+    node1 = [n for n in facts["nodes"] if n["name"] == "node1"][0]
+    assert node1["online"] is False and node1["unclean"] is False
+    assert m.online_nodes(facts) == ["node2"]
+    stopped = [r for r in facts["resources"] if r["role"] == "Stopped"]
+    assert sorted(r["id"] for r in stopped) == ["drbd_r0", "ethmon"]
+    assert all(r["nodes"] == [] and not r["active"] for r in stopped)
+
+
+def test_failures():
+    facts = m.parse_crm_mon(fixture("crm_mon-failed-op.xml"))
+    assert facts["failures"] == [{
+        "op_key": "fs_r0_monitor_20000", "node": "node1", "task": "monitor", "interval_ms": 20000,
+        "exitcode": 7, "exitstatus": "not running", "exitreason": "Simulated action result",
+        "status": "complete", "last_rc_change": "2026-11-22 03:59:16Z"}]
+
+
+def test_stack_report_together():
+    report = m.stack_report(m.parse_crm_mon(fixture("crm_mon-A-output-as-xml.xml")))
+    assert len(report) == 1
+    stack = report[0]
+    assert stack["group"] == "g_nfs"
+    assert stack["start_order"] == ["fs_r0", "vip", "nfsd", "export_data", "smb"]
+    assert stack["node"] == "node1" and stack["nodes"] == ["node1"]
+    assert stack["started"] and stack["together"] and stack["state"] == "started"
+    assert stack["members"][1] == {"id": "vip", "agent": "ocf:heartbeat:IPaddr2", "role": "Started",
+                                   "active": True, "failed": False, "nodes": ["node1"]}
+
+
+def _status(group_members):
+    """A crm_mon document with one group whose members are (id, role, node|None)."""
+    parts = []
+    for rid, role, node in group_members:
+        inner = '<node name="%s" id="1" cached="true"/>' % node if node else ""
+        parts.append('<resource id="%s" resource_agent="ocf:heartbeat:Dummy" role="%s" active="%s" orphaned="false" '
+                     'blocked="false" managed="true" failed="false" failure_ignored="false">%s</resource>'
+                     % (rid, role, "true" if node else "false", inner))
+    return ('<pacemaker-result api-version="2.25"><summary><current_dc present="true" name="n1" with_quorum="true"/>'
+            '</summary><nodes/><resources><group id="g" number_resources="%d" managed="true" disabled="false">%s'
+            '</group></resources><status code="0" message="OK"/></pacemaker-result>'
+            % (len(group_members), "".join(parts)))
+
+
+def test_stack_report_partial_split_and_stopped():
+    partial = m.stack_report(m.parse_crm_mon(_status([("a", "Started", "n1"), ("b", "Stopped", None)])))[0]
+    assert partial["state"] == "partial" and not partial["started"] and partial["together"]
+    split = m.stack_report(m.parse_crm_mon(_status([("a", "Started", "n1"), ("b", "Started", "n2")])))[0]
+    assert split["state"] == "started" and not split["together"] and split["node"] is None
+    stopped = m.stack_report(m.parse_crm_mon(_status([("a", "Stopped", None), ("b", "Stopped", None)])))[0]
+    assert stopped["state"] == "stopped" and not stopped["together"] and stopped["nodes"] == []
+
+
+def test_dc_and_quorum():
+    facts = m.parse_crm_mon(_status([("a", "Started", "n1")]))
+    assert facts["dc"] == "n1" and facts["quorum"] is True
+
+
+def test_roles_normalised():
+    facts = m.parse_crm_mon(_status([("a", "Master", "n1")]))
+    assert facts["resources"][0]["role"] == "Promoted"
+    assert m.role("Slave") == "Unpromoted"
+
+
+def test_bad_xml():
+    with pytest.raises(m.StatusParseError, match="did not print XML"):
+        m.parse_crm_mon("Error: not xml")
+    with pytest.raises(m.StatusParseError, match="expected <pacemaker-result>"):
+        m.parse_crm_mon("<cib/>")
+    with pytest.raises(m.StatusParseError, match="no <configuration>"):
+        m.parse_cib("<cib/>")
+
+
+def test_parse_cib():
+    cib = m.parse_cib(fixture("cib-nfs-ha.xml"))
+    assert cib["properties"]["stonith-enabled"] == "true"
+    assert cib["properties"]["no-quorum-policy"] == "stop"
+    assert cib["resource_defaults"] == {"resource-stickiness": "100"}
+    devices = dict((d["id"], d) for d in cib["stonith_devices"])
+    assert devices["fence_node1"]["targets"] == ["node1"]
+    assert devices["fence_node1"]["agent"] == "stonith:fence_ipmilan"
+    assert devices["mpath_fence"]["targets"] == ["node1", "node2"]
+    assert devices["scsi_fence"]["targets"] == ["node1", "node2"]
+    assert devices["scsi_fence"]["meta"].get("provides") == "unfencing"
+    assert "ocf:heartbeat:IPaddr2" in [p["agent"] for p in cib["primitives"]]
+    types = sorted(set(c["type"] for c in cib["constraints"]))
+    assert types == ["colocation", "location", "order"]
+
+
+def test_fence_targets():
+    assert m.fence_targets({"pcmk_host_list": "a,b c"}) == ["a", "b", "c"]
+    assert m.fence_targets({"pcmk_host_map": "a:1;b:2"}) == ["a", "b"]
+    assert m.fence_targets({}) == []
+
+
+FENCE_HISTORY = """<pacemaker-result api-version="2.25" request="stonith_admin --history * --output-as=xml">
+  <fence_history>
+    <fence_event action="reboot" target="node2" client="pacemaker-controld.123" origin="node1" status="success" delegate="node3" completed="2026-11-22 04:40:01 +00:00"/>
+    <fence_event action="reboot" target="node1" client="stonith_admin.9" origin="node3" status="failed" exit-reason="timed out" completed="2026-11-22 04:30:00 +00:00"/>
+  </fence_history>
+  <status code="0" message="OK"/>
+</pacemaker-result>
+"""
+
+
+def test_fence_history():
+    events = m.parse_fence_history(FENCE_HISTORY)
+    assert [(e["target"], e["status"], e["delegate"]) for e in events] == [
+        ("node2", "success", "node3"), ("node1", "failed", None)]
+    assert events[1]["exit_reason"] == "timed out"

@@ -1,21 +1,180 @@
 # hastorage.cluster: developer and CI entry points. See README.md.
+#
+#   make lab          bootstrap, start the podman lab, deploy site.yml, print status
+#   make lab-down     remove everything the lab created
+#   make test         every gate CI runs (unit, integration, sanity, lint,
+#                     changelog-lint, importer, molecule $(MOLECULE_SCENARIOS))
+#   make test-vm      the opt-in VM scenario (QEMU, slow)
+#
+# Every target that needs tools depends on the bootstrap stamp: the first run
+# on a fresh machine installs apt packages, the venv and the test-time
+# collections (scripts/bootstrap.sh); a warm run costs well under a second.
 SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
-ROOT := $(abspath .)
-VENV := $(ROOT)/.venv
-PY := $(VENV)/bin/python
-COLL_ROOT := $(ROOT)/build/collections
-COLL_DIR := $(COLL_ROOT)/ansible_collections/hastorage/cluster
-export PATH := $(VENV)/bin:$(PATH)
-export ANSIBLE_COLLECTIONS_PATH := $(COLL_ROOT)
+.DELETE_ON_ERROR:
 
-.PHONY: help unit
+ROOT := $(abspath .)
+VENV ?= $(ROOT)/.venv
+CACHE ?= $(ROOT)/.cache
+PY := $(VENV)/bin/python
+BUILD := $(ROOT)/build
+PYTHON_VERSION := 3.11
+
+# build/collections/ansible_collections/hastorage/cluster is a symlink to the
+# working tree (unit tests, lint, molecule, the lab see edits at once);
+# build/ansible_collections/hastorage/cluster is an rsync copy for
+# ansible-test, which needs a real collection tree and writes tests/output.
+COLL_ROOT := $(BUILD)/collections
+COLL_DIR := $(COLL_ROOT)/ansible_collections/hastorage/cluster
+TEST_ROOT := $(BUILD)/ansible_collections
+TEST_COLL := $(TEST_ROOT)/hastorage/cluster
+TEST_COLLECTIONS_ROOT := $(CACHE)/collections
+
+# ansible-test integration targets to run (default: all of them), e.g.
+#   make integration TARGETS="pcs_cib drbd_resource"
+TARGETS ?=
+# Molecule scenarios `make test` runs; each must exist under molecule/.
+MOLECULE_SCENARIOS ?= default
+SCENARIO ?= default
+VM_SCENARIO ?= drbd_vm
+
+# Stages of `make test`, in order.
+TEST_STAGES := unit changelog-lint lint sanity importer integration \
+	$(addprefix molecule-,$(MOLECULE_SCENARIOS))
+
+export HSC_VENV := $(VENV)
+export HSC_CACHE_DIR := $(CACHE)
+export PATH := $(VENV)/bin:$(PATH)
+export ANSIBLE_COLLECTIONS_PATH := $(COLL_ROOT):$(TEST_COLLECTIONS_ROOT)
+ifdef CI
+export ANSIBLE_NOCOLOR := 1
+export PY_COLORS := 0
+endif
+# The lab's private containers.conf (runc, ulimits: see ../shared/LAB.md).
+LAB_CONTAINERS_CONF := $(firstword $(wildcard $(ROOT)/lab/containers.conf $(ROOT)/lab/state/containers.conf))
+ifneq ($(LAB_CONTAINERS_CONF),)
+export CONTAINERS_CONF ?= $(LAB_CONTAINERS_CONF)
+endif
+
+BOOTSTRAP_STAMP := $(VENV)/.hsc-bootstrap-stamp
+BOOTSTRAP_INPUTS := requirements-dev.txt scripts/constraints-dev.txt \
+	scripts/apt-packages.txt scripts/bootstrap.sh tests/requirements.yml
+
+RSYNC_EXCLUDES := --filter=':- .gitignore' --exclude=/.git/ --exclude=/.venv/ --exclude=/.cache/ \
+	--exclude=/build/ --exclude=/lab/state/ --exclude=/tests/output/ \
+	--exclude=/.pytest_cache/ --exclude=__pycache__/ --exclude='*.pyc' \
+	--exclude=/.ansible/ --exclude='/*.tar.gz'
+
+.PHONY: help bootstrap unit tree integration sanity lint changelog-lint build \
+	importer molecule test lab lab-down test-vm constraints clean
+
 help:
-	@echo "make lab | lab-down | test | test-vm | unit"
+	@sed -n '2,8p' Makefile | sed 's/^# \{0,1\}//'
+	@echo "Single gates: make bootstrap | unit | integration [TARGETS=...] | sanity |"
+	@echo "  lint | changelog-lint | build | importer | molecule SCENARIO=name"
+
+bootstrap: $(BOOTSTRAP_STAMP)
+
+$(BOOTSTRAP_STAMP): $(BOOTSTRAP_INPUTS)
+	$(ROOT)/scripts/bootstrap.sh
+	touch $@
 
 $(COLL_DIR):
 	@mkdir -p $(dir $(COLL_DIR))
 	@ln -sfn $(ROOT) $(COLL_DIR)
 
-unit: $(COLL_DIR)
-	cd $(COLL_DIR) && PYTHONPATH=$(COLL_ROOT) $(PY) -m pytest -q tests/unit
+unit: $(BOOTSTRAP_STAMP) | $(COLL_DIR)
+	cd $(COLL_DIR) && PYTHONPATH=$(COLL_ROOT) $(PY) -m pytest -q -p no:cacheprovider tests/unit
+
+# The copied collection tree ansible-test runs on. The test-time collections
+# sit beside it because ansible-test sets ANSIBLE_COLLECTIONS_PATH to this
+# root only.
+tree: $(BOOTSTRAP_STAMP)
+	@mkdir -p $(TEST_COLL)
+	rsync -a --delete $(RSYNC_EXCLUDES) $(ROOT)/ $(TEST_COLL)/
+	@# ansible-test lists content with git from the nearest .git upwards; the
+	@# working tree's would list nothing under build/ (ignored), so the copy
+	@# gets an empty repository of its own: every copied file is "untracked".
+	@test -d $(TEST_COLL)/.git || git init -q $(TEST_COLL)
+	@echo /tests/output/ > $(TEST_COLL)/.git/info/exclude
+	@for ns in $(TEST_COLLECTIONS_ROOT)/ansible_collections/*/*; do \
+		rel=$${ns#$(TEST_COLLECTIONS_ROOT)/ansible_collections/}; \
+		mkdir -p $(TEST_ROOT)/$${rel%/*}; ln -sfn $$ns $(TEST_ROOT)/$$rel; \
+	done
+
+integration: tree
+	@if [ -z "$(TARGETS)" ] && ! ls -d $(ROOT)/tests/integration/targets/*/ >/dev/null 2>&1; then \
+		echo "integration: no targets under tests/integration/targets/" >&2; exit 1; fi
+	cd $(TEST_COLL) && ansible-test integration --local --python $(PYTHON_VERSION) \
+		--color $(if $(CI),no,yes) $(TARGETS)
+
+sanity: tree
+	cd $(TEST_COLL) && ansible-test sanity --python $(PYTHON_VERSION) --requirements \
+		--color $(if $(CI),no,yes)
+
+lint: $(BOOTSTRAP_STAMP) | $(COLL_DIR)
+	ansible-lint --profile production
+
+changelog-lint: $(BOOTSTRAP_STAMP)
+	antsibull-changelog lint -v
+
+COLLECTION_VERSION = $(shell $(PY) -c 'import yaml; print(yaml.safe_load(open("galaxy.yml"))["version"])')
+TARBALL = $(BUILD)/hastorage-cluster-$(COLLECTION_VERSION).tar.gz
+
+# Built from its own copy of the tree (same filters as `tree`, and no
+# tests/output), so nothing git ignores, such as lab or VM state, reaches
+# the tarball.
+RELEASE_DIR := $(BUILD)/release/hastorage/cluster
+
+build: $(BOOTSTRAP_STAMP)
+	@mkdir -p $(RELEASE_DIR)
+	rsync -a --delete --delete-excluded $(RSYNC_EXCLUDES) $(ROOT)/ $(RELEASE_DIR)/
+	rm -f $(BUILD)/hastorage-cluster-*.tar.gz
+	ansible-galaxy collection build --force --output-path $(BUILD) $(RELEASE_DIR)
+
+# galaxy-importer as Galaxy runs it, minus the container-based ansible-test
+# (scripts/galaxy-importer.cfg). It exits 0 on many findings, so any WARNING
+# or ERROR line it prints fails the target.
+importer: build
+	cd $(BUILD) && GALAXY_IMPORTER_CONFIG=$(ROOT)/scripts/galaxy-importer.cfg \
+		$(PY) -m galaxy_importer.main $(TARBALL) 2>&1 | tee $(BUILD)/importer.log
+	@if grep -E '^(WARNING|ERROR|CRITICAL)' $(BUILD)/importer.log; then \
+		echo "importer: galaxy-importer reported the problems above" >&2; exit 1; fi
+
+molecule: $(BOOTSTRAP_STAMP) | $(COLL_DIR)
+	@test -f $(ROOT)/molecule/$(SCENARIO)/molecule.yml || \
+		{ echo "molecule: no scenario molecule/$(SCENARIO)/molecule.yml" >&2; exit 1; }
+	molecule test -s $(SCENARIO)
+
+molecule-%:
+	@$(MAKE) --no-print-directory molecule SCENARIO=$*
+
+test: $(BOOTSTRAP_STAMP)
+	@$(ROOT)/scripts/run-stages.sh $(TEST_STAGES)
+
+lab: $(BOOTSTRAP_STAMP) | $(COLL_DIR)
+	$(ROOT)/lab/labctl up
+	ansible-playbook -i $(ROOT)/inventories/lab $(ROOT)/playbooks/site.yml
+	@if [ -f $(ROOT)/playbooks/status.yml ]; then \
+		echo ansible-playbook -i $(ROOT)/inventories/lab $(ROOT)/playbooks/status.yml; \
+		ansible-playbook -i $(ROOT)/inventories/lab $(ROOT)/playbooks/status.yml; \
+	else \
+		echo lab/labctl status; $(ROOT)/lab/labctl status; \
+	fi
+
+lab-down:
+	$(ROOT)/lab/labctl down
+
+test-vm: $(BOOTSTRAP_STAMP) | $(COLL_DIR)
+	$(ROOT)/scripts/bootstrap.sh --vm
+	@$(MAKE) --no-print-directory molecule SCENARIO=$(VM_SCENARIO)
+
+# Re-pin every package of the venv after changing requirements-dev.txt.
+constraints: $(BOOTSTRAP_STAMP)
+	{ sed -n '1,3p' scripts/constraints-dev.txt; $(PY) -m pip freeze --exclude-editable; } \
+		> scripts/constraints-dev.txt.new
+	mv scripts/constraints-dev.txt.new scripts/constraints-dev.txt
+
+clean:
+	rm -rf $(BUILD)

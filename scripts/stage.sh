@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs one stage of the test pipeline and prints its wall time:
+#   scripts/stage.sh NAME COMMAND [ARGS...]
+#   == stage NAME: 12.3 s ok
+# With HSC_STAGE_LOG set, also appends "NAME<TAB>SECONDS<TAB>RESULT" to that
+# file (scripts/run-stages.sh reads it for the summary). Exits with the
+# command's status.
+set -uo pipefail
+
+if [[ $# -lt 2 ]]; then
+    echo "usage: $0 NAME COMMAND [ARGS...]" >&2
+    exit 2
+fi
+name=$1
+shift
+
+echo "== stage $name: start $(date -u +%H:%M:%S)"
+start=$(date +%s.%N)
+"$@"
+rc=$?
+end=$(date +%s.%N)
+seconds=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", e - s }')
+if [[ $rc -eq 0 ]]; then result=ok; else result="FAILED (exit $rc)"; fi
+echo "== stage $name: $seconds s $result"
+if [[ -n ${HSC_STAGE_LOG:-} ]]; then
+    printf '%s\t%s\t%s\n' "$name" "$seconds" "$result" >>"$HSC_STAGE_LOG"
+fi
+exit $rc

@@ -1322,7 +1322,7 @@ def verify_problems(stderr):
         if m:
             problems.append(("warning" if m.group(1) == "warning" else "error", m.group(2).strip()))
         elif "validity error" in line or "Relax-NG" in line:
-            problems.append(("error", re.sub(r"^\S+:\d+: ", "", line.strip())))
+            problems.append(("error", re.sub(r"^(Entity: line \d+: |\S+:\d+: )", "", line.strip())))
     return problems
 
 

@@ -67,7 +67,7 @@ options:
     type: list
     elements: dict
     default: []
-    suboptions: &primitive_options
+    suboptions:
       id:
         description: Resource id.
         type: str
@@ -136,7 +136,70 @@ options:
     type: list
     elements: dict
     default: []
-    suboptions: *primitive_options
+    suboptions:
+      id:
+        description: Resource id.
+        type: str
+        required: true
+      agent:
+        description:
+          - The agent, C(class:provider:type) or C(class:type), for example V(ocf:heartbeat:IPaddr2),
+            V(systemd:smbd), V(lsb:foo). For O(stonith) the fence agent name, for example V(fence_ipmilan).
+          - Required with O(resources[].state=present).
+        type: str
+      options:
+        description:
+          - Instance attributes (the agent's parameters), the complete set. Values of names like
+            C(password), C(passwd), C(secret) are hidden from logs and diffs.
+        type: dict
+        default: {}
+      meta:
+        description: Meta attributes, the complete set apart from C(target-role) and C(is-managed).
+        type: dict
+        default: {}
+      operations:
+        description: Operations. For each action named here the list is the complete set of that action.
+        type: list
+        elements: dict
+        default: []
+        suboptions:
+          action:
+            description: Operation name (V(monitor), V(start), V(promote), ...).
+            type: str
+            required: true
+          interval:
+            description: Interval (V(0s) when not given).
+            type: str
+          timeout:
+            description: Timeout.
+            type: str
+          role:
+            description: Role the operation applies to (V(Promoted), V(Unpromoted); V(Master)/V(Slave) accepted).
+            type: str
+          on_fail:
+            description: C(on-fail) policy.
+            type: str
+          start_delay:
+            description: C(start-delay).
+            type: str
+          interval_origin:
+            description: C(interval-origin).
+            type: str
+          record_pending:
+            description: C(record-pending).
+            type: bool
+          enabled:
+            description: C(enabled).
+            type: bool
+          options:
+            description: Further op attributes, name to value.
+            type: dict
+            default: {}
+      state:
+        description: V(absent) removes the resource and the constraints that would be left pointing at it.
+        type: str
+        choices: [present, absent]
+        default: present
   groups:
     description: Groups. Members start in list order, bottom-up, and stop in reverse order.
     type: list
@@ -238,10 +301,10 @@ options:
         type: str
       rule:
         description:
-          - pcs rule text of a location constraint, for example V(ethmonitor-eth0 ne 1),
-            V(defined pingd and pingd gt 0), V(#uname eq node1 or #uname eq node2).
-            Supported are C(attr lt|gt|lte|gte|eq|ne [string|integer|number|version] value),
-            C(defined attr), C(not_defined attr), C(and), C(or) and parentheses.
+          - "pcs rule text of a location constraint, for example V(ethmonitor-eth0 ne 1),
+            V(defined pingd and pingd gt 0), V(#uname eq node1 or #uname eq node2)."
+          - "Supported are C(attr lt|gt|lte|gte|eq|ne [string|integer|number|version] value),
+            C(defined attr), C(not_defined attr), C(and), C(or) and parentheses."
         type: str
       score:
         description: Score, an integer, V(INFINITY) or V(-INFINITY). Default V(INFINITY) (location, colocation).

@@ -1,0 +1,297 @@
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""pcs_cib through the fake runner, replaying real cibadmin/crm_verify/crm_diff
+output captured on the host (tests/unit/fixtures/pcs/capture.py)."""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import shutil
+
+import pytest
+
+from ansible_collections.hastorage.cluster.plugins.modules import pcs_cib
+from ansible_collections.hastorage.cluster.plugins.module_utils import _pcs
+from ansible_collections.hastorage.cluster.tests.unit.fake_runner import run_module
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "pcs")
+
+
+def fx(name):
+    with open(os.path.join(FIXTURES, name)) as f:
+        return f.read()
+
+
+def replay(prefix, command, data=None):
+    """An expected command answered with a captured rc/stdout/stderr."""
+    cmd = {"command": command, "rc": int(fx(prefix + ".rc")), "out": fx(prefix + ".stdout"),
+           "err": fx(prefix + ".stderr")}
+    if data is not None:
+        cmd["data"] = data
+    return cmd
+
+
+def query(cib_name):
+    return {"command": ["cibadmin", "--query"], "out": fx(cib_name)}
+
+
+def task():
+    return json.loads(fx("task-nas.json"))
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch):
+    monkeypatch.setattr(_pcs, "make_workdir", lambda: str(tmp_path))
+    return str(tmp_path)
+
+
+def diff_cmd(workdir, prefix):
+    return replay(prefix, ["crm_diff", "--original", os.path.join(workdir, "original.xml"),
+                           "--new", os.path.join(workdir, "new.xml")])
+
+
+VERIFY = ["crm_verify", "--xml-pipe", "-VV"]
+
+
+def test_live_apply_pushes_one_versioned_patch(monkeypatch, workdir):
+    commands = [
+        query("cib-base.xml"),
+        replay("crm_verify-nas-new", VERIFY, data=fx("cib-nas-new.xml")),
+        diff_cmd(workdir, "crm_diff-nas"),
+        replay("cibadmin-patch-nas", ["cibadmin", "--patch", "--xml-pipe"], data=fx("crm_diff-nas.stdout")),
+        query("cib-nas-after.xml"),
+    ]
+    result = run_module(pcs_cib.main, task(), commands, diff=True, monkeypatch=monkeypatch)
+    assert not result.get("failed"), result
+    assert result["changed"] is True
+    assert result["retries"] == 0
+    assert result["actions"] == [
+        "create constraint colocation-g_share1-drbd_r0-clone-INFINITY",
+        "create constraint location-g_share1-node1-50",
+        "create constraint order-drbd_r0-clone-g_share1-mandatory",
+        "create group g_share1",
+        "create primitive fs_share1",
+        "create primitive nfs_share1",
+        "create primitive vip_share1",
+        "create property no-quorum-policy",
+        "create stonith fence_node1",
+    ]
+    # the diff is what the re-query observed, and hides the IPMI password
+    assert "group g_share1:\n  members:\n    - fs_share1\n    - nfs_share1\n    - vip_share1\n" in result["diff"]["after"]
+    assert "Sup3rSecret" not in json.dumps(result)
+    assert "password: ********" in result["diff"]["after"]
+    # the captured patch really carries the version the CIB manager checks
+    assert '<source admin_epoch="0" epoch="' in fx("crm_diff-nas.stdout")
+
+
+def test_live_check_mode_predicts_without_pushing(monkeypatch, workdir):
+    commands = [
+        query("cib-base.xml"),
+        replay("crm_verify-nas-new", VERIFY, data=fx("cib-nas-new.xml")),
+    ]
+    result = run_module(pcs_cib.main, task(), commands, check_mode=True, diff=True, monkeypatch=monkeypatch)
+    assert result["changed"] is True
+    assert len(result["actions"]) == 9
+    assert "vip_share1" in result["diff"]["after"]
+    assert result["diff"]["before"] == ""
+
+
+def test_live_no_change_runs_only_the_query(monkeypatch, workdir):
+    result = run_module(pcs_cib.main, task(), [query("cib-nas-after.xml")], diff=True, monkeypatch=monkeypatch)
+    assert result["changed"] is False
+    assert result["actions"] == []
+    assert result["diff"] == {"before": "", "after": "", "before_header": "CIB (changed objects)",
+                              "after_header": "CIB (changed objects)"}
+
+
+def test_live_retry_when_cib_changed_meanwhile(monkeypatch, workdir):
+    commands = [
+        query("cib-base.xml"),
+        replay("crm_verify-nas-new", VERIFY, data=fx("cib-nas-new.xml")),
+        diff_cmd(workdir, "crm_diff-nas"),
+        replay("cibadmin-patch-conflict", ["cibadmin", "--patch", "--xml-pipe"], data=fx("crm_diff-nas.stdout")),
+        query("cib-base-raced.xml"),
+        replay("crm_verify-nas-new-raced", VERIFY),
+        diff_cmd(workdir, "crm_diff-nas-raced"),
+        replay("cibadmin-patch-nas-raced", ["cibadmin", "--patch", "--xml-pipe"],
+               data=fx("crm_diff-nas-raced.stdout")),
+        query("cib-nas-after-raced.xml"),
+    ]
+    result = run_module(pcs_cib.main, task(), commands, monkeypatch=monkeypatch)
+    assert not result.get("failed"), result
+    assert result["changed"] is True
+    assert result["retries"] == 1
+    # the other writer's change survives
+    assert 'name="maintenance-mode"' in fx("cib-nas-after-raced.xml")
+
+
+def test_live_retry_is_bounded(monkeypatch, workdir):
+    args = dict(task(), push_retries=1)
+    round_trip = [
+        query("cib-base.xml"),
+        replay("crm_verify-nas-new", VERIFY),
+        diff_cmd(workdir, "crm_diff-nas"),
+        replay("cibadmin-patch-conflict", ["cibadmin", "--patch", "--xml-pipe"]),
+    ]
+    result = run_module(pcs_cib.main, args, round_trip * 2, monkeypatch=monkeypatch)
+    assert result["failed"]
+    assert result["msg"] == ("the CIB changed while pcs_cib was pushing, 2 times in a row; "
+                             "nothing was changed, run again")
+
+
+def test_live_cluster_down(monkeypatch, workdir):
+    commands = [replay("cibadmin-query-down", ["cibadmin", "--query"])]
+    result = run_module(pcs_cib.main, task(), commands, monkeypatch=monkeypatch)
+    assert result["failed"]
+    assert result["rc"] == 102
+    assert "Transport endpoint is not connected" in result["msg"]
+
+
+def test_invalid_result_is_refused_before_push(monkeypatch, workdir):
+    args = {"resources": [{"id": "broken", "agent": "ocf:heartbeat:Dummy", "operations": [
+        {"action": "monitor", "interval": "10s", "options": {"on-fail": "explode"}}]}]}
+    commands = [
+        query("cib-base.xml"),
+        replay("crm_verify-invalid-new", VERIFY, data=fx("cib-invalid-new.xml")),
+        replay("crm_verify-base", VERIFY, data=fx("cib-base.xml")),
+    ]
+    result = run_module(pcs_cib.main, args, commands, monkeypatch=monkeypatch)
+    assert result["failed"]
+    assert result["msg"].startswith("the new CIB does not pass crm_verify; nothing was changed: ")
+    assert "Relax-NG validity error" in result["msg"]
+    assert "CIB did not pass schema validation" in result["msg"]
+
+
+def test_cib_file_round_trip(monkeypatch, tmp_path):
+    cib = tmp_path / "cib.xml"
+    shutil.copy(os.path.join(FIXTURES, "cib-base.xml"), str(cib))
+    args = dict(task(), cib_file=str(cib))
+    result = run_module(pcs_cib.main, args, [replay("crm_verify-nas-new", VERIFY, data=fx("cib-nas-new.xml"))],
+                        monkeypatch=monkeypatch)
+    assert result["changed"] is True
+    assert cib.read_text() == fx("cib-nas-new.xml")
+    again = run_module(pcs_cib.main, args, [], monkeypatch=monkeypatch)
+    assert again["changed"] is False
+
+
+def test_cib_file_check_mode_leaves_file(monkeypatch, tmp_path):
+    cib = tmp_path / "cib.xml"
+    shutil.copy(os.path.join(FIXTURES, "cib-base.xml"), str(cib))
+    args = dict(task(), cib_file=str(cib))
+    result = run_module(pcs_cib.main, args, [replay("crm_verify-nas-new", VERIFY)], check_mode=True,
+                        monkeypatch=monkeypatch)
+    assert result["changed"] is True
+    assert cib.read_text() == fx("cib-base.xml")
+
+
+def test_cib_file_missing(monkeypatch, tmp_path):
+    path = str(tmp_path / "nope.xml")
+    result = run_module(pcs_cib.main, {"cib_file": path, "properties": {"a": 1}}, [], monkeypatch=monkeypatch)
+    assert result["failed"]
+    assert result["msg"] == ("cib_file %s does not exist (create an empty one with 'cibadmin --empty > %s')"
+                             % (path, path))
+
+
+def test_empty_cib_errors_that_were_there_are_accepted_with_a_warning(monkeypatch, tmp_path):
+    cib = tmp_path / "cib.xml"
+    shutil.copy(os.path.join(FIXTURES, "cibadmin-empty.xml"), str(cib))
+    commands = [replay("crm_verify-empty", VERIFY), replay("crm_verify-empty", VERIFY)]
+    result = run_module(pcs_cib.main, {"cib_file": str(cib), "resource_defaults": {"resource-stickiness": 100}},
+                        commands, monkeypatch=monkeypatch)
+    assert result["changed"] is True, result
+    assert "rsc_defaults-meta_attributes-resource-stickiness" in cib.read_text()
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"resources": [{"id": "a", "agent": "ocf:heartbeat:Dummy"}, {"id": "a", "agent": "ocf:heartbeat:Dummy"}]},
+     "id a is given twice (in resources/stonith and in resources/stonith)"),
+    ({"resources": [{"id": "a", "agent": "Dummy"}]},
+     "invalid agent 'Dummy': use class:provider:type (ocf:heartbeat:IPaddr2) or class:type (systemd:smbd, lsb:foo)"),
+    ({"resources": [{"id": "a"}]}, "resources a: agent is required"),
+    ({"constraints": [{"type": "location", "resource": "a", "node": "n1", "score": "lots"}]},
+     "invalid score 'lots': use an integer, INFINITY or -INFINITY"),
+    ({"constraints": [{"type": "location", "resource": "a", "score": 5}]},
+     "constraint location (a): give exactly one of node or rule"),
+    ({"constraints": [{"type": "location", "resource": "a", "rule": "x frobs 1"}]},
+     "constraint location (a): expected one of lt/gt/lte/gte/eq/ne after 'x' in rule 'x frobs 1', got 'frobs'"),
+    ({"constraints": [{"type": "location", "id": "drbd-fence-by-handler-r0-x", "resource": "a", "node": "n"}]},
+     "constraint drbd-fence-by-handler-r0-x: ids starting with drbd-fence-by-handler-, cli-prefer-, cli-ban- "
+     "belong to DRBD and crm_resource; pcs_cib never manages them"),
+    ({"resources": [{"id": "vip", "agent": "ocf:heartbeat:IPaddr2"}, {"id": "nfs", "agent": "ocf:heartbeat:nfsserver"}],
+      "groups": [{"id": "g", "members": ["vip", "nfs"]}]},
+     "group g starts the VIP vip (IPaddr2) before nfs (nfsserver): clients would reach an address whose service "
+     "is not ready. Put nfs before vip (the VIP last), or set allow_unsafe_order: true"),
+    ({"groups": [{"id": "g", "members": ["a", "a"]}]}, "group g lists a more than once"),
+    ({"stonith": [{"id": "f", "agent": "ocf:heartbeat:Dummy"}]},
+     "invalid stonith agent 'ocf:heartbeat:Dummy': use the fence agent name, e.g. fence_ipmilan"),
+    ({"fencing_levels": [{"target": "n1", "level": 12, "devices": ["f"]}]},
+     "fencing level 12 for n1: use 1 to 9"),
+    ({"node_attributes": [{"node": "n1", "name": "site"}]},
+     "node attribute site on n1: value is required (or state: absent)"),
+])
+def test_input_errors_before_any_command(monkeypatch, args, message):
+    result = run_module(pcs_cib.main, args, [], monkeypatch=monkeypatch)
+    assert result["failed"]
+    assert result["msg"] == message
+    assert result["_commands"] == []
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"groups": [{"id": "g", "members": ["nosuch"]}]},
+     "group g: member nosuch is neither in resources nor in the CIB"),
+    ({"clones": [{"resource": "nosuch"}]},
+     "clone nosuch-clone: resource nosuch is neither in resources/groups nor in the CIB"),
+    ({"groups": [{"id": "g", "members": ["drbd_r0"]}]},
+     "group g: member drbd_r0 is cloned by drbd_r0-clone; remove the clone first"),
+    ({"resources": [{"id": "drbd_r0", "state": "absent"}]},
+     "removing drbd_r0 would leave clone drbd_r0-clone empty: remove the clone as well "
+     "(clones: [{id: drbd_r0-clone, state: absent}])"),
+    ({"clones": [{"id": "drbd_r0-clone", "resource": "drbd_r0", "state": "absent"}]},
+     "cannot remove drbd_r0-clone: constraint drbd-fence-by-handler-r0-drbd_r0-clone references it and belongs "
+     "to DRBD or crm_resource; clear it first (pcs resource clear / the DRBD after-resync handler) and run again"),
+    ({"node_attributes": [{"node": "node9", "name": "site", "value": "a"}]},
+     "node attribute site: node node9 is not in the CIB (known: node1, node2)"),
+    ({"resources": [{"id": "v", "agent": "ocf:heartbeat:IPaddr2"}],
+      "groups": [{"id": "g", "members": ["v", "foreign_nfs"]}]}, None),
+])
+def test_errors_that_need_the_cib(monkeypatch, workdir, args, message):
+    base = fx("cib-base.xml")
+    if message is None:
+        # a member that exists only in the CIB is checked for the VIP order too
+        base = base.replace('<primitive id="foreign_dummy" class="ocf" provider="pacemaker" type="Dummy"/>',
+                            '<primitive id="foreign_dummy" class="ocf" provider="pacemaker" type="Dummy"/>'
+                            '<primitive id="foreign_nfs" class="ocf" provider="heartbeat" type="exportfs"/>')
+        assert "foreign_nfs" in base
+        message = ("group g starts the VIP v (IPaddr2) before foreign_nfs (exportfs): clients would reach an "
+                   "address whose service is not ready. Put foreign_nfs before v (the VIP last), or set "
+                   "allow_unsafe_order: true")
+    result = run_module(pcs_cib.main, args, [{"command": ["cibadmin", "--query"], "out": base}],
+                        monkeypatch=monkeypatch)
+    assert result["failed"], result
+    assert result["msg"] == message
+
+
+def test_secrets_registered_as_no_log(monkeypatch, workdir):
+    result = run_module(pcs_cib.main, task(), [query("cib-nas-after.xml")], monkeypatch=monkeypatch)
+    assert result["changed"] is False
+    assert "Sup3rSecret" not in json.dumps(result)
+
+
+def test_argument_spec_matches_documentation():
+    import yaml
+    doc = yaml.safe_load(pcs_cib.DOCUMENTATION)
+
+    def compare(spec, options, path):
+        assert set(spec) == set(options), path
+        for name, entry in spec.items():
+            opt = options[name]
+            assert entry.get("type", "str") == opt.get("type", "str"), "%s.%s" % (path, name)
+            assert entry.get("required", False) == opt.get("required", False), "%s.%s" % (path, name)
+            assert entry.get("default") == opt.get("default"), "%s.%s" % (path, name)
+            assert entry.get("choices") == opt.get("choices"), "%s.%s" % (path, name)
+            if "options" in entry:
+                compare(entry["options"], opt["suboptions"], "%s.%s" % (path, name))
+
+    compare(pcs_cib.ARGUMENT_SPEC, doc["options"], "options")

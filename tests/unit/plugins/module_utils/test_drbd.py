@@ -1,0 +1,346 @@
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Pure DRBD parsers and planners on captured (and documented) output."""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+import pytest
+
+from ansible_collections.hastorage.cluster.plugins.module_utils import _drbd
+
+FIX = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "drbd")
+
+
+def fixture(name):
+    with open(os.path.join(FIX, name)) as f:
+        return f.read()
+
+
+SPEC = {
+    "name": "r0",
+    "volumes": [{"minor": 0, "disk": "/dev/vdb"}],
+    "hosts": [{"name": "node1", "address": "10.99.0.11"}, {"name": "node2", "address": "10.99.0.12"}],
+    "fencing": "resource-and-stonith",
+}
+
+
+# version / dialect -----------------------------------------------------------
+def test_parse_version_captured_no_module():
+    text = fixture("drbdadm-version-no-module.txt")
+    info = _drbd.parse_version(text)
+    assert info["DRBDADM_VERSION"] == "9.22.0"
+    assert info["DRBD_KERNEL_VERSION"] == "0"
+    assert info["DRBDADM_BUILDTAG"].startswith("GIT-hash: 409097fe")
+    assert _drbd.kernel_dialect(info) is None
+
+
+@pytest.mark.parametrize("kernel,dialect", [("8.4.11", "8.4"), ("9.2.12", "9"), ("9.1.0", "9"), ("0", None)])
+def test_kernel_dialect(kernel, dialect):
+    assert _drbd.kernel_dialect({"DRBD_KERNEL_VERSION": kernel}) == dialect
+
+
+def test_kernel_dialect_unknown():
+    with pytest.raises(_drbd.DrbdError):
+        _drbd.kernel_dialect({"DRBD_KERNEL_VERSION": "7.0.1"})
+
+
+def test_choose_dialect():
+    assert _drbd.choose_dialect("auto", "8.4") == ("8.4", None)
+    dialect, note = _drbd.choose_dialect("auto", None)
+    assert dialect == "9" and "DRBD_KERNEL_VERSION=0" in note
+    assert _drbd.choose_dialect("8.4", None)[0] == "8.4"
+    with pytest.raises(_drbd.DrbdError, match="loaded DRBD kernel module is 8.4"):
+        _drbd.choose_dialect("9", "8.4")
+
+
+# rendering ---------------------------------------------------------------------
+def test_render_9_has_dialect_specific_parts():
+    spec = _drbd.normalize_spec(dict(SPEC, resource_options={"auto-promote": False}))
+    text = _drbd.render_resource(spec, "9")
+    net = text[text.index("net {"):text.index("}", text.index("net {"))]
+    assert "fencing resource-and-stonith;" in net
+    assert '"/usr/lib/drbd/crm-fence-peer.9.sh"' in text
+    assert 'unfence-peer "/usr/lib/drbd/crm-unfence-peer.9.sh"' in text
+    assert "after-resync-target" not in text
+    assert "auto-promote no;" in text
+    assert "address ipv4 10.99.0.11:7789;" in text
+    assert "after-sb-1pri disconnect;" in text  # default never discards writes
+
+
+def test_render_84_has_dialect_specific_parts():
+    spec = _drbd.normalize_spec(dict(SPEC, hosts=[dict(h, node_id=i) for i, h in enumerate(SPEC["hosts"])]))
+    text = _drbd.render_resource(spec, "8.4")
+    disk = text[text.index("disk {"):text.index("}", text.index("disk {"))]
+    assert "fencing resource-and-stonith;" in disk
+    assert "fencing" not in text[text.index("net {"):text.index("}", text.index("net {"))]
+    assert 'fence-peer "/usr/lib/drbd/crm-fence-peer.sh"' in text
+    assert 'after-resync-target "/usr/lib/drbd/crm-unfence-peer.sh"' in text
+    assert "unfence-peer" not in text.replace("crm-unfence-peer", "")
+    assert "node-id" not in text
+
+
+def test_render_84_refuses_9_only_things():
+    spec = _drbd.normalize_spec(dict(SPEC, resource_options={"quorum": "majority"}))
+    with pytest.raises(_drbd.DrbdError, match="only in DRBD 9"):
+        _drbd.render_resource(spec, "8.4")
+    three = dict(SPEC, hosts=SPEC["hosts"] + [{"name": "node3", "address": "10.99.0.13"}])
+    with pytest.raises(_drbd.DrbdError, match="exactly two hosts"):
+        _drbd.render_resource(_drbd.normalize_spec(three), "8.4")
+    with pytest.raises(_drbd.DrbdError, match="node_id on every host"):
+        _drbd.render_resource(_drbd.normalize_spec(three), "9")
+
+
+def test_render_secret_masked_and_quoted():
+    spec = _drbd.normalize_spec(dict(SPEC, shared_secret='s3 "cret'))
+    assert 'shared-secret "s3 \\"cret";' in _drbd.render_resource(spec, "9")
+    masked = _drbd.render_resource(spec, "9", mask_secret=True)
+    assert "s3" not in masked and '"********"' in masked
+
+
+def test_render_ipv6_and_three_node_mesh():
+    spec = _drbd.normalize_spec({
+        "name": "r1", "volumes": [{"device": "/dev/drbd5", "disk": "/dev/vdc"}],
+        "hosts": [{"name": "a", "address": "fd00::1", "node_id": 0},
+                  {"name": "b", "address": "fd00::2", "node_id": 1},
+                  {"name": "c", "address": "fd00::3", "node_id": 2, "port": 7800}]})
+    text = _drbd.render_resource(spec, "9")
+    assert "address ipv6 [fd00::1]:7789;" in text
+    assert "address ipv6 [fd00::3]:7800;" in text
+    assert "hosts a b c;" in text
+    assert "device /dev/drbd5 minor 5;" in text
+
+
+@pytest.mark.parametrize("change,message", [
+    ({"name": "r 0"}, "resource name"),
+    ({"volumes": []}, "at least one volume"),
+    ({"volumes": [{"disk": "/dev/vdb"}]}, "minor"),
+    ({"volumes": [{"device": "/dev/sdb", "disk": "/dev/vdb"}]}, "/dev/drbdN"),
+    ({"volumes": [{"minor": 1, "disk": "/dev/vdb"}, {"minor": 1, "disk": "/dev/vdc"}]}, "minor 1 is used by two"),
+    ({"hosts": [{"name": "node1", "address": "10.99.0.11"}]}, "at least two hosts"),
+    ({"hosts": [{"name": "node1", "address": "10.99.0.300"}, {"name": "n2", "address": "10.0.0.1"}]}, "not an IP"),
+    ({"hosts": [{"name": "n", "address": "10.0.0.1"}, {"name": "n", "address": "10.0.0.2"}]}, "listed twice"),
+    ({"hosts": [{"name": "a", "address": "10.0.0.1", "port": 70000}, {"name": "b", "address": "10.0.0.2"}]}, "out of range"),
+])
+def test_normalize_spec_refuses(change, message):
+    with pytest.raises(_drbd.DrbdError, match=message):
+        _drbd.normalize_spec(dict(SPEC, **change))
+
+
+# metadata --------------------------------------------------------------------------
+def test_parse_dump_md_captured():
+    md = _drbd.parse_dump_md(0, fixture("dump-md-v09-fresh.stdout"), "")
+    assert md == {"present": True, "version": "v09", "current_uuid": "0x0000000000000004"}
+    assert _drbd.parse_dump_md(1, "", fixture("dump-md-none.stderr"))["present"] is False
+    with pytest.raises(_drbd.DrbdError, match="rc 20"):
+        _drbd.parse_dump_md(20, "", "'/x' is not a block device!")
+
+
+def test_parse_wipefs_captured():
+    sigs = _drbd.parse_wipefs_json(fixture("wipefs-ext4.json"))
+    assert sigs[0]["type"] == "ext4" and sigs[0]["offset"] == "0x438"
+    assert _drbd.parse_wipefs_json(fixture("wipefs-blank.json")) == []
+    assert _drbd.parse_wipefs_json("") == []
+
+
+NONE = {"present": False, "version": None}
+V08 = {"present": True, "version": "v08"}
+V09 = {"present": True, "version": "v09"}
+VOL = {"volume": 0, "disk": "/dev/vdb", "minor": 0, "meta_disk": "internal"}
+EXT4 = [{"type": "ext4", "offset": "0x438"}]
+
+
+@pytest.mark.parametrize("v09,v08,sigs,wipe,expected", [
+    (NONE, NONE, [], False, "create"),
+    (V09, NONE, [], False, "keep"),
+    (NONE, V08, [], False, "keep"),               # 8.4 metadata seen by 9 utils: present
+    (V09, NONE, [{"type": "drbd", "offset": "0x3ff"}], False, "keep"),
+    (NONE, NONE, [{"type": "drbd", "offset": "0x3ff"}], False, "create"),
+    (NONE, NONE, EXT4, True, "wipe-and-create"),
+    (V08, NONE, EXT4, True, "keep"),              # never re-created, even with wipe_existing
+])
+def test_plan_metadata_matrix(v09, v08, sigs, wipe, expected):
+    assert _drbd.plan_metadata(VOL, v09, v08, sigs, wipe) == expected
+
+
+def test_plan_metadata_refuses_filesystem_with_what_was_found():
+    with pytest.raises(_drbd.DrbdError) as e:
+        _drbd.plan_metadata(VOL, NONE, NONE, EXT4 + [{"type": "dos", "offset": "0x1fe"}], False)
+    assert "ext4 at offset 0x438, dos at offset 0x1fe" in str(e.value)
+    assert "wipe_existing: true" in str(e.value)
+
+
+@pytest.mark.parametrize("md,args", [
+    ("internal", ["3", "v08", "/dev/vdb", "internal", "dump-md"]),
+    ("/dev/vdc", ["3", "v08", "/dev/vdb", "/dev/vdc", "flex-external", "dump-md"]),
+    ("/dev/vdc [2]", ["3", "v08", "/dev/vdb", "/dev/vdc", "2", "dump-md"]),
+])
+def test_drbdmeta_args(md, args):
+    assert _drbd.drbdmeta_args(dict(VOL, minor=3, meta_disk=md), "v08") == args
+
+
+# status parsers ------------------------------------------------------------------------
+def test_status_json_connected():
+    res = _drbd.parse_status_json(fixture("status-json-9.22-primary-connected.json"))
+    s = _drbd.summarize(res[0])
+    assert (s["name"], s["role"], s["disk_state"], s["peer"], s["peer_role"]) == \
+        ("r0", "Primary", "UpToDate", "peer2", "Secondary")
+    assert (s["connection_state"], s["replication_state"], s["out_of_sync_kib"], s["sync_percent"]) == \
+        ("Connected", "Established", 0, 100.0)
+
+
+def test_status_json_split_brain_signature():
+    s = _drbd.summarize(_drbd.parse_status_json(fixture("status-json-9.22-standalone-after-splitbrain.json"))[0])
+    assert s["connection_state"] == "StandAlone" and s["out_of_sync_kib"] == 4096
+    assert _drbd.split_brain_evidence(s, False, False) == ["StandAlone with out-of-sync UpToDate data"]
+    assert _drbd.split_brain_evidence(s, True, True)[:2] == ["split-brain handler marker",
+                                                             "kernel log: Split-Brain detected"]
+
+
+def test_status_json_empty_and_nan():
+    assert _drbd.parse_status_json("[\n]") == []
+    text = fixture("status-json-9.22-primary-connected.json").replace('"percent-in-sync": 100.00',
+                                                                     '"estimated-seconds-to-finish": nan')
+    assert _drbd.parse_status_json(text)[0]["name"] == "r0"
+
+
+def test_events2_now():
+    res = _drbd.parse_events2(fixture("events2-now-9.22-samples.txt"))
+    s = _drbd.summarize(res[0])
+    assert s["role"] == "Primary" and s["disk_state"] == "UpToDate"
+    assert s["connection_state"] == "Connected"
+    # the sample file lists a resync line and a StandAlone change after it; only
+    # "exists" lines count, and the later peer-device line is a second volume view
+    assert s["peer_disk_state"] in ("UpToDate", "Inconsistent")
+    assert _drbd.parse_events2("exists -\n") == []
+
+
+def test_events2_84_style_with_statistics():
+    text = ("exists resource name:r0 role:Secondary suspended:no\n"
+            "exists connection name:r0 peer-node-id:1 conn-name:node1 connection:Connected role:Primary\n"
+            "exists device name:r0 volume:0 minor:0 disk:Inconsistent\n"
+            "exists peer-device name:r0 peer-node-id:1 conn-name:node1 volume:0 replication:SyncTarget "
+            "peer-disk:UpToDate resync-suspended:no out-of-sync:512000 done:42.50\n"
+            "exists -\n")
+    s = _drbd.summarize(_drbd.parse_events2(text)[0])
+    assert (s["replication_state"], s["out_of_sync_kib"], s["sync_percent"]) == ("SyncTarget", 512000, 42.5)
+
+
+def test_proc_drbd_84():
+    proc = _drbd.parse_proc_drbd(fixture("proc-drbd-8.4-samples.txt"))
+    assert proc["version"] == "8.4.11"
+    assert proc["minors"][1]["sync_percent"] == 12.1
+    assert proc["minors"][1]["out_of_sync_kib"] == 901120
+    assert proc["minors"][4]["cs"] == "Unconfigured"
+    ok = _drbd.summarize(_drbd.resource_from_proc("r0", {0: 0}, proc))
+    assert (ok["role"], ok["peer_role"], ok["connection_state"], ok["replication_state"], ok["sync_percent"]) == \
+        ("Primary", "Secondary", "Connected", "Established", 100.0)
+    sync = _drbd.summarize(_drbd.resource_from_proc("r1", {0: 1}, proc))
+    assert (sync["replication_state"], sync["peer_disk_state"], sync["sync_percent"]) == \
+        ("SyncSource", "Inconsistent", 12.1)
+    alone = _drbd.summarize(_drbd.resource_from_proc("r2", {0: 2}, proc))
+    assert (alone["connection_state"], alone["out_of_sync_kib"]) == ("StandAlone", 4096)
+    waiting = _drbd.summarize(_drbd.resource_from_proc("r3", {0: 3}, proc))
+    assert waiting["connection_state"] == "Connecting" and waiting["connections"][0]["cs"] == "WFConnection"
+    assert _drbd.resource_from_proc("r4", {0: 4}, proc)["up"] is False
+    assert _drbd.resource_from_proc("r9", {0: 9}, proc)["up"] is False
+
+
+def test_proc_drbd_of_drbd9_has_no_minors():
+    assert _drbd.parse_proc_drbd("version: 9.2.12 (api:2/proto:86-122)\n")["minors"] == {}
+
+
+def test_get_gi_captured():
+    gi = _drbd.parse_get_gi(fixture("get-gi-unattached.stdout"))
+    assert gi["current_uuid"] == "0000000000000004"
+    assert gi["bitmap_uuid"] == "0000000000000000"
+
+
+def test_sh_minor():
+    assert _drbd.parse_sh_minor("0\n1\n") == [0, 1]
+
+
+# split brain from the kernel log -------------------------------------------------------
+LOG84 = """[  100.1] drbd r0: conn( WFConnection -> WFReportParams )
+[  100.2] block drbd0: Split-Brain detected but unresolved, dropping connection!
+[  100.3] drbd r0: conn( WFReportParams -> Disconnecting )
+[  100.4] drbd r0: conn( Disconnecting -> StandAlone )
+"""
+RESOLVED = LOG84 + "[  200.0] drbd r0: conn( WFReportParams -> WFBitMapT )\n"
+
+
+def test_kernel_log_split_brain():
+    assert _drbd.split_brain_from_kernel_log(LOG84, "r0", [0]) is True
+    assert _drbd.split_brain_from_kernel_log(RESOLVED, "r0", [0]) is False
+    assert _drbd.split_brain_from_kernel_log(LOG84, "r1", [1]) is False
+    log9 = "drbd r0/0 drbd0 node2: Split-Brain detected, dropping connection!\n"
+    assert _drbd.split_brain_from_kernel_log(log9, "r0", [0]) is True
+
+
+def test_split_brain_not_reported_while_connected():
+    s = {"up": True, "connection_state": "Connected", "disk_state": "UpToDate", "out_of_sync_kib": 0}
+    assert _drbd.split_brain_evidence(s, True, True) == []
+
+
+# sync and role planning ------------------------------------------------------------------
+def summary(disk="Inconsistent", peer="Inconsistent", conn="Connected", role="Secondary"):
+    return {"up": True, "disk_state": disk, "peer_disk_state": peer, "connection_state": conn,
+            "role": role, "replication_state": "Established", "volumes": []}
+
+
+@pytest.mark.parametrize("state,args,expected", [
+    (summary(), ("skip", False, None), ["new-current-uuid"]),
+    (summary(), ("skip", False, "primary"), ["new-current-uuid", "primary"]),
+    (summary(), ("full", True, None), ["force-primary", "secondary"]),
+    (summary(), ("full", True, "primary"), ["force-primary"]),
+    (summary("UpToDate", "UpToDate"), ("full", True, None), []),       # already synced: nothing
+    (summary("UpToDate", "UpToDate"), ("skip", False, "primary"), ["primary"]),
+    (summary("UpToDate", "UpToDate", role="Primary"), ("none", False, "primary"), []),
+    (summary("UpToDate", "UpToDate", role="Primary"), ("none", False, "secondary"), ["secondary"]),
+    (summary("UpToDate", "DUnknown", "Connecting"), ("none", False, "primary"), ["primary"]),
+    (summary("Inconsistent", "UpToDate"), ("none", False, None), []),
+])
+def test_plan_sync_and_role(state, args, expected):
+    assert _drbd.plan_sync_and_role(state, *args) == expected
+
+
+@pytest.mark.parametrize("state,args,message", [
+    (summary(), ("full", False, None), "force_primary: true"),
+    (summary(peer="UpToDate"), ("full", True, None), "peer has UpToDate data"),
+    (summary(peer="DUnknown", conn="Connecting"), ("full", True, None), "not connected"),
+    (summary(peer="UpToDate"), ("skip", False, None), "peer has UpToDate"),
+    (summary(peer="DUnknown", conn="Connecting"), ("skip", False, None), "connected and Inconsistent"),
+    (summary(), ("none", False, "primary"), "initial_sync: full with force_primary"),
+    (summary("Outdated", "UpToDate"), ("none", False, "primary"), "never force"),
+    (summary("Inconsistent", "UpToDate"), ("none", False, "primary"), "wait for the resync"),
+])
+def test_plan_sync_and_role_refusals(state, args, message):
+    with pytest.raises(_drbd.DrbdError, match=message):
+        _drbd.plan_sync_and_role(state, *args)
+
+
+def test_settled():
+    s = _drbd.summarize(_drbd.parse_status_json(fixture("status-json-9.22-primary-connected.json"))[0])
+    assert _drbd.settled(s)
+    s["connection_state"] = "Connecting"
+    assert not _drbd.settled(s)
+
+
+# holders ------------------------------------------------------------------------------------
+def test_find_holders(tmp_path):
+    proc = tmp_path / "proc"
+    sysfs = tmp_path / "sys"
+    (proc / "812" / "fd").mkdir(parents=True)
+    (proc / "812" / "comm").write_text("mysqld\n")
+    os.symlink("/dev/drbd0", str(proc / "812" / "fd" / "5"))
+    (proc / "900" / "fd").mkdir(parents=True)
+    os.symlink("/dev/null", str(proc / "900" / "fd" / "0"))
+    (proc / "mounts").write_text("/dev/vda / ext4 rw 0 0\n/dev/drbd0 /srv/data ext4 rw 0 0\n")
+    (sysfs / "block" / "drbd0" / "holders" / "dm-3").mkdir(parents=True)
+    found = _drbd.find_holders(["/dev/drbd0"], proc_root=str(proc), sys_root=str(sysfs))
+    assert found == ["/dev/drbd0 is mounted on /srv/data",
+                     "/dev/drbd0 is held by the stacked device dm-3",
+                     "/dev/drbd0 is open in process mysqld (pid 812)"]
+    assert _drbd.find_holders(["/dev/drbd1"], proc_root=str(proc), sys_root=str(sysfs)) == []

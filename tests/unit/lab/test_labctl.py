@@ -1,0 +1,239 @@
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Unit tests of lab/labctl.py's pure helpers (no podman, no root)."""
+
+from __future__ import absolute_import, division, print_function
+
+import ipaddress
+import json
+import os
+import sys
+
+import pytest
+
+LAB_DIR = os.path.join(os.path.dirname(__file__), "..", "..", "..", "lab")
+sys.path.insert(0, os.path.abspath(LAB_DIR))
+import labctl  # noqa: E402  pylint: disable=wrong-import-position,import-error
+
+__metaclass__ = type  # pylint: disable=invalid-name
+
+NET = ipaddress.ip_network("10.89.42.0/24")
+REPL = ipaddress.ip_network("10.89.43.0/24")
+
+
+def make_state(nodes=3, with_dc=True, disks=(1024, 1024)):
+    return labctl.build_state("hsc-lab", nodes, NET, REPL, 18401, list(disks), with_dc,
+                              "localhost/hsc-lab-node:abc")
+
+
+@pytest.mark.parametrize("name", ["hsc-lab", "a", "hsc-dev-lab", "pcmk2", "x" * 40])
+def test_validate_name_accepts(name):
+    assert labctl.validate_name(name) == name
+
+
+@pytest.mark.parametrize("name", ["", "Hsc", "1lab", "lab_x", "lab-", "a--b", "lab x", "x" * 41, "lab/.."])
+def test_validate_name_rejects(name):
+    with pytest.raises(labctl.LabError):
+        labctl.validate_name(name)
+
+
+def test_subnet_candidates_deterministic_and_complete():
+    first = labctl.subnet_candidates("hsc-lab")
+    assert first == labctl.subnet_candidates("hsc-lab")
+    assert len(first) == 255  # 10.89.0.0/24 (podman's default network) left out
+    assert ipaddress.ip_network("10.89.0.0/24") not in first
+    assert len(set(first)) == 255
+    assert all(s.subnet_of(labctl.SUBNET_POOL) for s in first)
+
+
+def test_subnet_candidates_differ_between_names():
+    assert labctl.subnet_candidates("hsc-lab")[0] != labctl.subnet_candidates("hsc-mol-default")[0]
+
+
+def test_pick_subnets_skips_used_and_overlapping():
+    cands = labctl.subnet_candidates("hsc-lab")
+    used = [cands[0], ipaddress.ip_network(str(cands[1].network_address) + "/25")]
+    picked = labctl.pick_subnets("hsc-lab", used)
+    assert picked == [cands[2], cands[3]]
+
+
+def test_pick_subnets_no_overlap_with_wide_route():
+    # a /16 route covering the whole pool leaves nothing
+    with pytest.raises(labctl.LabError, match="no free /24"):
+        labctl.pick_subnets("hsc-lab", [ipaddress.ip_network("10.89.0.0/16")])
+
+
+def test_pick_subnets_unaffected_by_other_ranges():
+    picked = labctl.pick_subnets("hsc-lab", [ipaddress.ip_network("192.168.1.0/24")])
+    assert picked == labctl.subnet_candidates("hsc-lab")[:2]
+
+
+def test_fence_port_candidates():
+    ports = labctl.fence_port_candidates("hsc-lab")
+    assert len(ports) == labctl.FENCE_PORT_SPAN == len(set(ports))
+    assert all(labctl.FENCE_PORT_BASE <= p < labctl.FENCE_PORT_BASE + labctl.FENCE_PORT_SPAN for p in ports)
+    assert ports == labctl.fence_port_candidates("hsc-lab")
+
+
+def test_container_and_network_names():
+    assert labctl.container_names("x", 2) == ["x-node1", "x-node2", "x-dc"]
+    assert labctl.container_names("x", 1, with_dc=False) == ["x-node1"]
+    assert labctl.network_names("x") == {"net": "x-net", "repl": "x-repl"}
+
+
+def test_parse_packages_and_key():
+    text = "# comment\nsystemd\n\npcs  # inline\n"
+    assert labctl.parse_packages(text) == ["systemd", "pcs"]
+    # comments and blank lines do not change the key; a package does
+    assert labctl.image_key(text) == labctl.image_key("systemd\npcs\n")
+    assert labctl.image_key(text) != labctl.image_key("systemd\npcs\nhaproxy\n")
+    with pytest.raises(labctl.LabError, match="duplicate"):
+        labctl.parse_packages("pcs\npcs\n")
+
+
+def test_image_package_list_has_what_the_lab_needs():
+    with open(labctl.PACKAGES_FILE, encoding="utf-8") as fd:
+        pkgs = labctl.parse_packages(fd.read())
+    for pkg in ("systemd", "pacemaker", "pacemaker-cli-utils", "corosync", "pcs", "fence-agents",
+                "python3-pycurl", "python3-cffi-backend", "samba-ad-dc", "samba-ad-provision",
+                "nfs-ganesha-vfs", "libnfs-utils", "haproxy", "winbind", "krb5-user"):
+        assert pkg in pkgs
+
+
+def test_build_state_layout():
+    state = make_state()
+    assert json.loads(json.dumps(state)) == state  # JSON-serialisable
+    assert [n["name"] for n in state["nodes"]] == ["node1", "node2", "node3"]
+    assert state["nodes"][0] == {"name": "node1", "fqdn": "node1.lab.example", "container": "hsc-lab-node1",
+                                 "ip": "10.89.42.11", "repl_ip": "10.89.43.11"}
+    assert state["networks"]["net"] == {"name": "hsc-lab-net", "subnet": "10.89.42.0/24",
+                                        "gateway": "10.89.42.1", "prefix": 24}
+    assert state["networks"]["repl"]["gateway"] == "10.89.43.1"
+    assert state["fence"]["ip"] == "10.89.42.1"
+    assert state["fence"]["port"] == 18401
+    assert state["fence"]["host_map"] == {"node1": "hsc-lab-node1", "node2": "hsc-lab-node2",
+                                          "node3": "hsc-lab-node3"}
+    assert state["dc"]["ip"] == "10.89.42.5"
+    assert state["dc"]["realm"] == "LAB.EXAMPLE"
+    assert [d["path"] for d in state["shared_disks"]] == ["/dev/labdisk1", "/dev/labdisk2"]
+    assert state["vip_pool"][0] == "10.89.42.100" and len(state["vip_pool"]) == 10
+
+
+def test_build_state_addresses_unique_and_vips_reserved():
+    state = make_state(nodes=16)
+    used = [n["ip"] for n in state["nodes"]] + [state["dc"]["ip"], state["fence"]["ip"]]
+    assert len(set(used)) == len(used)
+    assert not set(used) & set(state["vip_pool"])
+    assert all(ipaddress.ip_address(ip) in NET for ip in used + state["vip_pool"])
+
+
+def test_build_state_without_dc_and_disks():
+    state = make_state(with_dc=False, disks=())
+    assert state["dc"] is None and state["shared_disks"] == []
+    args = labctl.node_run_args(state, state["nodes"][0], "img", "/s")
+    assert "--dns" not in args and "--device" not in args
+
+
+def test_hosts_file_lists_fqdn_first():
+    text = labctl.hosts_file(make_state())
+    lines = text.splitlines()
+    assert "10.89.42.5\tdc1.lab.example dc1" in lines
+    assert "10.89.42.12\tnode2.lab.example node2" in lines
+    assert "10.89.43.13\tnode3-repl.lab.example node3-repl" in lines
+    assert lines[0].startswith("127.0.0.1")
+
+
+def test_node_run_args():
+    state = make_state()
+    for disk, loop in zip(state["shared_disks"], ("/dev/loop7", "/dev/loop8")):
+        disk["loop"] = loop
+    args = labctl.node_run_args(state, state["nodes"][1], "img:tag", "/st")
+    assert args[:6] == ["run", "-d", "--name", "hsc-lab-node2", "--hostname", "node2"]
+    assert args[-1] == "img:tag"
+    assert "--systemd=always" in args
+    assert "hsc-lab-net:ip=10.89.42.12" in args and "hsc-lab-repl:ip=10.89.43.12" in args
+    assert args[args.index("--cap-add") + 1] == "NET_ADMIN,NET_RAW,SYS_ADMIN,DAC_READ_SEARCH"
+    assert "/dev/loop7:/dev/labdisk1:rwm" in args and "/dev/loop8:/dev/labdisk2:rwm" in args
+    assert args[args.index("--dns") + 1] == "10.89.42.5"
+    assert args[args.index("--dns-search") + 1] == "lab.example"
+    assert "/st/hosts/node2:/etc/hosts" in args and "--no-hosts" in args
+
+
+def test_dc_run_args():
+    args = labctl.dc_run_args(make_state(), "img", "/st")
+    assert "hsc-lab-dc" in args and "hsc-lab-net:ip=10.89.42.5" in args
+    assert not any(a.startswith("hsc-lab-repl") for a in args)
+
+
+def test_find_node():
+    state = make_state()
+    assert labctl.find_node(state, "node2")["container"] == "hsc-lab-node2"
+    assert labctl.find_node(state, "hsc-lab-node3")["name"] == "node3"
+    assert labctl.find_node(state, "dc")["container"] == "hsc-lab-dc"
+    with pytest.raises(labctl.LabError, match="no node 'node9'"):
+        labctl.find_node(state, "node9")
+
+
+def test_parse_args_defaults(monkeypatch):
+    monkeypatch.delenv("HSC_LAB_NAME", raising=False)
+    args = labctl.parse_args(["up"])
+    assert (args.name, args.nodes, args.no_dc, args.disks, args.disk_size) == ("hsc-lab", 3, False, 2, 1024)
+
+
+def test_parse_args_name_before_or_after_command(monkeypatch):
+    monkeypatch.delenv("HSC_LAB_NAME", raising=False)
+    assert labctl.parse_args(["--name", "a1", "down"]).name == "a1"
+    assert labctl.parse_args(["down", "--name", "b2"]).name == "b2"
+    args = labctl.parse_args(["kill", "node2", "--name", "c3"])
+    assert (args.command, args.node, args.name) == ("kill", "node2", "c3")
+    monkeypatch.setenv("HSC_LAB_NAME", "envlab")
+    assert labctl.parse_args(["status"]).name == "envlab"
+
+
+@pytest.mark.parametrize("argv", [["up", "--nodes", "0"], ["up", "--nodes", "17"], ["up", "--disks", "9"],
+                                  ["up", "--disk-size", "1"], ["kill"], ["bogus"], []])
+def test_parse_args_rejects(argv, capsys):
+    with pytest.raises(SystemExit):
+        labctl.parse_args(argv)
+    assert "usage" in capsys.readouterr().err
+
+
+def test_parse_args_rejects_bad_name():
+    with pytest.raises(labctl.LabError):
+        labctl.parse_args(["up", "--name", "Bad_Name"])
+
+
+def test_state_roundtrip(tmp_path, monkeypatch):
+    monkeypatch.setattr(labctl, "STATE_ROOT", str(tmp_path))
+    state = make_state()
+    os.makedirs(labctl.state_dir("hsc-lab"))
+    labctl.save_state(state)
+    assert labctl.load_state("hsc-lab") == state
+    assert labctl.load_state("other", required=False) is None
+    with pytest.raises(labctl.LabError, match="not up"):
+        labctl.load_state("other")
+
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+
+
+def _yaml(rel):
+    yaml = pytest.importorskip("yaml")
+    with open(os.path.join(REPO, rel), encoding="utf-8") as fd:
+        return yaml.safe_load(fd)
+
+
+def test_lab_inventory_and_molecule_vars_in_step():
+    inv = _yaml("inventories/lab/group_vars/all.yml")
+    mol = _yaml("molecule/shared/lab_vars.yml")
+    own = {"lab_name", "lab_state_file", "ansible_connection", "ansible_python_interpreter"}
+    assert {k: v for k, v in inv.items() if k not in own} == {k: v for k, v in mol.items() if k not in own}
+    assert inv["pacemaker_stonith_devices"][0]["agent"] == "fence_podman_lab"
+
+
+def test_lab_inventory_layout():
+    hosts = _yaml("inventories/lab/hosts.yml")
+    lab_nodes = hosts["all"]["children"]["pacemaker_cluster"]["children"]["lab_nodes"]["hosts"]
+    state = labctl.build_state(labctl.DEFAULT_NAME, labctl.DEFAULT_NODES, NET, REPL, 1, [], False, "i")
+    assert {h: v["ansible_host"] for h, v in lab_nodes.items()} == state["fence"]["host_map"]
+    assert _yaml("inventories/lab/group_vars/all.yml")["lab_name"] == labctl.DEFAULT_NAME

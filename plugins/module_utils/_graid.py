@@ -423,6 +423,16 @@ def health_problems(controllers, license_states, pds, groups, vds):
 
 
 # ------------------------------------------------------------------ running
+def clock():
+    """Monotonic seconds (a function so unit tests can replace it)."""
+    return time.monotonic()
+
+
+def sleep(seconds):
+    """``time.sleep`` (a function so unit tests can replace it)."""
+    time.sleep(seconds)
+
+
 class Graidctl:
     """Runs graidctl for a module. Reads use ``--format json``."""
 
@@ -469,8 +479,11 @@ class Graidctl:
     def virtual_drives(self):
         return normalize_vds(self.query("ls", "vd"))
 
-    def wait_for_group_state(self, dg_id, states, timeout, interval, sleep=time.sleep, clock=time.time):
-        """Poll ``desc dg`` until the group is in one of ``states``."""
+    def wait_for_group_state(self, dg_id, states, timeout, interval):
+        """Poll ``desc dg`` until the group is in one of ``states``.
+
+        Returns ``(group, reached)``; ``reached`` is False after ``timeout``.
+        """
         deadline = clock() + timeout
         while True:
             group = self.drive_group(dg_id)
@@ -501,9 +514,12 @@ def fail(module, error, **extra):
 
 # ------------------------------------------------------------------ in use
 def _device_and_partitions(dev_path, candidate):
+    """``candidate`` is ``dev_path`` or one of its partitions (``gdg0n1p1``;
+    a name ending in a digit takes a ``p`` before the partition number)."""
     if candidate == dev_path:
         return True
-    return bool(re.match(re.escape(dev_path) + r"p?[0-9]+$", candidate))
+    separator = "p" if dev_path[-1:].isdigit() else ""
+    return bool(re.match(re.escape(dev_path) + separator + r"[0-9]+$", candidate))
 
 
 def mounts_using(dev_paths, mounts_text):

@@ -92,6 +92,12 @@ devices:
   type: list
   elements: str
   sample: [/dev/gdg0n1, /dev/gdg0n2]
+size_mismatch:
+  description: Ids of existing virtual drives whose size differs from O(size) by more than 1% (never resized).
+  returned: always
+  type: list
+  elements: int
+  sample: []
 commands:
   description: The graidctl commands that changed (or in check mode would change) something.
   returned: always
@@ -142,7 +148,7 @@ def main():
         module.fail_json(msg="vd_id selects a volume to delete; it needs state=absent")
     dg_id = params["drive_group"]
     graid = Graidctl(module)
-    result = dict(changed=False, commands=graid.commands, virtual_drives=[], devices=[])
+    result = dict(changed=False, commands=graid.commands, virtual_drives=[], devices=[], size_mismatch=[])
     try:
         groups = dict((g["id"], g) for g in graid.drive_groups())
         if dg_id not in groups:
@@ -157,6 +163,7 @@ def main():
             if size_bytes is not None:
                 for vd in before:
                     if vd.get("size") is not None and abs(int(vd["size"]) - size_bytes) > size_bytes // 100:
+                        result["size_mismatch"].append(vd["id"])
                         module.warn("virtual drive %d of drive group %d has %s bytes, not %s (%d bytes); volumes are "
                                     "never resized" % (vd["id"], dg_id, vd["size"], params["size"], size_bytes))
             for size in plan:

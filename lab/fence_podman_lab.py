@@ -31,7 +31,7 @@ def api_call(options, method, path, query=None):
     if query:
         url += "?" + urllib.parse.urlencode(query)
     conn = http.client.HTTPConnection(options["--ip"], int(options["--ipport"]),
-                                      timeout=int(options["--shell-timeout"]))
+                                      timeout=request_timeout(options))
     logging.debug("%s %s", method, url)
     try:
         conn.request(method, url, headers={"Content-Length": "0"} if method == "POST" else {})
@@ -50,6 +50,14 @@ def api_call(options, method, path, query=None):
         except ValueError:
             data = None
     return resp.status, data
+
+
+def request_timeout(options):
+    """Seconds to wait for one API call. Under pacemaker-fenced the fencing
+    library sets every timeout to 0 (Pacemaker enforces its own): 0 must not
+    mean a non-blocking socket there."""
+    value = int(options.get("--shell-timeout") or 0)
+    return value if value > 0 else 60
 
 
 def container_name(options):
@@ -103,7 +111,7 @@ def set_power_status(conn, options):
 def reboot_cycle(conn, options):
     del conn
     kill(options)
-    deadline = time.time() + int(options["--power-timeout"])
+    deadline = time.time() + (int(options.get("--power-timeout") or 0) or 60)
     while inspect(options).get("Running") and time.time() < deadline:
         time.sleep(0.2)
     start(options)

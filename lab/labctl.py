@@ -53,6 +53,10 @@ DOMAIN = "LAB"
 DNS_DOMAIN = "lab.example"
 DC_HOSTNAME = "dc1"
 NODE_CAPS = ("NET_ADMIN", "NET_RAW", "SYS_ADMIN", "DAC_READ_SEARCH")
+# A fresh tmpfs at every start, like a real reboot: podman's own /dev/shm (64 MB)
+# outlives a killed container, and Corosync/Pacemaker IPC buffers (about 48 MB
+# per node) left there by a crash make the next start fail with CS_ERR_NO_SPACE.
+SHM_MOUNT = "/dev/shm:rw,nosuid,nodev,size=512m"
 DC_CAPS = ("SYS_ADMIN",)
 # Host octet layout inside each /24 (the gateway .1 is the host's bridge address).
 DC_HOST = 5
@@ -243,7 +247,7 @@ def node_run_args(state, node, image, state_dir):
             "--systemd=always", "--label", "hsc.lab=%s" % state["name"],
             "--network", "%s:ip=%s" % (nets["net"]["name"], node["ip"]),
             "--network", "%s:ip=%s" % (nets["repl"]["name"], node["repl_ip"]),
-            "--cap-add", ",".join(NODE_CAPS),
+            "--cap-add", ",".join(NODE_CAPS), "--tmpfs", SHM_MOUNT,
             "--no-hosts", "-v", "%s:/etc/hosts" % os.path.join(state_dir, "hosts", node["name"])]
     if state.get("dc"):
         args += ["--dns", state["dc"]["ip"], "--dns-search", DNS_DOMAIN]
@@ -257,7 +261,7 @@ def dc_run_args(state, image, state_dir):
     return ["run", "-d", "--name", dc["container"], "--hostname", dc["hostname"],
             "--systemd=always", "--label", "hsc.lab=%s" % state["name"],
             "--network", "%s:ip=%s" % (state["networks"]["net"]["name"], dc["ip"]),
-            "--cap-add", ",".join(DC_CAPS),
+            "--cap-add", ",".join(DC_CAPS), "--tmpfs", SHM_MOUNT,
             "--dns", dc["ip"], "--dns-search", DNS_DOMAIN,
             "--no-hosts", "-v", "%s:/etc/hosts" % os.path.join(state_dir, "hosts", "dc"),
             image]

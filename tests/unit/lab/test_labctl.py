@@ -151,6 +151,7 @@ def test_node_run_args():
     assert args[:6] == ["run", "-d", "--name", "hsc-lab-node2", "--hostname", "node2"]
     assert args[-1] == "img:tag"
     assert "--systemd=always" in args
+    assert args[args.index("--tmpfs") + 1].startswith("/dev/shm:")
     assert "hsc-lab-net:ip=10.89.42.12" in args and "hsc-lab-repl:ip=10.89.43.12" in args
     assert args[args.index("--cap-add") + 1] == "NET_ADMIN,NET_RAW,SYS_ADMIN,DAC_READ_SEARCH"
     assert "/dev/loop7:/dev/labdisk1:rwm" in args and "/dev/loop8:/dev/labdisk2:rwm" in args

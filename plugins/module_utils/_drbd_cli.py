@@ -25,8 +25,10 @@ class DrbdCli:
     PROC_DRBD = "/proc/drbd"
     LIB_DIRS = ["/usr/lib/drbd", "/lib/drbd"]
 
-    def __init__(self, module):
+    def __init__(self, module, drbd_conf=None):
         self.module = module
+        # "-c FILE" for drbdadm calls that read the configuration (None: /etc/drbd.conf)
+        self.conf_args = ["-c", drbd_conf] if drbd_conf and drbd_conf != "/etc/drbd.conf" else []
         self.adm = CommandRunner(module, "drbdadm")
         self._setup = None
         self._meta = None
@@ -119,13 +121,13 @@ class DrbdCli:
         return running + [_drbd._empty_resource(n) for n in configured if n not in names]
 
     def configured_names(self):
-        result = self.adm.run(["sh-resources"], ok_rc=None)
+        result = self.adm.run(self.conf_args + ["sh-resources"], ok_rc=None)
         if result.rc != 0:
             return []
         return [n for n in result.stdout.split() if n]
 
     def minors_of(self, name):
-        result = self.adm.run(["sh-minor", name], ok_rc=None)
+        result = self.adm.run(self.conf_args + ["sh-minor", name], ok_rc=None)
         return _drbd.parse_sh_minor(result.stdout) if result.rc == 0 else []
 
     def dump_md(self, volume, fmt):
@@ -144,7 +146,7 @@ class DrbdCli:
         return result.stdout if result.rc == 0 else ""
 
     def get_gi(self, name, volume):
-        result = self.adm.run(["get-gi", "%s/%d" % (name, volume)], ok_rc=None)
+        result = self.adm.run(self.conf_args + ["get-gi", "%s/%d" % (name, volume)], ok_rc=None)
         if result.rc != 0:
             return {"error": (result.stderr or result.stdout).strip(), "rc": result.rc}
         return _drbd.parse_get_gi(result.stdout)

@@ -30,6 +30,10 @@ options:
   name:
     description: Only this resource (default all configured and running resources).
     type: str
+  drbd_conf:
+    description: The top-level configuration drbdadm reads (passed as C(-c) when not the default).
+    type: path
+    default: /etc/drbd.conf
   split_brain_marker_dir:
     description: Where the role's split-brain handler writes its markers.
     type: path
@@ -102,6 +106,7 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             name=dict(type="str"),
+            drbd_conf=dict(type="path", default="/etc/drbd.conf"),
             split_brain_marker_dir=dict(type="path", default="/var/lib/hastorage/drbd"),
             kernel_log=dict(type="bool", default=True),
             generations=dict(type="bool", default=False),
@@ -109,7 +114,7 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
-    cli = DrbdCli(module)
+    cli = DrbdCli(module, p["drbd_conf"])
     try:
         info = cli.version()
         loaded = _drbd.kernel_dialect(info)

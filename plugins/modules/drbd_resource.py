@@ -46,9 +46,15 @@ options:
     choices: [auto, '9', '8.4']
     default: auto
   config_dir:
-    description: Directory holding the resource files (included by C(/etc/drbd.conf)).
+    description: Directory holding the resource files (included by O(drbd_conf)).
     type: path
     default: /etc/drbd.d
+  drbd_conf:
+    description:
+      - The top-level configuration drbdadm reads (it must include O(config_dir)). Anything but
+        the default is passed to every drbdadm call as C(-c).
+    type: path
+    default: /etc/drbd.conf
   volumes:
     description: The volumes of the resource.
     type: list
@@ -289,6 +295,7 @@ def argument_spec():
         state=dict(type="str", default="present", choices=["present", "absent"]),
         dialect=dict(type="str", default="auto", choices=["auto", "9", "8.4"]),
         config_dir=dict(type="path", default="/etc/drbd.d"),
+        drbd_conf=dict(type="path", default="/etc/drbd.conf"),
         volumes=dict(type="list", elements="dict", required=True, options=dict(
             volume=dict(type="int"),
             minor=dict(type="int"),
@@ -347,6 +354,13 @@ class ResourceRun:
     def fail(self, msg, **extra):
         self.module.fail_json(msg=msg, actions=self.actions, **extra)
 
+    def adm(self, args, **kwargs):
+        """drbdadm (drbdadm-84 for the 8.4 dialect without a module), with -c when not the default."""
+        runner = self.cli.adm84 if (self.dialect == _drbd.DIALECT_84 and self.loaded is None) else self.cli.adm
+        if self.p["drbd_conf"] != "/etc/drbd.conf":
+            args = ["-c", self.p["drbd_conf"]] + list(args)
+        return runner.run(args, **kwargs)
+
     def minors(self):
         return dict((v["volume"], v["minor"]) for v in self.spec["volumes"])
 
@@ -399,7 +413,7 @@ class ResourceRun:
                 if holders:
                     self.fail("refusing to take %s down: %s" % (self.p["name"], "; ".join(holders)))
             self.act("down %s" % self.p["name"])
-            self.cli.adm.run(["down", self.p["name"]], mutating=True)
+            self.adm(["down", self.p["name"]], mutating=True)
         if os.path.exists(self.path):
             self.act("remove %s" % self.path)
             if self.module._diff:
@@ -419,6 +433,11 @@ class ResourceRun:
                 current = f.read()
         self.validate(text, masked)
         config_changed = current != text
+        status = self.state() if (p["up"] or p["metadata"]) else None
+        was_up = bool(status and status["up"])
+        attached = was_up and any(v["disk_state"] not in ("Diskless", None) for v in status["volumes"])
+        # read-only metadata plan first: a refusal leaves everything as it was
+        md_plan = self.plan_metadata() if (p["metadata"] and not attached) else []
         if config_changed:
             self.act("write %s" % self.path)
             if self.module._diff:
@@ -429,26 +448,21 @@ class ResourceRun:
                                        "before_header": self.path, "after_header": self.path}
             if not self.module.check_mode:
                 self.install(text)
-        if not p["up"] and not p["metadata"]:
-            return
-        status = self.state()
-        was_up = status["up"]
-        attached = was_up and any(v["disk_state"] not in ("Diskless", None) for v in status["volumes"])
-        if p["metadata"] and not attached:
-            self.metadata(pending_config=config_changed and self.module.check_mode)
+        if md_plan:
+            self.apply_metadata(md_plan)
         if not p["up"]:
             return
         if not was_up:
             self.act("adjust %s (bring up)" % p["name"])
-            self.cli.adm.run(["adjust", p["name"]], mutating=True, message="drbdadm adjust failed")
+            self.adm(["adjust", p["name"]], mutating=True, message="drbdadm adjust failed")
         elif config_changed and self.module.check_mode:
             self.act("adjust %s (apply the new file)" % p["name"])
         else:
-            dry = self.cli.adm.run(["-d", "adjust", p["name"]], message="drbdadm -d adjust failed")
+            dry = self.adm(["-d", "adjust", p["name"]], message="drbdadm -d adjust failed")
             pending = [line for line in dry.stdout.splitlines() if line.strip() and not line.startswith("#")]
             if pending:
                 self.act("adjust %s: %s" % (p["name"], "; ".join(pending)))
-                self.cli.adm.run(["adjust", p["name"]], mutating=True, message="drbdadm adjust failed")
+                self.adm(["adjust", p["name"]], mutating=True, message="drbdadm adjust failed")
         if p["initial_sync"] != "none" or p["role"]:
             if self.module.check_mode and not was_up:
                 self.act("then: initial sync %s / role %s, decided once the resource is up"
@@ -486,8 +500,10 @@ class ResourceRun:
         self.module.atomic_move(tmp, self.path)
         os.chmod(self.path, 0o600)
 
-    def metadata(self, pending_config):
+    def plan_metadata(self):
+        """Per volume: what is on the disk and what to do (read-only; refusals fail here)."""
         report = []
+        self.result["metadata"] = report
         for vol in self.spec["volumes"]:
             entry = {"volume": vol["volume"], "disk": vol["disk"]}
             try:
@@ -499,34 +515,46 @@ class ResourceRun:
             sigs = [] if entry["found"] else self.cli.signatures(vol["disk"])
             entry["signatures"] = sigs
             try:
-                decision = _drbd.plan_metadata(vol, v09, v08, sigs, self.p["wipe_existing"])
+                entry["decision"] = _drbd.plan_metadata(vol, v09, v08, sigs, self.p["wipe_existing"])
             except _drbd.DrbdError as e:
                 entry["decision"] = "refused"
                 report.append(entry)
                 self.fail(str(e), metadata=report)
-            entry["decision"] = decision
             report.append(entry)
-            if entry["found"] and self.loaded and entry["found"] != {"9": "v09", "8.4": "v08"}[self.dialect]:
+            if entry["found"] and self.loaded and entry["found"] != self.md_format():
                 self.warnings.append("%s holds %s metadata but the kernel module is DRBD %s; it was kept "
                                      "(never re-created)" % (vol["disk"], entry["found"], self.dialect))
-            if decision == "wipe-and-create":
+        return [(vol, entry) for vol, entry in zip(self.spec["volumes"], report) if entry["decision"] != "keep"]
+
+    def md_format(self):
+        return {"9": "v09", "8.4": "v08"}[self.dialect]
+
+    def apply_metadata(self, plan):
+        report = self.result["metadata"]
+        for vol, entry in plan:
+            if entry["decision"] == "wipe-and-create":
                 self.act("wipefs --all %s (wipe_existing: %s)" % (
-                    vol["disk"], ", ".join(s["type"] for s in _drbd.foreign_signatures(sigs))))
+                    vol["disk"], ", ".join(s["type"] for s in _drbd.foreign_signatures(entry["signatures"]))))
                 self.cli.wipefs.run(["--all", vol["disk"]], mutating=True, message="wipefs failed")
-            if decision in ("create", "wipe-and-create"):
-                self.act("create-md %s/%d on %s" % (self.p["name"], vol["volume"], vol["disk"]))
-                if self.module.check_mode:
-                    continue
-                res = self.cli.adm.run(["create-md", "%s/%d" % (self.p["name"], vol["volume"])],
-                                       mutating=True, ok_rc=None, data="no\n")
-                if res.rc != 0:
-                    self.fail("drbdadm create-md %s/%d refused (rc %s); nothing was overwritten: %s"
-                              % (self.p["name"], vol["volume"], res.rc, (res.stderr + res.stdout).strip()),
-                              metadata=report, rc=res.rc)
-                after = self.cli.dump_md(vol, {"9": "v09", "8.4": "v08"}[self.dialect])
-                if not after["present"]:
-                    self.fail("create-md reported success but no metadata is found on %s" % vol["disk"])
-        self.result["metadata"] = report
+            self.act("create-md %s/%d on %s" % (self.p["name"], vol["volume"], vol["disk"]))
+            if self.module.check_mode:
+                continue
+            argv = ["create-md"]
+            if self.p["wipe_existing"]:
+                # explicit consent: drbdmeta also refuses a disk that merely holds data ("Found some data")
+                argv.append("--force")
+            res = self.adm(argv + ["%s/%d" % (self.p["name"], vol["volume"])],
+                           mutating=True, ok_rc=None, data="no\n")
+            if res.rc != 0:
+                detail = "\n".join(line for line in (res.stderr + res.stdout).splitlines()
+                                   if line.strip() and "modinfo: not found" not in line)
+                self.fail("drbdadm create-md %s/%d refused (rc %s); nothing was overwritten. Set "
+                          "wipe_existing: true only if the data on %s is not needed: %s"
+                          % (self.p["name"], vol["volume"], res.rc, vol["disk"], detail),
+                          metadata=report, rc=res.rc)
+            after = self.cli.dump_md(vol, self.md_format())
+            if not after["present"]:
+                self.fail("create-md reported success but no metadata is found on %s" % vol["disk"])
 
     def wait_settled(self):
         deadline = time.time() + max(0, self.p["wait_timeout"])
@@ -548,21 +576,21 @@ class ResourceRun:
             if action == "new-current-uuid":
                 for vol in self.spec["volumes"]:
                     self.act("new-current-uuid --clear-bitmap %s/%d (skip the initial sync)" % (name, vol["volume"]))
-                    self.cli.adm.run(["new-current-uuid", "--clear-bitmap", "%s/%d" % (name, vol["volume"])],
+                    self.adm(["new-current-uuid", "--clear-bitmap", "%s/%d" % (name, vol["volume"])],
                                      mutating=True, message="new-current-uuid failed")
             elif action == "force-primary":
                 self.act("primary --force %s (initial full sync from this node)" % name)
-                self.cli.adm.run(["primary", "--force", name], mutating=True, message="drbdadm primary --force failed")
+                self.adm(["primary", "--force", name], mutating=True, message="drbdadm primary --force failed")
             elif action == "primary":
                 self.act("primary %s" % name)
-                self.cli.adm.run(["primary", name], mutating=True, message="drbdadm primary failed")
+                self.adm(["primary", name], mutating=True, message="drbdadm primary failed")
             elif action == "secondary":
                 devices = [v["device"] for v in self.spec["volumes"]]
                 holders = _drbd.find_holders(devices)
                 if holders:
                     self.fail("cannot make %s secondary: %s" % (name, "; ".join(holders)))
                 self.act("secondary %s" % name)
-                res = self.cli.adm.run(["secondary", name], mutating=True, ok_rc=None)
+                res = self.adm(["secondary", name], mutating=True, ok_rc=None)
                 if res.rc != 0:
                     holders = _drbd.find_holders(devices)
                     self.fail("drbdadm secondary %s failed (rc %s): %s%s" % (

@@ -130,7 +130,9 @@ options:
     description:
       - Cluster properties written into the CIB of this node B(before the first start) of a new cluster, for
         example C({dc-deadtime: 3s}) so the first DC election does not wait the default 20 s.
-      - Ignored for a cluster that already exists; manage properties with M(hastorage.cluster.pcs_cib).
+      - Written only when Pacemaker does not run here and O(cib_seed_file) does not exist (C(pcs cluster setup)
+        removes it), so a cluster that ever ran is never touched; manage properties with
+        M(hastorage.cluster.pcs_cib).
     type: dict
     default: {}
   allow_node_removal:
@@ -422,11 +424,13 @@ def run_module():
 
         # 3. start
         start_argv = None
+        # A cluster that never ran here has no CIB yet (pcs cluster setup removes it): seed it
+        # with the initial properties before Pacemaker's first start.
+        if params["initial_properties"] and status is None and not os.path.exists(params["cib_seed_file"]):
+            handler.seed_cib(params["cib_seed_file"], params["initial_properties"])
+            result["actions"].append("seed the first CIB with %s" % ", ".join(
+                "%s=%s" % (k, params["initial_properties"][k]) for k in sorted(params["initial_properties"])))
         if current is None:
-            if params["initial_properties"]:
-                handler.seed_cib(params["cib_seed_file"], params["initial_properties"])
-                result["actions"].append("seed the first CIB with %s" % ", ".join(
-                    "%s=%s" % (k, params["initial_properties"][k]) for k in sorted(params["initial_properties"])))
             if params["state"] == "started":
                 start_argv = ["cluster", "start", "--all"]
                 result["started"] = [n["name"] for n in wanted["nodes"]]

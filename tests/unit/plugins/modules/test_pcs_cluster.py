@@ -303,3 +303,25 @@ def test_pcs_error_is_reported(monkeypatch, paths):
     assert result["failed"]
     assert result["msg"].startswith("pcs could not update totem.token")
     assert result["rc"] == 1 and result["actions"] == []
+
+
+def test_configured_then_started_seeds_once(monkeypatch, paths):
+    """The role's two phases: setup without start (keys follow), then start with the seeded CIB."""
+    stopped = {"command": CRM_MON, "rc": 102, "out": fixture("crm_mon-not-running.xml")}
+    result = run_module(pcs_cluster.main, args(paths, state="started", initial_properties={"dc-deadtime": "3s"}), [
+        live(paths), stopped,
+        {"command": ["cibadmin", "--empty"], "out": fixture("cibadmin-empty.xml")},
+        {"command": ["pcs", "cluster", "start", "--all", "--wait=120"]},
+    ], monkeypatch=monkeypatch)
+    assert result["actions"] == ["seed the first CIB with dc-deadtime=3s", "start the cluster on node1, node2, node3"]
+    # a CIB exists now (Pacemaker ran once): never seeded again, even when stopped
+    result = run_module(pcs_cluster.main, args(paths, state="configured", initial_properties={"dc-deadtime": "3s"}),
+                        [live(paths), stopped], monkeypatch=monkeypatch)
+    assert result["changed"] is False
+
+
+def test_running_cluster_is_never_seeded(monkeypatch, paths):
+    result = run_module(pcs_cluster.main, args(paths, initial_properties={"dc-deadtime": "3s"}),
+                        [live(paths), {"command": CRM_MON, "out": RUNNING}], monkeypatch=monkeypatch)
+    assert result["changed"] is False
+    assert not os.path.exists(paths["cib_seed_file"])

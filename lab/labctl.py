@@ -574,7 +574,8 @@ def cmd_up(args):
 
 
 def resume(state):
-    """`up` on an existing lab: start what is stopped, restart the fencing API."""
+    """`up` on an existing lab: start what is stopped, restart the fencing API,
+    reinstall the fence agent (so a lab picks up a fixed agent)."""
     sdir = state_dir(state["name"])
     for disk in state["shared_disks"]:
         if not loop_attached(disk["loop"], os.path.join(sdir, disk["backing_file"])):
@@ -594,6 +595,8 @@ def resume(state):
         save_state(state)
     for cname in cnames:
         wait_systemd(cname)
+    for node in state["nodes"]:
+        install_fence_agent(node["container"])
     print_status(state)
     return 0
 

@@ -158,6 +158,13 @@ options:
     description: Where Pacemaker reads its CIB at the first start (used for O(initial_properties)).
     type: path
     default: /var/lib/pacemaker/cib/cib.xml
+  request_timeout:
+    description:
+      - Seconds pcs waits for each pcsd answer (C(--request-timeout)) in the commands that talk to pcsd;
+        V(0) keeps the pcs default of 60 s. Raise it on slow or loaded hosts, where C(pcs cluster setup)
+        (which first destroys any old cluster on every node) can take longer.
+    type: int
+    default: 0
 seealso:
   - module: hastorage.cluster.pcs_cib
   - module: hastorage.cluster.pacemaker_info
@@ -263,6 +270,7 @@ def argument_spec():
         corosync_conf=dict(type="path", default="/etc/corosync/corosync.conf"),
         known_hosts_file=dict(type="path", default="/var/lib/pcsd/known-hosts"),
         cib_seed_file=dict(type="path", default="/var/lib/pacemaker/cib/cib.xml"),
+        request_timeout=dict(type="int", default=0),
     )
 
 
@@ -274,6 +282,7 @@ class ClusterHandler:
         self.pcs = CommandRunner(module, "pcs")
         self.commands = []
         self.secret = module.params["auth_password"]
+        self.request_timeout = module.params["request_timeout"]
 
     def _show(self, argv):
         text = "pcs " + " ".join(shlex.quote(a) for a in argv)
@@ -282,6 +291,9 @@ class ClusterHandler:
         return text
 
     def run(self, argv, message):
+        argv = list(argv)
+        if self.request_timeout:
+            argv.append("--request-timeout=%d" % self.request_timeout)
         self.commands.append(self._show(argv))
         return self.pcs.run(argv, mutating=True, message=message)
 
@@ -315,7 +327,10 @@ class ClusterHandler:
             return _corosync.parse_known_hosts(handle.read())
 
     def pcsd_status(self, names):
-        result = self.pcs.run(["status", "pcsd"] + names, ok_rc=(0, 1), message="pcs status pcsd failed")
+        argv = ["status", "pcsd"] + names
+        if self.request_timeout:
+            argv.append("--request-timeout=%d" % self.request_timeout)
+        result = self.pcs.run(argv, ok_rc=(0, 1), message="pcs status pcsd failed")
         return _corosync.parse_pcsd_status(result.stdout)
 
     def seed_cib(self, path, properties):

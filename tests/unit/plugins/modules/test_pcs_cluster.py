@@ -325,3 +325,17 @@ def test_running_cluster_is_never_seeded(monkeypatch, paths):
                         [live(paths), {"command": CRM_MON, "out": RUNNING}], monkeypatch=monkeypatch)
     assert result["changed"] is False
     assert not os.path.exists(paths["cib_seed_file"])
+
+
+def test_request_timeout_on_pcsd_commands(monkeypatch, paths):
+    known(paths, ["node1", "node2", "node3"])
+    result = run_module(pcs_cluster.main, args(paths, totem={"token": 3000}, request_timeout=300,
+                                               auth_password=PASSWORD), [
+        {"command": ["pcs", "status", "pcsd", "node1", "node2", "node3", "--request-timeout=300"],
+         "out": "  node1: Online\n  node2: Online\n  node3: Online\n"},
+        live(paths), {"command": CRM_MON, "out": RUNNING},
+        {"command": ["pcs", "cluster", "config", "update", "totem", "token=3000", "--request-timeout=300"]},
+        {"command": ["pcs", "cluster", "config", "--output-format=json", "--corosync_conf", paths["corosync_conf"]],
+         "out": fixture("cluster-config-3node-2links.json")},
+    ], monkeypatch=monkeypatch)
+    assert result["changed"] is True

@@ -22,7 +22,8 @@ class Emu:
         for key in list(self.env):
             if key.startswith("GRAIDCTL_EMULATOR_"):
                 del self.env[key]
-        self.env.update(GRAIDCTL_EMULATOR_STATE=str(tmp_path / "state.json"), GRAIDCTL_EMULATOR_INIT_STEPS="2")
+        self.env.update(GRAIDCTL_EMULATOR_STATE=str(tmp_path / "state.json"), GRAIDCTL_EMULATOR_INIT_STEPS="2",
+                        GRAIDCTL_EMULATOR_CONFIG=str(tmp_path / "no-config.env"))
         self.env.update(env)
 
     def run(self, *args, stdin=subprocess.DEVNULL, env=None, input=None):
@@ -344,3 +345,14 @@ def test_state_persists_between_calls(emu, tmp_path):
     emu.ok("create", "pd", "/dev/nvme0n1")
     with open(str(tmp_path / "state.json")) as f:
         assert json.load(f)["pds"][0]["PdId"] == 0
+
+
+def test_config_file_gives_defaults(tmp_path):
+    config = tmp_path / "emu.env"
+    config.write_text("# comment\nGRAIDCTL_EMULATOR_NVME=2\nGRAIDCTL_EMULATOR_STATUS_LINE=1\nOTHER=x\n")
+    emu = Emu(tmp_path, GRAIDCTL_EMULATOR_CONFIG=str(config))
+    out = emu.ok("ls", "nd", "--format", "json").stdout
+    assert out.startswith("\u2714 ")
+    assert len(json.loads(out[out.index("{"):])["Result"]) == 2
+    # the environment wins over the file
+    assert emu.ok("ls", "nd", "--format", "json", env={"GRAIDCTL_EMULATOR_STATUS_LINE": "0"}).stdout.startswith("{")

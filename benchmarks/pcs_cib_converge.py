@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Benchmark: converge N primitives (with groups and constraints) on a CIB file.
@@ -75,7 +74,7 @@ def run_pcs_cib(cib, spec, workdir):
         json.dump({"ANSIBLE_MODULE_ARGS": args}, f)
     start = time.monotonic()
     proc = subprocess.run([sys.executable, "-m", "ansible_collections.hastorage.cluster.plugins.modules.pcs_cib", path],
-                          capture_output=True, text=True, env=ENV)
+                          capture_output=True, text=True, env=ENV, check=False)
     elapsed = time.monotonic() - start
     result = json.loads(proc.stdout)
     if result.get("failed"):
@@ -105,7 +104,7 @@ def run_pcs(cmds, expect_ok=True):
     start = time.monotonic()
     failures = 0
     for cmd in cmds:
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=ENV)
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=ENV, check=False)
         if proc.returncode != 0:
             failures += 1
             if expect_ok:
@@ -122,7 +121,7 @@ def parse_reps(text):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--sizes", default="10,100,500")
     parser.add_argument("--reps", default="10=5,100=3,500=1",
                         help="repetitions per size for the per-object pcs runs (pcs_cib runs 3 times at least)")
@@ -140,7 +139,7 @@ def main():
             r_pcs = reps.get(n, 1)
             r_cib = max(3, r_pcs)
             t_cib, t_cib_again, t_pcs, t_pcs_again = [], [], [], []
-            for _ in range(r_cib):
+            for _rep in range(r_cib):
                 cib = os.path.join(workdir, "cib-pcs_cib.xml")
                 empty_cib(cib)
                 elapsed, changed, actions = run_pcs_cib(cib, spec, workdir)
@@ -149,7 +148,7 @@ def main():
                 elapsed, changed, actions = run_pcs_cib(cib, spec, workdir)
                 assert not changed and actions == 0
                 t_cib_again.append(elapsed)
-            for _ in range(r_pcs):
+            for _rep in range(r_pcs):
                 cib = os.path.join(workdir, "cib-pcs.xml")
                 empty_cib(cib)
                 cmds = pcs_commands(cib, spec)

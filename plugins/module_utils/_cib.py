@@ -931,8 +931,8 @@ def apply_desired(original, desired):
             members = el.findall("primitive")
             if parent.tag in ("clone", "master") and len(members) > 1:
                 raise CibError("group %s is cloned by %s and has %d members: remove the clone first "
-                               "(clones: [{id: %s, state: absent}])" % (g["id"], parent.get("id"), len(members),
-                                                                       parent.get("id")))
+                               "(clones: [{id: %s, state: absent}])"
+                               % (g["id"], parent.get("id"), len(members), parent.get("id")))
             pos = list(parent).index(el)
             parent.remove(el)
             for m in reversed(members):
@@ -980,7 +980,7 @@ def apply_desired(original, desired):
                 raise CibError("%s is a %s in the CIB, not a group" % (g["id"], group.tag))
         else:
             group, gparent = ET.SubElement(resources, "group", {"id": g["id"]}), resources
-        old_members = [m for m in group.findall("primitive")]
+        old_members = list(group.findall("primitive"))
         kept_meta = _kept_meta(group, g["meta"])
         member_elements = []
         for mid in g["members"]:
@@ -1070,7 +1070,7 @@ def apply_desired(original, desired):
             constraints.append(new)
 
     # ---- fencing levels ---------------------------------------------------
-    levels = [f for f in desired["fencing_levels"]]
+    levels = list(desired["fencing_levels"])
     if levels:
         topo = _section(root, "fencing-topology", create=any(f["state"] == "present" for f in levels))
         for f in levels:

@@ -38,16 +38,17 @@ description:
   - Refuses, before anything runs, a group that starts an C(IPaddr2) member before an C(nfsserver),
     C(exportfs), C(nfs-ganesha), C(samba), C(smbd) or C(winbind) member, unless O(allow_unsafe_order=true).
 author:
-  - hastorage.cluster contributors
+  - hastorage.cluster contributors (@hastorage)
 attributes:
   check_mode:
     support: full
-    details: Reads and verifies, plans exactly what a real run changes, pushes nothing.
+    description: Reads and verifies, plans exactly what a real run changes, pushes nothing.
   diff_mode:
     support: full
-    details: Before/after text of every changed object (YAML-like, one block per object, secrets redacted).
+    description: Before/after text of every changed object (YAML-like, one block per object, secrets redacted).
   idempotent:
     support: full
+    description: A second run with the same input plans nothing and changes nothing.
 options:
   cib_file:
     description:
@@ -573,7 +574,6 @@ ARGUMENT_SPEC = dict(
         score=dict(type="raw"),
         role=dict(type="str"),
         resource_discovery=dict(type="str", choices=["always", "never", "exclusive"]),
-        with_=dict(type="str"),
         with_role=dict(type="str"),
         first=dict(type="str"),
         first_action=dict(type="str", choices=ACTION_CHOICES),
@@ -589,6 +589,7 @@ ARGUMENT_SPEC = dict(
             action=dict(type="str", choices=ACTION_CHOICES),
         )),
         state=dict(STATE),
+        **{"with": dict(type="str")}
     )),
     properties=dict(type="dict", default={}),
     resource_defaults=dict(type="dict", default={}),
@@ -600,8 +601,6 @@ ARGUMENT_SPEC = dict(
         state=dict(STATE),
     )),
 )
-# "with" is a Python keyword only for the spec literal above
-ARGUMENT_SPEC["constraints"]["options"]["with"] = ARGUMENT_SPEC["constraints"]["options"].pop("with_")
 
 
 def hide_secrets(module):

@@ -144,7 +144,8 @@ def test_default_constraint_ids_are_the_pcs_ones():
      "constraint location a node n1 is given twice"),
     ({"constraints": [{"type": "order", "first": "a", "then": "b", "kind": "sometimes"}]},
      "constraint order: invalid kind 'sometimes', use Optional, Mandatory or Serialize"),
-    ({"resources": [{"id": "1bad", "agent": "ocf:heartbeat:Dummy"}]}, "invalid resources id '1bad': ids start with a letter or '_' and contain only letters, digits, '_', '.', "
+    ({"resources": [{"id": "1bad", "agent": "ocf:heartbeat:Dummy"}]},
+     "invalid resources id '1bad': ids start with a letter or '_' and contain only letters, digits, '_', '.', "
      "':' and '-'"),
     ({"resources": [{"id": "a", "agent": "ocf:heartbeat:Dummy", "operations": [
         {"action": "monitor", "interval": "10"}, {"action": "monitor", "interval": "10s"}]}]},
@@ -297,7 +298,7 @@ def test_operations_of_named_actions_are_replaced_others_kept():
 
 def test_absent_primitive_removes_constraints_that_reference_it():
     base = fx("cib-base.xml")
-    _root, first, _ = converge(base, dict(BASE_PARAMS, constraints=BASE_PARAMS["constraints"] + [
+    _root, first, _changes = converge(base, dict(BASE_PARAMS, constraints=BASE_PARAMS["constraints"] + [
         {"type": "location", "resource": "d2", "node": "node1", "score": 10},
         {"type": "order", "sets": [{"resources": ["d2", "foreign_dummy"]}]}]))
     params = {"resources": [{"id": "d2", "state": "absent"}], "groups": [{"id": "g", "members": ["d1"]}]}
@@ -309,7 +310,7 @@ def test_absent_primitive_removes_constraints_that_reference_it():
 
 
 def test_absent_group_ungroups_and_drops_its_constraints():
-    _root, first, _ = converge(fx("cib-base.xml"), BASE_PARAMS)
+    _root, first, _changes = converge(fx("cib-base.xml"), BASE_PARAMS)
     new = _cib.apply_desired(first, _cib.normalise_input({"groups": [{"id": "g", "state": "absent"}]}))
     lines = _cib.action_lines(_cib.plan(_cib.snapshot(first), _cib.snapshot(new)))
     assert lines == ["delete constraint colocation-g-drbd_r0-clone-INFINITY", "delete group g"]
@@ -317,8 +318,8 @@ def test_absent_group_ungroups_and_drops_its_constraints():
 
 
 def test_absent_member_leaving_foreign_group_empty_is_refused():
-    _root, first, _ = converge(fx("cib-base.xml"), {"resources": [{"id": "d1", "agent": "ocf:pacemaker:Dummy"}],
-                                                   "groups": [{"id": "g", "members": ["d1"]}]})
+    params = {"resources": [{"id": "d1", "agent": "ocf:pacemaker:Dummy"}], "groups": [{"id": "g", "members": ["d1"]}]}
+    _root, first, _changes = converge(fx("cib-base.xml"), params)
     with pytest.raises(CibError, match="removing d1 would leave group g empty: remove the group as well"):
         _cib.apply_desired(first, _cib.normalise_input({"resources": [{"id": "d1", "state": "absent"}]}))
     both = _cib.normalise_input({"resources": [{"id": "d1", "state": "absent"}], "groups": [{"id": "g", "state": "absent"}]})
@@ -329,7 +330,7 @@ def test_absent_member_leaving_foreign_group_empty_is_refused():
 
 
 def test_absent_constraint_by_key_and_protected_untouched():
-    _root, first, _ = converge(fx("cib-base.xml"), BASE_PARAMS)
+    _root, first, _changes = converge(fx("cib-base.xml"), BASE_PARAMS)
     params = {"constraints": [{"type": "colocation", "resource": "g", "with": "drbd_r0-clone", "state": "absent"}]}
     new = _cib.apply_desired(first, _cib.normalise_input(params))
     assert _cib.action_lines(_cib.plan(_cib.snapshot(first), _cib.snapshot(new))) == [
@@ -364,8 +365,8 @@ def test_properties_defaults_node_attributes_and_levels():
 def test_rule_location_and_role_location():
     params = {"constraints": [
         {"type": "location", "resource": "drbd_r0-clone", "role": "Master", "node": "node2", "score": 10},
-        {"type": "location", "resource": "foreign_dummy", "rule": "(#uname eq node1 or #uname eq node2) and "
-                                                                   "defined pingd", "score": 20}]}
+        {"type": "location", "resource": "foreign_dummy",
+         "rule": "(#uname eq node1 or #uname eq node2) and defined pingd", "score": 20}]}
     _root, new, changes = converge(fx("cib-base.xml"), params)
     snap = _cib.snapshot(new)
     assert snap["constraint location-drbd_r0-clone-node2-10"]["role"] == "Promoted"

@@ -51,8 +51,8 @@ def test_full_stack_output():
          "rule": "not_defined ethmonitor-eth0 or ethmonitor-eth0 ne 1"},
         {"type": "location", "resource": "g_share1", "node": "node1", "score": 50},
     ]
-    assert [r["id"] for r in out["resources"]] == ["lvm_share1", "fs_share1", "nfs_share1", "smb_share1",
-                                                  "winbind_share1", "eth_share1", "vip_share1"]
+    assert [r["id"] for r in out["resources"]] == [
+        "lvm_share1", "fs_share1", "nfs_share1", "smb_share1", "winbind_share1", "eth_share1", "vip_share1"]
     # the output is valid pcs_cib input
     desired = _cib.normalise_input(out)
     assert desired["groups"][0]["members"][-1] == "vip_share1"

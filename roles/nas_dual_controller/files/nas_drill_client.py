@@ -1,0 +1,249 @@
+#!/usr/bin/python3
+"""Failover drill client of the hastorage.cluster dual-controller NAS.
+
+Private to the hastorage.cluster collection: playbooks/failover_drill.yml copies
+it to the client host (or the lab's client container) and runs it there.
+
+    nas_drill_client.py write  --vip IP [--smb-share S --smb-user U] [--nfs-export /path]
+                               --run-id ID --out FILE --stop-file FILE
+                               [--interval 0.25] [--max-seconds 300] [--max-records 5000]
+    nas_drill_client.py verify --in FILE --out FILE
+
+`write` writes numbered records (one new file each, never overwriting) over
+SMB (smbclient) and NFSv3 (libnfs nfs-cp) in turns until the stop file
+appears or a bound is reached, and logs every attempt with its start and end
+time and whether the server acknowledged it. The SMB password comes from the
+environment variable DRILL_SMB_PASSWORD, never from the command line.
+`verify` reads back every acknowledged record and compares its content.
+The pure functions (payload, downtime, summary) are unit-tested.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+RECORD_SIZE = 1024
+OP_TIMEOUT = 10.0
+
+
+def record_name(run_id, seq):
+    return "hsc-drill-%s-%06d" % (run_id, seq)
+
+
+def record_payload(run_id, proto, seq, size=RECORD_SIZE):
+    """The exact bytes of one record; the verifier recomputes them."""
+    head = "hsc-drill run=%s proto=%s seq=%06d\n" % (run_id, proto, seq)
+    body = (head * (size // len(head) + 1))[:size - 1]
+    return (body + "\n").encode()
+
+
+def downtime(attempts):
+    """Client-visible downtime of one protocol, in seconds.
+
+    attempts: [{t0, t1, ok}, ...] in the order made. The downtime of an
+    outage runs from the acknowledgement of the last record before the first
+    failed attempt to the acknowledgement of the first record after it; the
+    result is the longest outage. None when the protocol never recovered
+    (failures at the end), 0.0 when nothing failed.
+    """
+    longest = 0.0
+    last_ok = None
+    in_outage = False
+    outage_start = None
+    for att in attempts:
+        if att["ok"]:
+            if in_outage:
+                start = last_ok if last_ok is not None else outage_start
+                longest = max(longest, att["t1"] - start)
+                in_outage = False
+            last_ok = att["t1"]
+        elif not in_outage:
+            in_outage = True
+            outage_start = att["t0"]
+    if in_outage:
+        return None
+    return round(longest, 3)
+
+
+def summarize(log, verified):
+    """Per protocol: records attempted, acknowledged, lost (acknowledged but
+    not read back intact), downtime. RPO is the count of lost records."""
+    out = {}
+    for proto, attempts in sorted(log["attempts"].items()):
+        acked = [a["seq"] for a in attempts if a["ok"]]
+        bad = sorted(set(acked) - set(verified.get(proto, {}).get("intact", [])))
+        out[proto] = {
+            "attempts": len(attempts),
+            "acknowledged": len(acked),
+            "failed_attempts": len(attempts) - len(acked),
+            "lost_records": bad,
+            "rpo_records": len(bad),
+            "rto_seconds": downtime(attempts),
+        }
+    return out
+
+
+class SmbClient:
+    proto = "smb"
+
+    def __init__(self, vip, share, user, password):
+        self.base = ["smbclient", "//%s/%s" % (vip, share), "-U", user, "-t", str(int(OP_TIMEOUT))]
+        self.env = dict(os.environ, LC_ALL="C", PASSWD=password)
+
+    def _run(self, command):
+        proc = subprocess.run(self.base + ["-c", command], env=self.env, capture_output=True,
+                              timeout=OP_TIMEOUT + 5, check=False)
+        # smbclient -c returns 1 when a command in the list failed
+        return proc.returncode == 0 and b"NT_STATUS_" not in proc.stdout + proc.stderr
+
+    def put(self, local, name):
+        return self._run("put %s %s" % (local, name))
+
+    def get(self, name, local):
+        return self._run("get %s %s" % (name, local))
+
+
+class NfsClient:
+    proto = "nfs"
+
+    def __init__(self, vip, export):
+        self.base = "nfs://%s%s" % (vip, export.rstrip("/"))
+
+    def _url(self, name):
+        return "%s/%s?version=3" % (self.base, name)
+
+    def put(self, local, name):
+        proc = subprocess.run(["nfs-cp", local, self._url(name)], capture_output=True,
+                              timeout=OP_TIMEOUT + 5, check=False, env=dict(os.environ, LC_ALL="C"))
+        return proc.returncode == 0
+
+    def get(self, name, local):
+        proc = subprocess.run(["nfs-cat", self._url(name)], capture_output=True,
+                              timeout=OP_TIMEOUT + 5, check=False, env=dict(os.environ, LC_ALL="C"))
+        if proc.returncode != 0:
+            return False
+        with open(local, "wb") as handle:
+            handle.write(proc.stdout)
+        return True
+
+
+def make_clients(args):
+    clients = []
+    if args.smb_share:
+        clients.append(SmbClient(args.vip, args.smb_share, args.smb_user,
+                                 os.environ.get("DRILL_SMB_PASSWORD", "")))
+    if args.nfs_export:
+        clients.append(NfsClient(args.vip, args.nfs_export))
+    return clients
+
+
+def attempt(client, local, name):
+    t0 = time.time()
+    try:
+        ok = client.put(local, name)
+    except subprocess.TimeoutExpired:
+        ok = False
+    return t0, time.time(), ok
+
+
+def cmd_write(args):
+    clients = make_clients(args)
+    if not clients:
+        sys.exit("nothing to do: give --smb-share and/or --nfs-export")
+    log = {"run_id": args.run_id, "vip": args.vip, "smb_share": args.smb_share,
+           "smb_user": args.smb_user, "nfs_export": args.nfs_export,
+           "started": time.time(), "attempts": {c.proto: [] for c in clients}}
+    deadline = time.time() + args.max_seconds
+    workdir = tempfile.mkdtemp(prefix="hsc-drill-")
+    seq = 0
+    try:
+        while seq < args.max_records and time.time() < deadline and not os.path.exists(args.stop_file):
+            seq += 1
+            name = record_name(args.run_id, seq)
+            for client in clients:
+                local = os.path.join(workdir, "%s.%s" % (name, client.proto))
+                with open(local, "wb") as handle:
+                    handle.write(record_payload(args.run_id, client.proto, seq))
+                t0, t1, ok = attempt(client, local, name)
+                os.unlink(local)
+                log["attempts"][client.proto].append({"seq": seq, "t0": round(t0, 3), "t1": round(t1, 3), "ok": ok})
+            time.sleep(args.interval)
+    finally:
+        log["stopped"] = time.time()
+        log["stop_reason"] = ("stop-file" if os.path.exists(args.stop_file)
+                              else "max-records" if seq >= args.max_records else "max-seconds")
+        with open(args.out, "w") as handle:
+            json.dump(log, handle)
+        os.rmdir(workdir)
+    print(json.dumps({"records": seq, "stop_reason": log["stop_reason"]}))
+
+
+def cmd_verify(args):
+    with open(getattr(args, "in")) as handle:
+        log = json.load(handle)
+    ns = argparse.Namespace(vip=log["vip"], smb_share=log["smb_share"], smb_user=log["smb_user"],
+                            nfs_export=log["nfs_export"])
+    workdir = tempfile.mkdtemp(prefix="hsc-verify-")
+    verified = {}
+    try:
+        for client in make_clients(ns):
+            intact = []
+            for att in log["attempts"].get(client.proto, []):
+                if not att["ok"]:
+                    continue
+                name = record_name(log["run_id"], att["seq"])
+                local = os.path.join(workdir, name)
+                ok = False
+                for _try in range(3):
+                    try:
+                        if client.get(name, local):
+                            with open(local, "rb") as handle:
+                                ok = handle.read() == record_payload(log["run_id"], client.proto, att["seq"])
+                            break
+                    except subprocess.TimeoutExpired:
+                        pass
+                    time.sleep(1)
+                if os.path.exists(local):
+                    os.unlink(local)
+                if ok:
+                    intact.append(att["seq"])
+            verified[client.proto] = {"intact": intact}
+    finally:
+        os.rmdir(workdir)
+    result = {"run_id": log["run_id"], "started": log["started"], "stopped": log["stopped"],
+              "stop_reason": log["stop_reason"], "protocols": summarize(log, verified)}
+    with open(args.out, "w") as handle:
+        json.dump(result, handle)
+    print(json.dumps(result))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="hastorage.cluster failover drill client")
+    sub = parser.add_subparsers(dest="command", required=True)
+    write = sub.add_parser("write")
+    write.add_argument("--vip", required=True)
+    write.add_argument("--smb-share")
+    write.add_argument("--smb-user")
+    write.add_argument("--nfs-export")
+    write.add_argument("--run-id", required=True)
+    write.add_argument("--out", required=True)
+    write.add_argument("--stop-file", required=True)
+    write.add_argument("--interval", type=float, default=0.25)
+    write.add_argument("--max-seconds", type=float, default=300)
+    write.add_argument("--max-records", type=int, default=5000)
+    verify = sub.add_parser("verify")
+    verify.add_argument("--in", required=True)
+    verify.add_argument("--out", required=True)
+    args = parser.parse_args(argv)
+    if args.command == "write":
+        cmd_write(args)
+    else:
+        cmd_verify(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -82,10 +82,29 @@ def parse_version(text):
     return info
 
 
+def kernel_version(version_info):
+    """The loaded module's version ("8.4.11") or "0" when none is loaded.
+
+    With an 8.4 module drbdadm 9.22 prints only ``DRBD_KERNEL_VERSION_CODE``
+    (``0x08040b``), not ``DRBD_KERNEL_VERSION`` (captured on Debian 12).
+    """
+    text = version_info.get("DRBD_KERNEL_VERSION")
+    if text and text != "0":
+        return text
+    code = version_info.get("DRBD_KERNEL_VERSION_CODE", "0x000000") or "0x000000"
+    try:
+        value = int(code, 16)
+    except ValueError:
+        raise DrbdError("cannot read DRBD_KERNEL_VERSION_CODE=%s" % code)
+    if value == 0:
+        return "0"
+    return "%d.%d.%d" % ((value >> 16) & 0xFF, (value >> 8) & 0xFF, value & 0xFF)
+
+
 def kernel_dialect(version_info):
     """The dialect of the loaded kernel module: ``"9"``, ``"8.4"`` or None (none loaded)."""
-    kernel = version_info.get("DRBD_KERNEL_VERSION", "0") or "0"
-    if kernel in ("0", ""):
+    kernel = kernel_version(version_info)
+    if kernel == "0":
         return None
     if kernel.startswith("8.4") or kernel.startswith("8.3"):
         return DIALECT_84

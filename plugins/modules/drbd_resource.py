@@ -157,6 +157,11 @@ options:
     description: C(options) section (DRBD 9 for example C(auto-promote no), C(quorum off)).
     type: dict
     default: {}
+  auto_promote:
+    description:
+      - DRBD 9 C(auto-promote) resource option; unset leaves DRBD's default. Ignored for 8.4.
+      - Under Pacemaker set it to V(false): the C(ocf:linbit:drbd) agent owns the role.
+    type: bool
   handlers:
     description: Extra handlers (name to command).
     type: dict
@@ -325,6 +330,7 @@ def argument_spec():
         disk_options=dict(type="dict", default={}),
         resource_options=dict(type="dict", default={}),
         handlers=dict(type="dict", default={}),
+        auto_promote=dict(type="bool"),
         metadata=dict(type="bool", default=True),
         wipe_existing=dict(type="bool", default=False),
         up=dict(type="bool", default=True),
@@ -391,10 +397,13 @@ class ResourceRun:
         self.dialect, note = _drbd.choose_dialect(p["dialect"], self.loaded)
         if note:
             self.warnings.append(note)
-        self.spec = _drbd.normalize_spec(dict((k, p[k]) for k in SPEC_KEYS))
+        spec = dict((k, p[k]) for k in SPEC_KEYS)
+        if p["auto_promote"] is not None and self.dialect == _drbd.DIALECT_9:
+            spec["resource_options"] = dict(spec["resource_options"], **{"auto-promote": p["auto_promote"]})
+        self.spec = _drbd.normalize_spec(spec)
         self.path = os.path.join(p["config_dir"], p["name"] + ".res")
         self.result.update(dialect=self.dialect, config_path=self.path,
-                           kernel_version=info.get("DRBD_KERNEL_VERSION"),
+                           kernel_version=_drbd.kernel_version(info),
                            utils_version=info.get("DRBDADM_VERSION"))
         if p["state"] == "absent":
             self.absent()

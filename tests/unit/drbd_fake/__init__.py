@@ -170,9 +170,11 @@ class FakeDrbd:
     def _drbdadm(self, args, data):
         if args == ["--version"]:
             code = {"9": "0x09020c", "8.4": "0x08040b", None: "0x000000"}[self.kernel]
+            # like drbdadm 9.22: with an 8.4 module only the _CODE line is printed
+            kernel_line = "" if self.kernel == "8.4" else "DRBD_KERNEL_VERSION=%s\n" % self.kernel_version()
             return 0, ("DRBDADM_BUILDTAG=GIT-hash:\\ 409097fe\\ reproducible\\ build\n"
-                       "DRBDADM_API_VERSION=2\nDRBD_KERNEL_VERSION_CODE=%s\nDRBD_KERNEL_VERSION=%s\n"
-                       "DRBDADM_VERSION_CODE=0x091600\nDRBDADM_VERSION=9.22.0\n" % (code, self.kernel_version())), ""
+                       "DRBDADM_API_VERSION=2\nDRBD_KERNEL_VERSION_CODE=%s\n%s"
+                       "DRBDADM_VERSION_CODE=0x091600\nDRBDADM_VERSION=9.22.0\n" % (code, kernel_line)), ""
         if args[0] == "-c" and args[2] == "dump":
             if self.reject_config:
                 return 10, "", self.reject_config

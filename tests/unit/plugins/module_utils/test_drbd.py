@@ -37,6 +37,14 @@ def test_parse_version_captured_no_module():
     assert _drbd.kernel_dialect(info) is None
 
 
+def test_parse_version_captured_84_kernel():
+    """drbdadm 9.22 with the Debian 12 kernel's DRBD 8.4.11: only the _CODE line is printed."""
+    info = _drbd.parse_version(fixture("drbdadm-version-84-kernel.txt"))
+    assert "DRBD_KERNEL_VERSION" not in info
+    assert _drbd.kernel_version(info) == "8.4.11"
+    assert _drbd.kernel_dialect(info) == "8.4"
+
+
 @pytest.mark.parametrize("kernel,dialect", [("8.4.11", "8.4"), ("9.2.12", "9"), ("9.1.0", "9"), ("0", None)])
 def test_kernel_dialect(kernel, dialect):
     assert _drbd.kernel_dialect({"DRBD_KERNEL_VERSION": kernel}) == dialect
@@ -344,3 +352,14 @@ def test_find_holders(tmp_path):
                      "/dev/drbd0 is held by the stacked device dm-3",
                      "/dev/drbd0 is open in process mysqld (pid 812)"]
     assert _drbd.find_holders(["/dev/drbd1"], proc_root=str(proc), sys_root=str(sysfs)) == []
+
+
+# captured on a Debian 12 VM with DRBD 8.4.11 (lab/vm) ----------------------------------
+def test_captured_84_proc_and_events2_agree():
+    proc = _drbd.summarize(_drbd.resource_from_proc(
+        "r0", {0: 0}, _drbd.parse_proc_drbd(fixture("proc-drbd-84-wfconnection.txt"))))
+    ev = _drbd.summarize(_drbd.parse_events2(fixture("events2-now-statistics-84-wfconnection.txt"))[0])
+    for s in (proc, ev):
+        assert (s["role"], s["disk_state"], s["peer_disk_state"], s["connection_state"], s["out_of_sync_kib"]) == \
+            ("Secondary", "Inconsistent", "DUnknown", "Connecting", 262100)
+    assert proc["connections"][0]["cs"] == "WFConnection"

@@ -97,10 +97,10 @@ def _need(item, key, what, command):
     if not isinstance(item, dict):
         raise GraidOutputError("%s: %s is not a JSON object: %r" % (command, what, item))
     if key not in item:
+        keys = ", ".join(sorted(item)) or "none"
         raise GraidOutputError(
             "%s: %s has no %r key (keys: %s). The graidctl output contract (cli-contracts.md 1.3) "
-            "is unverified on a real card; this collection needs %r." % (command, what, key,
-                                                                          ", ".join(sorted(item)) or "none", key))
+            "is unverified on a real card; this collection needs %r." % (command, what, key, keys, key))
     return item[key]
 
 

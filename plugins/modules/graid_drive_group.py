@@ -20,24 +20,29 @@ description:
     C(graidctl edit dg <id> <setting> <value>).
   - When any requested drive is in a group with another level or other members, the module B(fails); it never
     re-creates or reshapes a group.
-  - The level is checked against the number of drives before anything runs: raid0 2 or more, raid1 an even count of
+  - The level is checked against the number of drives before anything runs. raid0 needs 2 or more, raid1 an even count of
     2 or more, raid5 3 or more, raid6 4 or more, raid10 an even count of 4 or more (32 at most).
   - Can wait until the group reaches one of the states in O(wait_for_state).
   - O(state=absent) with O(confirm_destroy=true) deletes the group's virtual drives and then the group, after
     checking that none of its volumes is in use.
 author:
-  - hastorage.cluster contributors
+  - hastorage.cluster contributors (@hastorage)
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - hastorage.cluster.graid
   - hastorage.cluster.graid.DESTROY
 attributes:
+  platform:
+    support: full
+    platforms: posix
   check_mode:
     support: full
-    description: Plans creation, edits and deletion without running them; does not wait.
+    details: Plans creation, edits and deletion without running them; does not wait.
   diff_mode:
     support: full
   idempotent:
     support: full
+    description: Running the module again with the same options changes nothing.
 options:
   physical_drives:
     description:
@@ -53,7 +58,7 @@ options:
   id:
     description:
       - Drive group id (C(DgId)). With O(state=absent) it selects the group to delete.
-      - With O(state=present) it is an assertion: the module fails if the group found by its members has another id.
+      - With O(state=present) it is an assertion; the module fails if the group found by its members has another id.
     type: int
   state:
     description: V(present) creates or keeps the group, V(absent) deletes it (needs O(confirm_destroy)).

@@ -18,16 +18,21 @@ description:
   - RV(healthy) and RV(problems) summarise everything that is not C(ONLINE), C(APPLIED) or C(OPTIMAL), for example a
     degraded group after a drive failure or a group that is still rebuilding (C(RECOVERY)).
 author:
-  - hastorage.cluster contributors
+  - hastorage.cluster contributors (@hastorage)
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - hastorage.cluster.graid
 attributes:
+  platform:
+    support: full
+    platforms: posix
   check_mode:
     support: full
   diff_mode:
     support: none
   idempotent:
     support: full
+    description: Running the module again with the same options changes nothing.
 options:
   gather:
     description: What to read. V(drives) are the unclaimed NVMe and SCSI drives.

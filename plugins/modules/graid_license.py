@@ -19,18 +19,23 @@ description:
     C(graidctl apply license <key>) once, reads the state again and fails if a controller is still not licensed.
   - A controller that is already licensed is never touched, so re-running with the same key reports no change.
 author:
-  - hastorage.cluster contributors
+  - hastorage.cluster contributors (@hastorage)
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - hastorage.cluster.graid
 attributes:
+  platform:
+    support: full
+    platforms: posix
   check_mode:
     support: full
-    description: Reports the controllers that would be licensed without applying the key.
+    details: Reports the controllers that would be licensed without applying the key.
   diff_mode:
     support: full
-    description: Shows the license state per controller before and after.
+    details: Shows the license state per controller before and after.
   idempotent:
     support: full
+    description: Running the module again with the same options changes nothing.
 options:
   key:
     description:

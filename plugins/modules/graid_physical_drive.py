@@ -21,16 +21,21 @@ description:
   - O(state=absent) releases the drive back to the OS (C(graidctl del pd <id>)); refused while the PD belongs to a
     drive group.
 author:
-  - hastorage.cluster contributors
+  - hastorage.cluster contributors (@hastorage)
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - hastorage.cluster.graid
 attributes:
+  platform:
+    support: full
+    platforms: posix
   check_mode:
     support: full
   diff_mode:
     support: full
   idempotent:
     support: partial
+    description: Running the module again with the same options changes nothing.
     details:
       - Fully idempotent when the drive is named by O(nqn), O(wwid) or O(pd_id).
       - An OS device path (O(device=/dev/nvme0n1)) vanishes once the drive is claimed, so a second run cannot find

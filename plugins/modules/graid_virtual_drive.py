@@ -21,17 +21,22 @@ description:
   - O(state=absent) with O(confirm_destroy=true) deletes one volume (O(vd_id)) or all volumes of the group,
     after checking that none of them is in use.
 author:
-  - hastorage.cluster contributors
+  - hastorage.cluster contributors (@hastorage)
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - hastorage.cluster.graid
   - hastorage.cluster.graid.DESTROY
 attributes:
+  platform:
+    support: full
+    platforms: posix
   check_mode:
     support: full
   diff_mode:
     support: full
   idempotent:
     support: full
+    description: Running the module again with the same options changes nothing.
 options:
   drive_group:
     description: Drive group id (C(DgId)), for example RV(hastorage.cluster.graid_drive_group#module:drive_group.id).

@@ -292,7 +292,8 @@ class ClusterHandler:
 
     def run(self, argv, message):
         argv = list(argv)
-        if self.request_timeout:
+        if self.request_timeout and argv[:2] != ["cluster", "setup"]:
+            # pcs 0.11 cluster setup has no --request-timeout (it uses 60 s)
             argv.append("--request-timeout=%d" % self.request_timeout)
         self.commands.append(self._show(argv))
         return self.pcs.run(argv, mutating=True, message=message)

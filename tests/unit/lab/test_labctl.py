@@ -226,7 +226,7 @@ def _yaml(rel):
 
 def test_lab_inventory_and_molecule_vars_in_step():
     inv = _yaml("inventories/lab/group_vars/all.yml")
-    mol = _yaml("molecule/shared/lab_vars.yml")
+    mol = _yaml("molecule/shared/vars/lab.yml")
     own = {"lab_name", "lab_state_file", "ansible_connection", "ansible_python_interpreter"}
     assert {k: v for k, v in inv.items() if k not in own} == {k: v for k, v in mol.items() if k not in own}
     assert inv["pacemaker_stonith_devices"][0]["agent"] == "fence_podman_lab"

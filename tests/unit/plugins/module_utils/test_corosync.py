@@ -262,3 +262,17 @@ def test_pcsd_status_and_auth_plan():
     assert c.plan_auth(nodes, known, status) == ["node2", "node3"]
     assert c.plan_auth(nodes[:1], known, status) == []
     assert c.plan_auth(nodes[:1], known, {"node1": "Unable to authenticate"}) == ["node1"]
+
+
+def test_live_lab_config():
+    """corosync.conf and pcs JSON captured on the lab cluster the role formed."""
+    tree = c.parse_corosync_conf(fixture("live-corosync.conf"))
+    from_tree = c.config_from_corosync_tree(tree)
+    from_json = c.config_from_pcs_json(fixture("live-cluster-config.json"), two_node=from_tree["quorum"].get("two_node"))
+    assert from_tree == from_json
+    assert from_json["totem"] == {"token": "1000"}
+    assert [len(n["addresses"]) for n in from_json["nodes"]] == [2, 2, 2]
+    hosts = c.parse_known_hosts(fixture("live-known-hosts.json"))
+    assert sorted(hosts) == ["node1", "node2", "node3"]
+    status = c.parse_pcsd_status(fixture("live-pcs-status-pcsd.txt"))
+    assert status == {"node1": "Online", "node2": "Online", "node3": "Online"}

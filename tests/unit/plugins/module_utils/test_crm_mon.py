@@ -143,18 +143,21 @@ def test_fence_targets():
     assert m.fence_targets({}) == []
 
 
-FENCE_HISTORY = """<pacemaker-result api-version="2.25" request="stonith_admin --history * --output-as=xml">
-  <fence_history>
-    <fence_event action="reboot" target="node2" client="pacemaker-controld.123" origin="node1" status="success" delegate="node3" completed="2026-11-22 04:40:01 +00:00"/>
-    <fence_event action="reboot" target="node1" client="stonith_admin.9" origin="node3" status="failed" exit-reason="timed out" completed="2026-11-22 04:30:00 +00:00"/>
-  </fence_history>
-  <status code="0" message="OK"/>
-</pacemaker-result>
-"""
+def test_fence_history_live():
+    """Captured after ``pcs stonith fence node3`` on the 3-node lab cluster."""
+    events = m.parse_fence_history(fixture("live-stonith_admin-history.xml"))
+    assert events == [{
+        "target": "node3", "action": "reboot", "status": "success", "exit_reason": None, "delegate": "node1",
+        "client": "stonith_admin.3210", "origin": "node1", "completed": "2026-11-22 04:46:45Z",
+        "extended_status": None}]
+    assert m.parse_fence_history(fixture("live-stonith_admin-history-empty.xml")) == []
 
 
-def test_fence_history():
-    events = m.parse_fence_history(FENCE_HISTORY)
-    assert [(e["target"], e["status"], e["delegate"]) for e in events] == [
-        ("node2", "success", "node3"), ("node1", "failed", None)]
-    assert events[1]["exit_reason"] == "timed out"
+def test_live_three_node_cluster():
+    facts = m.parse_crm_mon(fixture("live-crm_mon-3node.xml"))
+    assert facts["connected"] and facts["quorum"] is True
+    assert facts["dc"] in ("node1", "node2", "node3")
+    assert sorted(m.online_nodes(facts)) == ["node1", "node2", "node3"]
+    assert [r["id"] for r in facts["resources"]] == ["fence_lab"]
+    assert facts["resources"][0]["agent"] == "stonith:fence_podman_lab"
+    assert m.stack_report(facts) == []

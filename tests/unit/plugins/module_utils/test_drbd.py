@@ -209,8 +209,8 @@ def test_status_json_split_brain_signature():
 
 def test_status_json_empty_and_nan():
     assert _drbd.parse_status_json("[\n]") == []
-    text = fixture("status-json-9.22-primary-connected.json").replace('"percent-in-sync": 100.00',
-                                                                     '"estimated-seconds-to-finish": nan')
+    text = fixture("status-json-9.22-primary-connected.json").replace(
+        '"percent-in-sync": 100.00', '"estimated-seconds-to-finish": nan')
     assert _drbd.parse_status_json(text)[0]["name"] == "r0"
 
 

@@ -8,7 +8,7 @@ __metaclass__ = type
 import os
 
 from ansible_collections.hastorage.cluster.plugins.modules import drbd_info
-from ansible_collections.hastorage.cluster.tests.unit.drbd_fake import FakeDisk, FakeDrbd, run_stateful
+from ansible_collections.hastorage.cluster.tests.unit.drbd_fake.fake_drbd import FakeDisk, FakeDrbd, run_stateful
 from ansible_collections.hastorage.cluster.tests.unit.fake_runner import run_module
 
 FIX = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "drbd")

@@ -11,7 +11,7 @@ import pytest
 
 from ansible_collections.hastorage.cluster.plugins.module_utils import _drbd
 from ansible_collections.hastorage.cluster.plugins.modules import drbd_resource
-from ansible_collections.hastorage.cluster.tests.unit.drbd_fake import FakeDisk, FakeDrbd, run_stateful
+from ansible_collections.hastorage.cluster.tests.unit.drbd_fake.fake_drbd import FakeDisk, FakeDrbd, run_stateful
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ def test_live_cluster(monkeypatch):
     result = run_module(pacemaker_info.main, {}, [
         {"command": CRM_MON, "out": fixture("crm_mon-A-output-as-xml.xml")},
         {"command": ["cibadmin", "--query"], "out": fixture("cib-nfs-ha.xml")},
-        {"command": HISTORY, "out": fixture("stonith_admin-history.xml")},
+        {"command": HISTORY, "out": fixture("live-stonith_admin-history.xml")},
     ], monkeypatch=monkeypatch)
     assert result["changed"] is False and result["running"] is True
     assert result["online_nodes"] == ["node1", "node2"]

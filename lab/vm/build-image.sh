@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # Build the Tier 3 VM base image (Debian 12, real kernel with DRBD 8.4).
 # Everything the scenario needs is baked in: a TCG guest never runs apt.
 # Output (in $HSC_VM_STATE, default lab/vm/state): base.qcow2, vmlinuz,

@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # Kill the primary VM while a writer streams fsync'ed writes through it, and
 # measure how long until the survivor serves again (DRBD Primary, /srv/data
 # mounted, VIP up).
@@ -10,6 +10,7 @@ VMCTL=$(cd "$(dirname "$0")/../../lab/vm" && pwd)/vmctl
 primary=$1 survivor=$2 out=$3
 mkdir -p "$out"
 : > "$out/acked.txt"
+# shellcheck disable=SC2016  # expanded by the guest's shell, not here
 "$VMCTL" ssh "$primary" 'i=0; while :; do i=$((i+1)); f=/srv/data/ack-$i;
   head -c 8192 /dev/urandom | dd of=$f bs=8192 iflag=fullblock conv=fsync status=none || exit 1;
   echo "$i $(sha256sum < $f | cut -d" " -f1)"; done' >> "$out/acked.txt" 2>/dev/null &

@@ -25,7 +25,8 @@ description:
     C(StandAlone) with out-of-sync UpToDate data is listed as a hint in C(split_brain_evidence)
     but does not set the flag on its own."
 version_added: 0.1.0
-author: hastorage.cluster contributors
+author:
+  - hastorage.cluster contributors (@hastorage)
 options:
   name:
     description: Only this resource (default all configured and running resources).
@@ -53,8 +54,10 @@ attributes:
     description: Read-only; runs the same in check mode.
   diff_mode:
     support: none
+    description: Nothing is changed, so there is nothing to diff.
   idempotent:
     support: full
+    description: Only reads state.
 """
 
 EXAMPLES = r"""
@@ -144,7 +147,7 @@ def main():
         fail_from_error(module, e)
     except _drbd.DrbdError as e:
         module.fail_json(msg=str(e))
-    module.exit_json(changed=False, dialect=loaded, kernel_version=info.get("DRBD_KERNEL_VERSION"),
+    module.exit_json(changed=False, dialect=loaded, kernel_version=_drbd.kernel_version(info),
                      utils_version=info.get("DRBDADM_VERSION"), resources=out)
 
 

@@ -22,7 +22,8 @@ description:
   - Every change comes from a plan computed from the observed state; the state is read
     again after the changes and returned.
 version_added: 0.1.0
-author: hastorage.cluster contributors
+author:
+  - hastorage.cluster contributors (@hastorage)
 options:
   name:
     description: Resource name (also the file name C(<config_dir>/<name>.res)).
@@ -160,7 +161,7 @@ options:
   auto_promote:
     description:
       - DRBD 9 C(auto-promote) resource option; unset leaves DRBD's default. Ignored for 8.4.
-      - Under Pacemaker set it to V(false): the C(ocf:linbit:drbd) agent owns the role.
+      - Under Pacemaker set it to V(false), the C(ocf:linbit:drbd) agent owns the role.
     type: bool
   handlers:
     description: Extra handlers (name to command).
@@ -218,6 +219,7 @@ attributes:
     description: Shows the resource file before and after (secret masked).
   idempotent:
     support: full
+    description: A second run with the same options plans and changes nothing (metadata is never re-created).
 notes:
   - The module runs on the DRBD node; drbdadm only accepts a config whose C(on <host>) section
     matches C(uname -n) and whose local address exists on the node.
@@ -586,7 +588,7 @@ class ResourceRun:
                 for vol in self.spec["volumes"]:
                     self.act("new-current-uuid --clear-bitmap %s/%d (skip the initial sync)" % (name, vol["volume"]))
                     self.adm(["new-current-uuid", "--clear-bitmap", "%s/%d" % (name, vol["volume"])],
-                                     mutating=True, message="new-current-uuid failed")
+                             mutating=True, message="new-current-uuid failed")
             elif action == "force-primary":
                 self.act("primary --force %s (initial full sync from this node)" % name)
                 self.adm(["primary", "--force", name], mutating=True, message="drbdadm primary --force failed")

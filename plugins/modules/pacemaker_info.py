@@ -20,17 +20,19 @@ description:
     failed actions, the fencing history and a computed stack report.
   - The stack report lists, for each group, its members in start order, where each runs, and whether
     the whole group runs together on one node.
-  - When Pacemaker does not run on the node the module does not fail; it returns O(running=false).
+  - When Pacemaker does not run on the node the module does not fail; it returns RV(running=false).
 author:
-  - hastorage.cluster contributors
+  - hastorage.cluster contributors (@hastorage)
 attributes:
   check_mode:
     support: full
-    details: Read-only; runs the same in check mode.
+    description: Read-only; runs the same in check mode.
   diff_mode:
     support: none
+    description: Nothing changes, so there is nothing to diff.
   idempotent:
     support: full
+    description: Read-only.
 options:
   fence_history:
     description: Also read the fencing history with stonith_admin.

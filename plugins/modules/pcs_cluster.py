@@ -25,16 +25,17 @@ description:
   - Options the user does not give are never changed or removed.
   - Run it on one node of the cluster (or of the future cluster).
 author:
-  - hastorage.cluster contributors
+  - hastorage.cluster contributors (@hastorage)
 attributes:
   check_mode:
     support: full
-    details: Predicts every command from the plan; nothing is run that changes state.
+    description: Predicts every command from the plan; nothing is run that changes state.
   diff_mode:
     support: full
-    details: Shows the cluster configuration (nodes, links, options) before and after.
+    description: Shows the cluster configuration (nodes, links, options) before and after.
   idempotent:
     support: full
+    description: A second run with the same input plans nothing and runs no mutating command.
 options:
   name:
     description: Cluster name. A live cluster with another name is never renamed.
@@ -128,8 +129,8 @@ options:
     default: false
   initial_properties:
     description:
-      - Cluster properties written into the CIB of this node B(before the first start) of a new cluster, for
-        example C({dc-deadtime: 3s}) so the first DC election does not wait the default 20 s.
+      - Cluster properties written into the CIB of this node B(before the first start) of a new cluster,
+        for example C(dc-deadtime=3s), so the first DC election does not wait the default 20 s.
       - Written only when Pacemaker does not run here and O(cib_seed_file) does not exist (C(pcs cluster setup)
         removes it), so a cluster that ever ran is never touched; manage properties with
         M(hastorage.cluster.pcs_cib).

@@ -20,9 +20,15 @@ for tool in debootstrap qemu-img mkfs.ext4 ssh-keygen; do
 done
 [[ -f $STATE/id_ed25519 ]] || ssh-keygen -q -t ed25519 -N '' -C hsc-lab-vm -f "$STATE/id_ed25519"
 ROOTFS=$STATE/rootfs
-rm -rf "$ROOTFS" "$STATE/base.raw" "$STATE/base.qcow2"
+rm -f "$STATE/base.raw" "$STATE/base.qcow2"
 PKGS=$(grep -v '^#' "$HERE/packages.txt" | paste -sd, -)
-debootstrap --variant=minbase --include="$PKGS" bookworm "$ROOTFS" "$MIRROR"
+# a finished debootstrap of the same package list is reused (an interrupted
+# build resumes at the configuration)
+if [[ ! -f $ROOTFS/.hsc-debootstrap-$KEY ]]; then
+  rm -rf "$ROOTFS"
+  debootstrap --variant=minbase --include="$PKGS" bookworm "$ROOTFS" "$MIRROR"
+  touch "$ROOTFS/.hsc-debootstrap-$KEY"
+fi
 
 # --- guest configuration ---------------------------------------------------
 install -d -m 700 "$ROOTFS/root/.ssh"
@@ -77,7 +83,7 @@ echo drbd > "$ROOTFS/etc/modules-load.d/drbd.conf"
 cp -L "$ROOTFS"/boot/vmlinuz-* "$STATE/vmlinuz"
 cp -L "$ROOTFS"/boot/initrd.img-* "$STATE/initrd.img"
 chmod 644 "$STATE/vmlinuz" "$STATE/initrd.img"
-rm -rf "$ROOTFS/var/cache/apt/archives/"*.deb "$ROOTFS/var/lib/apt/lists/"*
+rm -rf "$ROOTFS/var/cache/apt/archives/"*.deb "$ROOTFS/var/lib/apt/lists/"* "$ROOTFS"/.hsc-debootstrap-*
 mkfs.ext4 -q -F -L root -d "$ROOTFS" "$STATE/base.raw" "$SIZE"
 qemu-img convert -O qcow2 "$STATE/base.raw" "$STATE/base.qcow2"
 rm -rf "$STATE/base.raw" "$ROOTFS"

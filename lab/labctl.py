@@ -764,7 +764,7 @@ def teardown(name):
         if pid:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
-            for _ in range(50):
+            for _attempt in range(50):
                 if fence_api_pid(state) is None:
                     break
                 time.sleep(0.1)

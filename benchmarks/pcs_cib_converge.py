@@ -18,10 +18,16 @@ Objects for N primitives: N ``ocf:pacemaker:Dummy`` primitives in groups of 5
 (N/5 groups, members in order), one location preference per group and an
 order constraint between consecutive groups.
 
-pcs takes 0.3-0.5 s per call, so N=500 per object is minutes; the default
-repetitions shrink with N (``--reps 10=5,100=3,500=1``) and the pcs no-change
-re-run is timed only up to ``--pcs-rerun-max`` (100). Prints medians and
-the ratio. Usage (from the collection root, after ``make unit`` linked
+pcs takes 0.3-0.5 s per call on an idle machine (3-10 s on a loaded shared
+one), so N=500 per object is minutes to an hour; the default repetitions
+shrink with N (``--reps 10=5,100=3,500=1``), the pcs no-change re-run is
+timed only up to ``--pcs-rerun-max`` (100), and above ``--pcs-full-max``
+the per-object time is ESTIMATED, and printed as such: ``--pcs-sample`` calls
+are timed on the empty CIB and as many on a CIB that already holds the N
+objects (built by pcs_cib), and the mean of both times the number of calls
+is the estimate (pcs re-reads and re-writes the whole CIB per call, so its
+cost grows with the CIB; the mean of the two ends assumes linear growth).
+Prints medians and the ratio. Usage (from the collection root, after ``make unit`` linked
 build/collections)::
 
     PYTHONPATH=build/collections .venv/bin/python benchmarks/pcs_cib_converge.py
@@ -112,6 +118,22 @@ def run_pcs(cmds, expect_ok=True):
     return time.monotonic() - start, failures
 
 
+def estimate_pcs(cib, spec, cmds, sample, workdir):
+    """Per-object pcs time for all ``cmds``, from ``sample`` calls at each end."""
+    k = min(sample, len(cmds))
+    small, _f = run_pcs(cmds[:k])
+    # the same objects, built by pcs_cib, then the extra calls on the full CIB
+    big = os.path.join(workdir, "cib-pcs-big.xml")
+    empty_cib(big)
+    run_pcs_cib(big, spec, workdir)
+    extra = objects(k)
+    extra["resources"] = [dict(r, id="x" + r["id"]) for r in extra["resources"]]
+    extra["groups"] = [{"id": "x" + g["id"], "members": ["x" + m for m in g["members"]]} for g in extra["groups"]]
+    extra["constraints"] = []
+    large, _f = run_pcs(pcs_commands(big, extra)[:k])
+    return (small + large) / (2.0 * k) * len(cmds)
+
+
 def parse_reps(text):
     reps = {}
     for part in text.split(","):
@@ -127,6 +149,10 @@ def main():
                         help="repetitions per size for the per-object pcs runs (pcs_cib runs 3 times at least)")
     parser.add_argument("--pcs-rerun-max", type=int, default=100,
                         help="largest N for which the per-object no-change re-run is timed")
+    parser.add_argument("--pcs-full-max", type=int, default=500,
+                        help="largest N for which every per-object pcs call is run; above, sample and estimate")
+    parser.add_argument("--pcs-sample", type=int, default=15,
+                        help="calls timed at each end of the CIB size when estimating")
     opts = parser.parse_args()
     sizes = [int(s) for s in opts.sizes.split(",")]
     reps = parse_reps(opts.reps)
@@ -148,10 +174,14 @@ def main():
                 elapsed, changed, actions = run_pcs_cib(cib, spec, workdir)
                 assert not changed and actions == 0
                 t_cib_again.append(elapsed)
+            estimated = n > opts.pcs_full_max
             for _rep in range(r_pcs):
                 cib = os.path.join(workdir, "cib-pcs.xml")
                 empty_cib(cib)
                 cmds = pcs_commands(cib, spec)
+                if estimated:
+                    t_pcs.append(estimate_pcs(cib, spec, cmds, opts.pcs_sample, workdir))
+                    continue
                 elapsed, _f = run_pcs(cmds)
                 t_pcs.append(elapsed)
                 if n <= opts.pcs_rerun_max:
@@ -161,7 +191,7 @@ def main():
                    "pcs_cib": statistics.median(t_cib), "pcs_cib_again": statistics.median(t_cib_again),
                    "pcs": statistics.median(t_pcs),
                    "pcs_again": statistics.median(t_pcs_again) if t_pcs_again else None,
-                   "reps_cib": r_cib, "reps_pcs": r_pcs}
+                   "reps_cib": r_cib, "reps_pcs": r_pcs, "estimated": estimated}
             rows.append(row)
             print_row(row)
             sys.stdout.flush()
@@ -173,15 +203,17 @@ def main():
     for row in rows:
         again = "%.2f" % row["pcs_again"] if row["pcs_again"] is not None else "not timed"
         ratio_again = ("%.1fx" % (row["pcs_again"] / row["pcs_cib_again"])) if row["pcs_again"] else "-"
-        print("%4d | %4d | %6.2f | %6.2f | %7.2f (%d) | %s | %.1fx | %s" % (
-            row["n"], row["objects"], row["pcs_cib"], row["pcs_cib_again"], row["pcs"], row["pcs_calls"],
+        print("%4d | %4d | %6.2f | %6.2f | %7.2f%s (%d) | %s | %.1fx | %s" % (
+            row["n"], row["objects"], row["pcs_cib"], row["pcs_cib_again"], row["pcs"],
+            " est." if row["estimated"] else "", row["pcs_calls"],
             again, row["pcs"] / row["pcs_cib"], ratio_again))
 
 
 def print_row(row):
     print("N=%d (%d objects): pcs_cib converge median %.2fs (%d runs), no-change %.2fs; "
-          "pcs per object median %.2fs (%d calls, %d runs)%s; ratio %.1fx"
-          % (row["n"], row["objects"], row["pcs_cib"], row["reps_cib"], row["pcs_cib_again"], row["pcs"],
+          "pcs per object %s %.2fs (%d calls, %d runs)%s; ratio %.1fx"
+          % (row["n"], row["objects"], row["pcs_cib"], row["reps_cib"], row["pcs_cib_again"],
+             "ESTIMATED from sampled calls" if row["estimated"] else "median", row["pcs"],
              row["pcs_calls"], row["reps_pcs"],
              "" if row["pcs_again"] is None else ", pcs no-change re-run %.2fs" % row["pcs_again"],
              row["pcs"] / row["pcs_cib"]))

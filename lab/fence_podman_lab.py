@@ -73,21 +73,26 @@ def inspect(options):
     return data["State"]
 
 
+def powered(state):
+    """A paused (frozen) container is still on: libpod reports Running=false
+    for it, and calling it off would let fencing "succeed" on a live node."""
+    return bool(state.get("Running") or state.get("Paused"))
+
+
 def get_power_status(conn, options):
     del conn
-    state = inspect(options)
-    return "on" if state.get("Running") else "off"
+    return "on" if powered(inspect(options)) else "off"
 
 
 def kill(options):
     name = container_name(options)
     state = inspect(options)
-    if not state.get("Running"):
+    if not powered(state):
         return
     status, data = api_call(options, "POST", "containers/%s/kill" % name, {"signal": "SIGKILL"})
     if status not in (200, 204, 304):
         # a container that died meanwhile is as good as killed
-        if inspect(options).get("Running"):
+        if powered(inspect(options)):
             fail_usage("Failed: kill %s returned HTTP %s %s" % (options["--plug"], status, data))
     if state.get("Paused"):
         # SIGKILL stays pending in a frozen cgroup until it is thawed
@@ -112,7 +117,7 @@ def reboot_cycle(conn, options):
     del conn
     kill(options)
     deadline = time.time() + (int(options.get("--power-timeout") or 0) or 60)
-    while inspect(options).get("Running") and time.time() < deadline:
+    while powered(inspect(options)) and time.time() < deadline:
         time.sleep(0.2)
     start(options)
     return get_power_status(None, options) == "on"
@@ -129,7 +134,8 @@ def get_list(conn, options):
     result = {}
     for item in data:
         names = item.get("Names") or [item.get("Id", "?")]
-        result[names[0].lstrip("/")] = (names[0].lstrip("/"), "on" if item.get("State") == "running" else "off")
+        state = "on" if item.get("State") in ("running", "paused") else "off"
+        result[names[0].lstrip("/")] = (names[0].lstrip("/"), state)
     return result
 
 

@@ -63,17 +63,18 @@ class FakePodman(BaseHTTPRequestHandler):
         if cont is None:
             self._reply(404, {"message": "no such container"})
             return
+        # like libpod: a paused container has Running=false, Paused=true
         if verb == "kill":
-            if not cont["Running"]:
+            if not (cont["Running"] or cont["Paused"]):
                 self._reply(409, {"message": "not running"})
                 return
-            cont["KillPending"] = True
-            if not cont["Paused"]:
+            if cont["Paused"]:
+                cont["KillPending"] = True  # the signal waits in the frozen cgroup
+            else:
                 cont["Running"] = False
         elif verb == "unpause":
             cont["Paused"] = False
-            if cont.pop("KillPending", False):
-                cont["Running"] = False
+            cont["Running"] = not cont.pop("KillPending", False)
         elif verb == "start":
             if cont["Running"]:
                 self._reply(304)
@@ -132,12 +133,27 @@ def test_off_kills(api, tmp_path):
     assert ("POST", "/v4.0.0/libpod/containers/lab-node2/kill?signal=SIGKILL") in FakePodman.calls
 
 
+def test_frozen_container_is_on(api, tmp_path):
+    FakePodman.containers["lab-node2"].update(Running=False, Paused=True)
+    assert run_agent(tmp_path, {"action": "status", "plug": "lab-node2"}, api).returncode == 0
+
+
 def test_off_thaws_a_frozen_container_so_it_dies(api, tmp_path):
-    FakePodman.containers["lab-node2"]["Paused"] = True
+    FakePodman.containers["lab-node2"].update(Running=False, Paused=True)
     proc = run_agent(tmp_path, {"action": "off", "plug": "lab-node2"}, api)
     assert proc.returncode == 0, proc.stderr
     assert FakePodman.containers["lab-node2"]["Running"] is False
+    assert FakePodman.containers["lab-node2"]["Paused"] is False
+    assert ("POST", "/v4.0.0/libpod/containers/lab-node2/kill?signal=SIGKILL") in FakePodman.calls
     assert ("POST", "/v4.0.0/libpod/containers/lab-node2/unpause") in FakePodman.calls
+
+
+def test_reboot_of_a_frozen_container_restarts_it(api, tmp_path):
+    FakePodman.containers["lab-node2"].update(Running=False, Paused=True)
+    proc = run_agent(tmp_path, {"action": "reboot", "plug": "lab-node2"}, api)
+    assert proc.returncode == 0, proc.stderr
+    assert FakePodman.containers["lab-node2"]["Running"] is True
+    assert FakePodman.containers["lab-node2"]["Starts"] == 1
 
 
 def test_reboot_kills_then_starts(api, tmp_path):

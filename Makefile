@@ -15,8 +15,10 @@ SHELL := /bin/bash
 .DELETE_ON_ERROR:
 
 ROOT := $(abspath .)
-VENV ?= $(ROOT)/.venv
-CACHE ?= $(ROOT)/.cache
+# Overridable from the environment (HSC_VENV, HSC_CACHE_DIR) so several
+# clones can share one venv and cache (.ci/run does).
+VENV ?= $(if $(HSC_VENV),$(HSC_VENV),$(ROOT)/.venv)
+CACHE ?= $(if $(HSC_CACHE_DIR),$(HSC_CACHE_DIR),$(ROOT)/.cache)
 PY := $(VENV)/bin/python
 BUILD := $(ROOT)/build
 PYTHON_VERSION := 3.11
@@ -27,7 +29,7 @@ PYTHON_VERSION := 3.11
 # ansible-test, which needs a real collection tree and writes tests/output.
 COLL_ROOT := $(BUILD)/collections
 COLL_DIR := $(COLL_ROOT)/ansible_collections/hastorage/cluster
-TEST_ROOT := $(BUILD)/ansible_collections
+TEST_ROOT ?= $(BUILD)/ansible_collections
 TEST_COLL := $(TEST_ROOT)/hastorage/cluster
 TEST_COLLECTIONS_ROOT := $(CACHE)/collections
 

@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python
 """Read-only cluster status over HTTP (hastorage.cluster NAS management group).
 
 GET /         -> the cluster status as Pacemaker's XML (crm_mon --output-as=xml)

@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python
 """Failover drill client of the hastorage.cluster dual-controller NAS.
 
 Private to the hastorage.cluster collection: playbooks/failover_drill.yml copies

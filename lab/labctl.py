@@ -642,6 +642,7 @@ def wait_systemd(cname, timeout=None):
     """Wait until systemd in CNAME finished booting. pcsd alone takes 75 s at
     load average 20 on a 2-core host, so the default is generous."""
     timeout = timeout or int(os.environ.get("HSC_LAB_BOOT_TIMEOUT", "600"))
+
     def running():
         proc = podman("exec", cname, "systemctl", "is-system-running", check=False, timeout=30)
         return proc.stdout.strip() in ("running", "degraded")

@@ -194,6 +194,7 @@ def run_module(main, args, commands=(), check_mode=False, diff=False, monkeypatc
     monkeypatch.setattr(basic.AnsibleModule, "get_bin_path", get_bin_path)
     monkeypatch.setattr(basic.AnsibleModule, "exit_json", _exit_json)
     monkeypatch.setattr(basic.AnsibleModule, "fail_json", _fail_json)
+    result = None
     with _module_args(module_args):
         try:
             main()
@@ -203,6 +204,8 @@ def run_module(main, args, commands=(), check_mode=False, diff=False, monkeypatc
             result = e.result
         else:
             pytest.fail("module returned without exit_json/fail_json")
+    if result is None:  # pragma: no cover - pytest.fail raised above
+        raise AssertionError("module returned without exit_json/fail_json")
     if strict and not result.get("failed"):
         fake.assert_all_ran()
     result["_commands"] = fake.calls

@@ -87,7 +87,7 @@ $(COLL_DIR):
 	@ln -sfn $(ROOT) $(COLL_DIR)
 
 unit: $(BOOTSTRAP_STAMP) | $(COLL_DIR)
-	cd $(COLL_DIR) && PYTHONPATH=$(COLL_ROOT) $(PY) -m pytest -q -p no:cacheprovider tests/unit
+	cd $(COLL_DIR) && PYTHONPATH=$(COLL_ROOT) $(PY) -m pytest -q -p no:cacheprovider tests/unit tests/graidctl_emulator
 
 # The copied collection tree ansible-test runs on. The test-time collections
 # sit beside it because ansible-test sets ANSIBLE_COLLECTIONS_PATH to this

@@ -41,16 +41,28 @@ def record_payload(run_id, proto, seq, size=RECORD_SIZE):
     return (body + "\n").encode()
 
 
-def downtime(attempts):
+STALL_SECONDS = 1.0
+
+
+def downtime(attempts, stall_seconds=STALL_SECONDS):
     """Client-visible downtime of one protocol, in seconds.
 
     attempts: [{t0, t1, ok}, ...] in the order made. The downtime of an
     outage runs from the acknowledgement of the last record before the first
-    failed attempt to the acknowledgement of the first record after it; the
-    result is the longest outage. None when the protocol never recovered
-    (failures at the end), 0.0 when nothing failed.
+    failed attempt to the acknowledgement of the first record after it. A
+    server that freezes makes calls hang rather than fail, so a gap of more
+    than ``stall_seconds`` between two consecutive acknowledgements counts
+    as downtime too. The result is the longest outage or stall. None when
+    the protocol never recovered (failures at the end), 0.0 when nothing
+    failed or stalled.
     """
     longest = 0.0
+    previous_ack = None
+    for att in attempts:
+        if att["ok"]:
+            if previous_ack is not None and att["t1"] - previous_ack > stall_seconds:
+                longest = max(longest, att["t1"] - previous_ack)
+            previous_ack = att["t1"]
     last_ok = None
     in_outage = False
     outage_start = None

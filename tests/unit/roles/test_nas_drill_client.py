@@ -108,3 +108,14 @@ def test_write_stops_on_stop_file_and_logs(client, tmp_path, monkeypatch):
     assert log["stop_reason"] == "stop-file"
     assert [a["ok"] for a in log["attempts"]["nfs"]] == [True, False, True]
     assert calls[0] == ("hsc-drill-r1-000001", client.record_payload("r1", "nfs", 1))
+
+
+def test_downtime_counts_a_stall_without_failures(client):
+    # a frozen server: the call hangs 9 s, then succeeds
+    attempts = [att(1, 0.0, 0.1, True), att(2, 0.3, 0.4, True), att(3, 0.6, 9.6, True), att(4, 9.8, 9.9, True)]
+    assert client.downtime(attempts) == pytest.approx(9.2)
+
+
+def test_downtime_short_gaps_are_not_stalls(client):
+    attempts = [att(1, 0.0, 0.1, True), att(2, 0.3, 0.9, True), att(3, 1.1, 1.5, True)]
+    assert client.downtime(attempts) == 0.0

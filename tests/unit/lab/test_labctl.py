@@ -234,7 +234,12 @@ def test_lab_inventory_and_molecule_vars_in_step():
 
 def test_lab_inventory_layout():
     hosts = _yaml("inventories/lab/hosts.yml")
-    lab_nodes = hosts["all"]["children"]["pacemaker_cluster"]["children"]["lab_nodes"]["hosts"]
+    # the lab's nodes sit under the design group site.yml deploys on the lab
+    design_groups = {"pacemaker_cluster", "nas_dual_controller", "nas_integrated", "nas_gateway",
+                     "openstack_control_plane"}
+    (design,) = hosts["all"]["children"].keys()
+    assert design in design_groups
+    lab_nodes = hosts["all"]["children"][design]["children"]["lab_nodes"]["hosts"]
     state = labctl.build_state(labctl.DEFAULT_NAME, labctl.DEFAULT_NODES, NET, REPL, 1, [], False, "i")
     assert {h: v["ansible_host"] for h, v in lab_nodes.items()} == state["fence"]["host_map"]
     assert _yaml("inventories/lab/group_vars/all.yml")["lab_name"] == labctl.DEFAULT_NAME

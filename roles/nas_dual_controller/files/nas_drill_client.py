@@ -5,16 +5,21 @@ Private to the hastorage.cluster collection: playbooks/failover_drill.yml copies
 it to the client host (or the lab's client container) and runs it there.
 
     nas_drill_client.py write  --vip IP [--smb-share S --smb-user U] [--nfs-export /path]
-                               --run-id ID --out FILE --stop-file FILE
+                               --run-id ID --out FILE --stop-file FILE [--status-file FILE]
                                [--interval 0.25] [--max-seconds 300] [--max-records 5000]
-    nas_drill_client.py verify --in FILE --out FILE
+    nas_drill_client.py verify --in FILE --out FILE [--ready-seconds 60]
 
 `write` writes numbered records (one new file each, never overwriting) over
 SMB (smbclient) and NFSv3 (libnfs nfs-cp) in turns until the stop file
 appears or a bound is reached, and logs every attempt with its start and end
-time and whether the server acknowledged it. The SMB password comes from the
-environment variable DRILL_SMB_PASSWORD, never from the command line.
-`verify` reads back every acknowledged record and compares its content.
+time and whether the server acknowledged it. With --status-file it keeps a
+small JSON file up to date after every attempt (the time of each protocol's
+last acknowledgement), so the playbook can wait until every protocol is
+served again instead of guessing a settle time. The SMB password comes from
+the environment variable DRILL_SMB_PASSWORD, never from the command line.
+`verify` first waits (up to --ready-seconds) until the server answers a read
+of an acknowledged record, then reads back every acknowledged record and
+compares its content: a server still recovering is not mistaken for lost data.
 The pure functions (payload, downtime, summary) are unit-tested.
 """
 
@@ -93,8 +98,11 @@ def summarize(log, verified):
             "acknowledged": len(acked),
             "failed_attempts": len(attempts) - len(acked),
             "lost_records": bad,
+            # when each lost record was written: places a loss against the failure
+            "lost_attempts": [a for a in attempts if a["ok"] and a["seq"] in bad],
             "rpo_records": len(bad),
             "rto_seconds": downtime(attempts),
+            "ready_after_seconds": verified.get(proto, {}).get("ready_after_seconds"),
         }
     return out
 
@@ -143,6 +151,48 @@ class NfsClient:
         return True
 
 
+def write_status(path, last_ack, seq):
+    """Replace the status file atomically: the reader never sees half of it."""
+    tmp = path + ".tmp"
+    with open(tmp, "w") as handle:
+        json.dump({"last_ack": last_ack, "records": seq, "updated": round(time.time(), 3)}, handle)
+    os.replace(tmp, path)
+
+
+def read_record(client, run_id, seq, local, tries=3, pause=1.0):
+    """True when the record reads back with exactly its payload. Transport
+    errors and timeouts are retried ``tries`` times, ``pause`` seconds apart."""
+    for attempt_no in range(tries):
+        try:
+            if client.get(record_name(run_id, seq), local):
+                with open(local, "rb") as handle:
+                    return handle.read() == record_payload(run_id, client.proto, seq)
+        except subprocess.TimeoutExpired:
+            pass
+        finally:
+            if os.path.exists(local):
+                os.unlink(local)
+        if attempt_no + 1 < tries:
+            time.sleep(pause)
+    return False
+
+
+def wait_until_readable(client, run_id, seqs, local, ready_seconds, clock=None, sleep=None):
+    """Wait until one of the acknowledged records ``seqs`` reads back (the
+    server serves again) or ``ready_seconds`` passed. Several candidates, so
+    that one lost record does not look like a server that is still down.
+    Returns the seconds waited, or None."""
+    clock = clock or time.time
+    sleep = sleep or time.sleep
+    start = clock()
+    while True:
+        if any(read_record(client, run_id, seq, local, tries=1) for seq in seqs):
+            return round(clock() - start, 3)
+        if clock() - start >= ready_seconds:
+            return None
+        sleep(2.0)
+
+
 def make_clients(args):
     clients = []
     if args.smb_share:
@@ -172,6 +222,7 @@ def cmd_write(args):
     deadline = time.time() + args.max_seconds
     workdir = tempfile.mkdtemp(prefix="hsc-drill-")
     seq = 0
+    last_ack = {c.proto: None for c in clients}
     try:
         while seq < args.max_records and time.time() < deadline and not os.path.exists(args.stop_file):
             seq += 1
@@ -183,6 +234,10 @@ def cmd_write(args):
                 t0, t1, ok = attempt(client, local, name)
                 os.unlink(local)
                 log["attempts"][client.proto].append({"seq": seq, "t0": round(t0, 3), "t1": round(t1, 3), "ok": ok})
+                if ok:
+                    last_ack[client.proto] = round(t1, 3)
+                if args.status_file:
+                    write_status(args.status_file, last_ack, seq)
             time.sleep(args.interval)
     finally:
         log["stopped"] = time.time()
@@ -203,27 +258,16 @@ def cmd_verify(args):
     verified = {}
     try:
         for client in make_clients(ns):
-            intact = []
-            for att in log["attempts"].get(client.proto, []):
-                if not att["ok"]:
-                    continue
-                name = record_name(log["run_id"], att["seq"])
-                local = os.path.join(workdir, name)
-                ok = False
-                for _try in range(3):
-                    try:
-                        if client.get(name, local):
-                            with open(local, "rb") as handle:
-                                ok = handle.read() == record_payload(log["run_id"], client.proto, att["seq"])
-                            break
-                    except subprocess.TimeoutExpired:
-                        pass
-                    time.sleep(1)
-                if os.path.exists(local):
-                    os.unlink(local)
-                if ok:
-                    intact.append(att["seq"])
-            verified[client.proto] = {"intact": intact}
+            acked = [att["seq"] for att in log["attempts"].get(client.proto, []) if att["ok"]]
+            ready = None
+            if acked:
+                # the newest acknowledged records: the ones most likely
+                # written by the node that serves now
+                ready = wait_until_readable(client, log["run_id"], acked[::-1][:3],
+                                            os.path.join(workdir, "ready"), args.ready_seconds)
+            intact = [seq for seq in acked
+                      if read_record(client, log["run_id"], seq, os.path.join(workdir, record_name(log["run_id"], seq)))]
+            verified[client.proto] = {"intact": intact, "ready_after_seconds": ready}
     finally:
         os.rmdir(workdir)
     result = {"run_id": log["run_id"], "started": log["started"], "stopped": log["stopped"],
@@ -244,12 +288,14 @@ def main(argv=None):
     write.add_argument("--run-id", required=True)
     write.add_argument("--out", required=True)
     write.add_argument("--stop-file", required=True)
+    write.add_argument("--status-file")
     write.add_argument("--interval", type=float, default=0.25)
     write.add_argument("--max-seconds", type=float, default=300)
     write.add_argument("--max-records", type=int, default=5000)
     verify = sub.add_parser("verify")
     verify.add_argument("--in", required=True)
     verify.add_argument("--out", required=True)
+    verify.add_argument("--ready-seconds", type=float, default=60.0)
     args = parser.parse_args(argv)
     if args.command == "write":
         cmd_write(args)

@@ -77,6 +77,8 @@ def test_summarize_counts_lost_records(client):
     assert out["smb"]["failed_attempts"] == 1
     assert out["nfs"]["lost_records"] == [2]
     assert out["nfs"]["rpo_records"] == 1
+    assert out["nfs"]["lost_attempts"] == [att(2, 1, 2, True)]
+    assert out["smb"]["lost_attempts"] == []
     json.dumps(out)
 
 
@@ -119,3 +121,108 @@ def test_downtime_counts_a_stall_without_failures(client):
 def test_downtime_short_gaps_are_not_stalls(client):
     attempts = [att(1, 0.0, 0.1, True), att(2, 0.3, 0.9, True), att(3, 1.1, 1.5, True)]
     assert client.downtime(attempts) == 0.0
+
+
+def test_write_keeps_a_status_file_with_each_protocols_last_ack(client, tmp_path, monkeypatch):
+    """The status file names the time of each protocol's last acknowledgement
+    (None until the first one), so the playbook can wait for recovery."""
+    seen = []
+
+    class FakeNfs:
+        proto = "nfs"
+
+        def put(self, local, name):
+            seen.append(json.loads((tmp_path / "status.json").read_text()) if (tmp_path / "status.json").exists() else None)
+            if len(seen) == 3:
+                open(str(tmp_path / "stop"), "w").close()
+            return len(seen) != 1
+
+    monkeypatch.setattr(client, "make_clients", lambda args: [FakeNfs()])
+    client.main(["write", "--vip", "127.0.0.1", "--nfs-export", "/srv/x", "--run-id", "r2",
+                 "--out", str(tmp_path / "o.json"), "--stop-file", str(tmp_path / "stop"),
+                 "--status-file", str(tmp_path / "status.json"), "--interval", "0"])
+    log = json.loads((tmp_path / "o.json").read_text())
+    final = json.loads((tmp_path / "status.json").read_text())
+    # before the 2nd put: one failed attempt, no ack yet; before the 3rd: the 2nd acked
+    assert seen[0] is None
+    assert seen[1]["last_ack"] == {"nfs": None} and seen[1]["records"] == 1
+    assert seen[2]["last_ack"]["nfs"] == log["attempts"]["nfs"][1]["t1"]
+    assert final["last_ack"]["nfs"] == log["attempts"]["nfs"][2]["t1"]
+    assert final["records"] == 3
+    assert not (tmp_path / "status.json.tmp").exists()
+
+
+class FakeReader:
+    """get() fails (transport error) for the first ``down`` calls, then
+    serves the records in ``store``."""
+    proto = "smb"
+
+    def __init__(self, client, store, down=0):
+        self.client, self.store, self.down, self.calls = client, store, down, 0
+
+    def get(self, name, local):
+        self.calls += 1
+        if self.calls <= self.down or name not in self.store:
+            return False
+        with open(local, "wb") as handle:
+            handle.write(self.store[name])
+        return True
+
+
+def test_read_record_checks_the_payload(client, tmp_path):
+    good = client.record_payload("r", "smb", 1)
+    reader = FakeReader(client, {client.record_name("r", 1): good,
+                                 client.record_name("r", 2): good})
+    assert client.read_record(reader, "r", 1, str(tmp_path / "l"), pause=0) is True
+    # record 2 holds record 1's bytes: not intact
+    assert client.read_record(reader, "r", 2, str(tmp_path / "l"), pause=0) is False
+    # a missing record is tried three times, then reported
+    calls = reader.calls
+    assert client.read_record(reader, "r", 3, str(tmp_path / "l"), pause=0) is False
+    assert reader.calls - calls == 3
+    assert not (tmp_path / "l").exists()
+
+
+def test_wait_until_readable_rides_out_a_recovering_server(client, tmp_path):
+    now = [0.0]
+    reader = FakeReader(client, {client.record_name("r", 5): client.record_payload("r", "smb", 5)}, down=4)
+
+    def sleep(seconds):
+        now[0] += seconds
+
+    waited = client.wait_until_readable(reader, "r", [5], str(tmp_path / "l"), 60,
+                                        clock=lambda: now[0], sleep=sleep)
+    assert waited == 8.0
+    assert reader.calls == 5
+
+
+def test_wait_until_readable_gives_up(client, tmp_path):
+    now = [0.0]
+    reader = FakeReader(client, {}, down=0)
+
+    def sleep(seconds):
+        now[0] += seconds
+
+    assert client.wait_until_readable(reader, "r", [2, 1], str(tmp_path / "l"), 10,
+                                      clock=lambda: now[0], sleep=sleep) is None
+    assert reader.calls == 12
+
+
+def test_verify_waits_for_the_server_before_counting_losses(client, tmp_path, monkeypatch):
+    """A server that fails the first reads (still recovering) loses nothing;
+    a record that never reads back is lost."""
+    payload = client.record_payload
+    store = {client.record_name("r", s): payload("r", "smb", s) for s in (1, 2)}
+    reader = FakeReader(client, store, down=2)
+    monkeypatch.setattr(client, "make_clients", lambda ns: [reader])
+    monkeypatch.setattr(client.time, "sleep", lambda s: None)
+    log = {"run_id": "r", "vip": "127.0.0.1", "smb_share": "s", "smb_user": "u", "nfs_export": None,
+           "started": 0, "stopped": 1, "stop_reason": "stop-file",
+           "attempts": {"smb": [att(1, 0, 1, True), att(2, 1, 2, True), att(3, 2, 3, True), att(4, 3, 4, False)]}}
+    (tmp_path / "in.json").write_text(json.dumps(log))
+    client.main(["verify", "--in", str(tmp_path / "in.json"), "--out", str(tmp_path / "out.json")])
+    out = json.loads((tmp_path / "out.json").read_text())["protocols"]["smb"]
+    # the probe (newest first: 3 is lost, 2 reads) rode out the two failures
+    assert out["lost_records"] == [3]
+    assert out["acknowledged"] == 3
+    assert out["ready_after_seconds"] is not None

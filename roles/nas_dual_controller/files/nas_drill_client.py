@@ -13,7 +13,7 @@ it to the client host (or the lab's client container) and runs it there.
 SMB (smbclient) and NFSv3 (libnfs nfs-cp) in turns until the stop file
 appears or a bound is reached, and logs every attempt with its start and end
 time and whether the server acknowledged it. With --status-file it keeps a
-small JSON file up to date after every attempt (the time of each protocol's
+small JSON file up to date after every round (the time of each protocol's
 last acknowledgement), so the playbook can wait until every protocol is
 served again instead of guessing a settle time. The SMB password comes from
 the environment variable DRILL_SMB_PASSWORD, never from the command line.
@@ -236,8 +236,8 @@ def cmd_write(args):
                 log["attempts"][client.proto].append({"seq": seq, "t0": round(t0, 3), "t1": round(t1, 3), "ok": ok})
                 if ok:
                     last_ack[client.proto] = round(t1, 3)
-                if args.status_file:
-                    write_status(args.status_file, last_ack, seq)
+            if args.status_file:
+                write_status(args.status_file, last_ack, seq)
             time.sleep(args.interval)
     finally:
         log["stopped"] = time.time()

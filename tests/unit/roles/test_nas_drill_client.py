@@ -88,25 +88,35 @@ def test_write_requires_a_protocol(client, tmp_path):
                      "--out", str(tmp_path / "o.json"), "--stop-file", str(tmp_path / "stop")])
 
 
-def test_write_stops_on_stop_file_and_logs(client, tmp_path, monkeypatch):
-    """A fake NFS client: the loop stops at the stop file and logs every attempt."""
-    calls = []
+def run_write(client, tmp_path, monkeypatch, observe, fail_call, *extra):
+    """Run ``write`` against a fake NFS client whose put() records
+    ``observe(local, name)``, fails on call ``fail_call`` and creates the stop
+    file on the 3rd call. Returns what was observed and the written log."""
+    seen = []
 
     class FakeNfs:
         proto = "nfs"
 
         def put(self, local, name):
-            with open(local, "rb") as handle:
-                calls.append((name, handle.read()))
-            if len(calls) == 3:
+            seen.append(observe(local, name))
+            if len(seen) == 3:
                 open(str(tmp_path / "stop"), "w").close()
-            return len(calls) != 2
+            return len(seen) != fail_call
 
     monkeypatch.setattr(client, "make_clients", lambda args: [FakeNfs()])
     client.main(["write", "--vip", "127.0.0.1", "--nfs-export", "/srv/x", "--run-id", "r1",
                  "--out", str(tmp_path / "o.json"), "--stop-file", str(tmp_path / "stop"),
-                 "--interval", "0"])
-    log = json.loads((tmp_path / "o.json").read_text())
+                 "--interval", "0"] + list(extra))
+    return seen, json.loads((tmp_path / "o.json").read_text())
+
+
+def test_write_stops_on_stop_file_and_logs(client, tmp_path, monkeypatch):
+    """A fake NFS client: the loop stops at the stop file and logs every attempt."""
+    def payload_sent(local, name):
+        with open(local, "rb") as handle:
+            return (name, handle.read())
+
+    calls, log = run_write(client, tmp_path, monkeypatch, payload_sent, 2)
     assert log["stop_reason"] == "stop-file"
     assert [a["ok"] for a in log["attempts"]["nfs"]] == [True, False, True]
     assert calls[0] == ("hsc-drill-r1-000001", client.record_payload("r1", "nfs", 1))
@@ -126,22 +136,12 @@ def test_downtime_short_gaps_are_not_stalls(client):
 def test_write_keeps_a_status_file_with_each_protocols_last_ack(client, tmp_path, monkeypatch):
     """The status file names the time of each protocol's last acknowledgement
     (None until the first one), so the playbook can wait for recovery."""
-    seen = []
+    status = tmp_path / "status.json"
 
-    class FakeNfs:
-        proto = "nfs"
+    def status_now(local, name):
+        return json.loads(status.read_text()) if status.exists() else None
 
-        def put(self, local, name):
-            seen.append(json.loads((tmp_path / "status.json").read_text()) if (tmp_path / "status.json").exists() else None)
-            if len(seen) == 3:
-                open(str(tmp_path / "stop"), "w").close()
-            return len(seen) != 1
-
-    monkeypatch.setattr(client, "make_clients", lambda args: [FakeNfs()])
-    client.main(["write", "--vip", "127.0.0.1", "--nfs-export", "/srv/x", "--run-id", "r2",
-                 "--out", str(tmp_path / "o.json"), "--stop-file", str(tmp_path / "stop"),
-                 "--status-file", str(tmp_path / "status.json"), "--interval", "0"])
-    log = json.loads((tmp_path / "o.json").read_text())
+    seen, log = run_write(client, tmp_path, monkeypatch, status_now, 1, "--status-file", str(status))
     final = json.loads((tmp_path / "status.json").read_text())
     # before the 2nd put: one failed attempt, no ack yet; before the 3rd: the 2nd acked
     assert seen[0] is None
@@ -157,8 +157,8 @@ class FakeReader:
     serves the records in ``store``."""
     proto = "smb"
 
-    def __init__(self, client, store, down=0):
-        self.client, self.store, self.down, self.calls = client, store, down, 0
+    def __init__(self, store, down=0):
+        self.store, self.down, self.calls = store, down, 0
 
     def get(self, name, local):
         self.calls += 1
@@ -171,8 +171,8 @@ class FakeReader:
 
 def test_read_record_checks_the_payload(client, tmp_path):
     good = client.record_payload("r", "smb", 1)
-    reader = FakeReader(client, {client.record_name("r", 1): good,
-                                 client.record_name("r", 2): good})
+    reader = FakeReader({client.record_name("r", 1): good,
+                        client.record_name("r", 2): good})
     assert client.read_record(reader, "r", 1, str(tmp_path / "l"), pause=0) is True
     # record 2 holds record 1's bytes: not intact
     assert client.read_record(reader, "r", 2, str(tmp_path / "l"), pause=0) is False
@@ -185,7 +185,7 @@ def test_read_record_checks_the_payload(client, tmp_path):
 
 def test_wait_until_readable_rides_out_a_recovering_server(client, tmp_path):
     now = [0.0]
-    reader = FakeReader(client, {client.record_name("r", 5): client.record_payload("r", "smb", 5)}, down=4)
+    reader = FakeReader({client.record_name("r", 5): client.record_payload("r", "smb", 5)}, down=4)
 
     def sleep(seconds):
         now[0] += seconds
@@ -198,7 +198,7 @@ def test_wait_until_readable_rides_out_a_recovering_server(client, tmp_path):
 
 def test_wait_until_readable_gives_up(client, tmp_path):
     now = [0.0]
-    reader = FakeReader(client, {}, down=0)
+    reader = FakeReader({}, down=0)
 
     def sleep(seconds):
         now[0] += seconds
@@ -213,7 +213,7 @@ def test_verify_waits_for_the_server_before_counting_losses(client, tmp_path, mo
     a record that never reads back is lost."""
     payload = client.record_payload
     store = {client.record_name("r", s): payload("r", "smb", s) for s in (1, 2)}
-    reader = FakeReader(client, store, down=2)
+    reader = FakeReader(store, down=2)
     monkeypatch.setattr(client, "make_clients", lambda ns: [reader])
     monkeypatch.setattr(client.time, "sleep", lambda s: None)
     log = {"run_id": "r", "vip": "127.0.0.1", "smb_share": "s", "smb_user": "u", "nfs_export": None,

@@ -3,8 +3,9 @@
 #   scripts/stage.sh NAME COMMAND [ARGS...]
 #   == stage NAME: 12.3 s ok
 # With HSC_STAGE_LOG set, also appends "NAME<TAB>SECONDS<TAB>RESULT" to that
-# file (scripts/run-stages.sh reads it for the summary). Exits with the
-# command's status.
+# file and keeps the stage's output (stdout and stderr) in
+# $HSC_STAGE_LOG.d/NAME.log: scripts/run-stages.sh reads both for the summary
+# and the digest of why a stage failed. Exits with the command's status.
 set -uo pipefail
 
 if [[ $# -lt 2 ]]; then
@@ -16,8 +17,14 @@ shift
 
 echo "== stage $name: start $(date -u +%H:%M:%S)"
 start=$(date +%s.%N)
-"$@"
-rc=$?
+if [[ -n ${HSC_STAGE_LOG:-} ]]; then
+    mkdir -p "$HSC_STAGE_LOG.d"
+    "$@" 2>&1 | tee "$HSC_STAGE_LOG.d/$name.log"
+    rc=${PIPESTATUS[0]}
+else
+    "$@"
+    rc=$?
+fi
 end=$(date +%s.%N)
 seconds=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", e - s }')
 if [[ $rc -eq 0 ]]; then result=ok; else result="FAILED (exit $rc)"; fi

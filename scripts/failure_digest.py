@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Say in a few lines why a stage failed, from the stage's full output.
@@ -7,7 +6,7 @@ CI keeps only the start and the end of a long run's output, and the cause of
 a failure sits thousands of lines above the summary. scripts/run-stages.sh
 calls this for every failed stage and prints the result after the summary:
 
-    scripts/failure_digest.py LOG [--failures 3] [--width 1500] [--tail 12]
+    python3 scripts/failure_digest.py LOG [--failures 3] [--width 1500] [--tail 12]
 
 Ansible output: the last failures that were not ignored (a task failure
 followed by "...ignoring" is part of a test that expects it), each as its
@@ -127,7 +126,7 @@ def digest(lines, failures=3, width=1500, tail=12):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("log")
     parser.add_argument("--failures", type=int, default=3, help="at most this many Ansible failures (the last ones)")
     parser.add_argument("--width", type=int, default=1500, help="fold each failure into at most this many characters")

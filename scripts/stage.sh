@@ -32,4 +32,4 @@ echo "== stage $name: $seconds s $result"
 if [[ -n ${HSC_STAGE_LOG:-} ]]; then
     printf '%s\t%s\t%s\n' "$name" "$seconds" "$result" >>"$HSC_STAGE_LOG"
 fi
-exit $rc
+exit "$rc"

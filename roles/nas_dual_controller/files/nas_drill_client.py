@@ -47,6 +47,8 @@ def record_payload(run_id, proto, seq, size=RECORD_SIZE):
 
 
 STALL_SECONDS = 1.0
+# attempts at the end of a run that the summary repeats
+TAIL_ATTEMPTS = 5
 
 
 def downtime(attempts, stall_seconds=STALL_SECONDS):
@@ -103,6 +105,8 @@ def summarize(log, verified):
             "rpo_records": len(bad),
             "rto_seconds": downtime(attempts),
             "ready_after_seconds": verified.get(proto, {}).get("ready_after_seconds"),
+            # the end of the run: shows an outage that had not ended
+            "last_attempts": attempts[-TAIL_ATTEMPTS:],
         }
     return out
 

@@ -79,7 +79,16 @@ def test_summarize_counts_lost_records(client):
     assert out["nfs"]["rpo_records"] == 1
     assert out["nfs"]["lost_attempts"] == [att(2, 1, 2, True)]
     assert out["smb"]["lost_attempts"] == []
+    assert out["smb"]["last_attempts"] == log["attempts"]["smb"]
     json.dumps(out)
+
+
+def test_summarize_repeats_the_last_attempts_of_an_outage_that_did_not_end(client):
+    attempts = [att(seq, seq, seq + 0.5, seq < 8) for seq in range(1, 11)]
+    out = client.summarize({"attempts": {"nfs": attempts}}, {"nfs": {"intact": list(range(1, 8))}})
+    assert out["nfs"]["rto_seconds"] is None
+    assert [a["seq"] for a in out["nfs"]["last_attempts"]] == [6, 7, 8, 9, 10]
+    assert [a["ok"] for a in out["nfs"]["last_attempts"]] == [True, True, False, False, False]
 
 
 def test_write_requires_a_protocol(client, tmp_path):

@@ -27,8 +27,11 @@ BLOCK_END = re.compile(r"^(TASK \[|RUNNING HANDLER \[|PLAY |PLAY RECAP|NO MORE H
                        r"|(ok|changed|skipping|included|fatal|failed): \[|==> |== |INFO |ERROR |DETAILS|SCENARIO RECAP)")
 FAILURE_START = re.compile(r"^(fatal|failed): \[(?P<host>[^\]]+?)( -> [^\]]+)?\]")
 RECAP_LINE = re.compile(r"^(?P<host>\S+)\s+: ok=\d+ .*\bfailed=(?P<failed>\d+)")
-ERROR_LINE = re.compile(r"^(FAILED |ERROR[: ]|E   |.*: error: |.*Error: |[^ ]+:\d+(:\d+)?: )")
-NOISE = re.compile(r"^(FAILED - RETRYING|\s*$)")
+ERROR_LINE = re.compile(
+    r"^(FAILED |ERROR[: ]|E   |.*: error: |.*Error: |[^ ]+:\d+(:\d+)?: "
+    # ansible-lint: "rule[tag]: message", then "path:line", then "Failed: N failure(s)"
+    r"|[\w-]+\[[\w-]+\]: |[^\s:]+:\d+(:\d+)?$|Failed: \d+ failure)")
+NOISE = re.compile(r"^(FAILED - RETRYING|\s*$)|Warning: |^make(\[\d+\])?: \*\*\*")
 # colour codes, and the frame molecule draws around a playbook's output
 DECORATION = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 FRAME = re.compile(r"^\s*[\u2502\u250c\u2514\u251c]\s?")
@@ -101,7 +104,7 @@ def ansible_failures(lines):
 
 def other_errors(lines):
     """Error lines of non-Ansible tools (pytest, ansible-test, linters)."""
-    return [plain(line) for line in lines if ERROR_LINE.match(plain(line)) and not NOISE.match(plain(line))]
+    return [plain(line) for line in lines if ERROR_LINE.match(plain(line)) and not NOISE.search(plain(line))]
 
 
 def fold(text, width):

@@ -62,8 +62,8 @@ done
 
 echo
 echo "== summary"
-awk -F'\t' '{ total += $2; printf "   %-28s %8.1f s  %s\n", $1, $2, $3 }
-            END { printf "   %-28s %8.1f s\n", "total", total }' "$HSC_STAGE_LOG"
+awk -F'\t' '{ total += $2; printf "   %-32s %8.1f s  %s\n", $1, $2, $3 }
+            END { printf "   %-32s %8.1f s\n", "total", total }' "$HSC_STAGE_LOG"
 for stage in "${retried_stages[@]}"; do
     echo "== $stage failed and was run again (see its line above); why the failed attempt failed:"
     why "$stage"

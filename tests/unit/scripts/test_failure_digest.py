@@ -144,6 +144,31 @@ FAILED tests/unit/test_x.py::test_three - AssertionError: 1 != 2
     assert digest_module.digest(log.splitlines(True)) == ["FAILED tests/unit/test_x.py::test_three - AssertionError: 1 != 2"]
 
 
+ANSIBLE_LINT = """\
+ansible-lint --profile production
+WARNING  Skipped installing collection dependencies due to running in offline mode.
+/venv/lib/python3.11/site-packages/ansible/_internal/_yaml/_constructor.py:78: AnsibleWarning: Found duplicate mapping key 'x'.
+  display.warning(msg=msg, obj=key, help_text='Using last defined value only.')
+WARNING  Listing 1 violation(s) that are fatal
+yaml[key-duplicates]: Duplication of key "callbacks_enabled" in mapping
+molecule/pacemaker_stack/molecule.yml:48
+
+Read documentation for instructions on how to ignore specific rule violations.
+
+  1 yaml profile:basic tags:formatting,yaml
+
+Failed: 1 failure(s), 0 warning(s) in 221 files processed of 389 encountered.
+make[1]: *** [Makefile:127: lint] Error 2
+"""
+
+
+def test_ansible_lint_gives_the_rule_the_place_and_the_count(digest_module):
+    assert digest_module.digest(ANSIBLE_LINT.splitlines(True)) == [
+        'yaml[key-duplicates]: Duplication of key "callbacks_enabled" in mapping',
+        "molecule/pacemaker_stack/molecule.yml:48",
+        "Failed: 1 failure(s), 0 warning(s) in 221 files processed of 389 encountered."]
+
+
 def test_without_error_lines_the_end_of_the_output(digest_module):
     log = "".join("line %d\n\n" % number for number in range(30))
     assert digest_module.digest(log.splitlines(True), tail=3) == ["line 27", "line 28", "line 29"]

@@ -35,8 +35,10 @@ RECORD_SIZE = 1024
 OP_TIMEOUT = 10.0
 
 
-def record_name(run_id, seq):
-    return "hsc-drill-%s-%06d" % (run_id, seq)
+def record_name(run_id, proto, seq):
+    """One file per protocol and record: an SMB share and an NFS export may
+    be the same directory, and the two writers must not overwrite each other."""
+    return "hsc-drill-%s-%s-%06d" % (run_id, proto, seq)
 
 
 def record_payload(run_id, proto, seq, size=RECORD_SIZE):
@@ -168,7 +170,7 @@ def read_record(client, run_id, seq, local, tries=3, pause=1.0):
     errors and timeouts are retried ``tries`` times, ``pause`` seconds apart."""
     for attempt_no in range(tries):
         try:
-            if client.get(record_name(run_id, seq), local):
+            if client.get(record_name(run_id, client.proto, seq), local):
                 with open(local, "rb") as handle:
                     return handle.read() == record_payload(run_id, client.proto, seq)
         except subprocess.TimeoutExpired:
@@ -230,9 +232,9 @@ def cmd_write(args):
     try:
         while seq < args.max_records and time.time() < deadline and not os.path.exists(args.stop_file):
             seq += 1
-            name = record_name(args.run_id, seq)
             for client in clients:
-                local = os.path.join(workdir, "%s.%s" % (name, client.proto))
+                name = record_name(args.run_id, client.proto, seq)
+                local = os.path.join(workdir, name)
                 with open(local, "wb") as handle:
                     handle.write(record_payload(args.run_id, client.proto, seq))
                 t0, t1, ok = attempt(client, local, name)
@@ -270,7 +272,7 @@ def cmd_verify(args):
                 ready = wait_until_readable(client, log["run_id"], acked[::-1][:3],
                                             os.path.join(workdir, "ready"), args.ready_seconds)
             intact = [seq for seq in acked
-                      if read_record(client, log["run_id"], seq, os.path.join(workdir, record_name(log["run_id"], seq)))]
+                      if read_record(client, log["run_id"], seq, os.path.join(workdir, record_name(log["run_id"], client.proto, seq)))]
             verified[client.proto] = {"intact": intact, "ready_after_seconds": ready}
     finally:
         os.rmdir(workdir)

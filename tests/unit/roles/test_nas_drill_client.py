@@ -38,7 +38,9 @@ def test_payload_is_exact_size_and_distinct(client):
 
 
 def test_record_name(client):
-    assert client.record_name("std01-1", 7) == "hsc-drill-std01-1-000007"
+    assert client.record_name("std01-1", "smb", 7) == "hsc-drill-std01-1-smb-000007"
+    # the same directory can be an SMB share and an NFS export: one file each
+    assert client.record_name("std01-1", "nfs", 7) != client.record_name("std01-1", "smb", 7)
 
 
 def test_downtime_no_failure(client):
@@ -128,7 +130,7 @@ def test_write_stops_on_stop_file_and_logs(client, tmp_path, monkeypatch):
     calls, log = run_write(client, tmp_path, monkeypatch, payload_sent, 2)
     assert log["stop_reason"] == "stop-file"
     assert [a["ok"] for a in log["attempts"]["nfs"]] == [True, False, True]
-    assert calls[0] == ("hsc-drill-r1-000001", client.record_payload("r1", "nfs", 1))
+    assert calls[0] == ("hsc-drill-r1-nfs-000001", client.record_payload("r1", "nfs", 1))
 
 
 def test_downtime_counts_a_stall_without_failures(client):
@@ -180,8 +182,8 @@ class FakeReader:
 
 def test_read_record_checks_the_payload(client, tmp_path):
     good = client.record_payload("r", "smb", 1)
-    reader = FakeReader({client.record_name("r", 1): good,
-                        client.record_name("r", 2): good})
+    reader = FakeReader({client.record_name("r", "smb", 1): good,
+                        client.record_name("r", "smb", 2): good})
     assert client.read_record(reader, "r", 1, str(tmp_path / "l"), pause=0) is True
     # record 2 holds record 1's bytes: not intact
     assert client.read_record(reader, "r", 2, str(tmp_path / "l"), pause=0) is False
@@ -194,7 +196,7 @@ def test_read_record_checks_the_payload(client, tmp_path):
 
 def test_wait_until_readable_rides_out_a_recovering_server(client, tmp_path):
     now = [0.0]
-    reader = FakeReader({client.record_name("r", 5): client.record_payload("r", "smb", 5)}, down=4)
+    reader = FakeReader({client.record_name("r", "smb", 5): client.record_payload("r", "smb", 5)}, down=4)
 
     def sleep(seconds):
         now[0] += seconds
@@ -221,7 +223,7 @@ def test_verify_waits_for_the_server_before_counting_losses(client, tmp_path, mo
     """A server that fails the first reads (still recovering) loses nothing;
     a record that never reads back is lost."""
     payload = client.record_payload
-    store = {client.record_name("r", s): payload("r", "smb", s) for s in (1, 2)}
+    store = {client.record_name("r", "smb", s): payload("r", "smb", s) for s in (1, 2)}
     reader = FakeReader(store, down=2)
     monkeypatch.setattr(client, "make_clients", lambda ns: [reader])
     monkeypatch.setattr(client.time, "sleep", lambda s: None)

@@ -42,6 +42,16 @@ def plain(line):
     return FRAME.sub("", DECORATION.sub("", line.rstrip("\n")))
 
 
+def _play_failures(segment, failed_hosts, found):
+    """Each failed host's last failure in a recap's segment, not yet in ``found``."""
+    out = []
+    for host in failed_hosts:
+        mine = [failure for failure in segment if failure[1] == host]
+        if mine and mine[-1] not in found:
+            out.append(mine[-1])
+    return out
+
+
 def ansible_failures(lines):
     """The failures that failed a play, oldest first: (task, host, text).
 
@@ -68,10 +78,7 @@ def ansible_failures(lines):
                     failed_hosts.append(recap.group("host"))
                 continue
             in_recap = False
-            for host in failed_hosts:
-                mine = [failure for failure in segment if failure[1] == host]
-                if mine and mine[-1] not in found:
-                    found.append(mine[-1])
+            found.extend(_play_failures(segment, failed_hosts, found))
             segment, failed_hosts = [], []
         if current is not None and BLOCK_END.match(line):
             current = None
@@ -93,10 +100,7 @@ def ansible_failures(lines):
         elif current is not None and line.strip():
             current[2].append(line.strip())
     if in_recap:
-        for host in failed_hosts:
-            mine = [failure for failure in segment if failure[1] == host]
-            if mine and mine[-1] not in found:
-                found.append(mine[-1])
+        found.extend(_play_failures(segment, failed_hosts, found))
     else:
         found.extend(segment + pending)
     return [(name, host, " ".join(text)) for name, host, text in found]
@@ -104,7 +108,8 @@ def ansible_failures(lines):
 
 def other_errors(lines):
     """Error lines of non-Ansible tools (pytest, ansible-test, linters)."""
-    return [plain(line) for line in lines if ERROR_LINE.match(plain(line)) and not NOISE.search(plain(line))]
+    cleaned = (plain(line) for line in lines)
+    return [line for line in cleaned if ERROR_LINE.match(line) and not NOISE.search(line)]
 
 
 def fold(text, width):
@@ -124,7 +129,7 @@ def digest(lines, failures=3, width=1500, tail=12):
     errors = other_errors(lines)
     if errors:
         return [fold(line, width) for line in errors[-tail:]]
-    kept = [plain(line) for line in lines if plain(line).strip()]
+    kept = [line for line in (plain(line) for line in lines) if line.strip()]
     return [fold(line, width) for line in kept[-tail:]]
 
 

@@ -5,7 +5,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import importlib.util
 import json
 import os
 
@@ -16,11 +15,8 @@ CLIENT = os.path.join(os.path.dirname(__file__), "..", "..", "..", "roles", "nas
 
 
 @pytest.fixture(scope="module")
-def client():
-    spec = importlib.util.spec_from_file_location("nas_drill_client", CLIENT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def client(load_file_module):
+    return load_file_module("nas_drill_client", CLIENT)
 
 
 def att(seq, t0, t1, ok):

@@ -4,7 +4,6 @@
 
 from __future__ import absolute_import, division, print_function
 
-import importlib.util
 import os
 import subprocess
 import sys
@@ -17,11 +16,8 @@ SCRIPT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..
 
 
 @pytest.fixture(scope="module")
-def digest_module():
-    spec = importlib.util.spec_from_file_location("failure_digest", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def digest_module(load_file_module):
+    return load_file_module("failure_digest", SCRIPT)
 
 
 IGNORED_THEN_FATAL = """\

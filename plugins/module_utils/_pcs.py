@@ -18,7 +18,13 @@ them go through :class:`CommandRunner`:
   meanwhile is detected; :func:`converge` then re-reads, re-plans and
   pushes again, a bounded number of times;
 * push (``cib_file``): the file is replaced atomically (temporary file in
-  the same directory, ``os.replace``), keeping its mode.
+  the same directory, ``os.replace``), keeping its mode;
+* DC check (live): before a push, the CIB this node planned on must be the
+  DC's (``cibadmin --query --node DC``), and after it the DC must hold the
+  pushed configuration. The cluster keeps CIBs equal by version numbers
+  only, so a node whose CIB diverged from the DC's accepts a patch that the
+  DC then refuses, and nothing ever runs: failing here names both versions
+  instead of leaving the next wait to time out (see ``_cib_versions``).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -28,12 +34,23 @@ __metaclass__ = type
 import os
 import shutil
 import tempfile
+import time
 
 from ansible_collections.hastorage.cluster.plugins.module_utils._runner import CommandRunner
 from ansible_collections.hastorage.cluster.plugins.module_utils import _cib
+from ansible_collections.hastorage.cluster.plugins.module_utils import _cib_versions
 
 RC_OLD_DATA = 103      # cibadmin: Update was older than existing configuration
 CONFLICT_RC = (RC_OLD_DATA,)
+# After a push, how often and how far apart the DC's CIB is read until it
+# holds the pushed configuration (the patch reaches it through the cluster).
+DC_CONFIRM_READS = 10
+DC_CONFIRM_DELAY = 0.5
+
+
+def sleep(seconds):
+    """time.sleep (replaced in unit tests)."""
+    time.sleep(seconds)
 
 
 def make_workdir():
@@ -60,6 +77,66 @@ class CibSession:
             with open(self.cib_file) as f:
                 return f.read()
         return self.cibadmin.run(["--query"], message="cannot read the CIB").stdout
+
+    def read_node(self, node):
+        """The CIB of one node, read through the cluster (``cibadmin --query --node``)."""
+        return self.cibadmin.run(["--query", "--node", node],
+                                 message="cannot read the CIB of %s" % node).stdout
+
+    # -- DC checks (live cluster only) ----------------------------------------
+    def check_base_is_dc(self, original_text):
+        """Raise when the CIB read here is not the DC's (live only).
+
+        Returns the DC's name, or None when the CIB names no DC (a cluster
+        between elections): then there is nothing to compare with.
+        """
+        if self.cib_file is not None:
+            return None
+        dc = _cib_versions.dc_name(original_text)
+        if dc is None:
+            return None
+        local = _cib_versions.identity(original_text)
+        remote = _cib_versions.identity(self.read_node(dc), "the DC's CIB")
+        if not _cib_versions.same_configuration(local, remote):
+            raise _cib.CibError(
+                "this node's CIB (%s) is not the DC's (%s %s): the nodes' CIBs diverged, so a "
+                "change pushed here would not reach the cluster; nothing was pushed. Make every "
+                "node hold the DC's CIB first (module hastorage.cluster.pacemaker_cib_sync)"
+                % (_cib_versions.version_text(local), dc, _cib_versions.version_text(remote)))
+        return dc
+
+    def confirm_on_dc(self, pushed_text):
+        """After a push: wait until the DC holds the pushed configuration.
+
+        Returns a warning text when the CIB names no DC; raises with both
+        versions when the DC does not get the change.
+        """
+        if self.cib_file is not None:
+            return None
+        pushed = _cib_versions.identity(pushed_text, "the CIB read after the push")
+        dc = None
+        remote = None
+        text = pushed_text
+        for attempt in range(DC_CONFIRM_READS):
+            if attempt:
+                sleep(DC_CONFIRM_DELAY)
+                text = self.read()
+            dc = _cib_versions.dc_name(text)
+            if dc is None:
+                continue
+            remote = _cib_versions.identity(self.read_node(dc), "the DC's CIB")
+            if _cib_versions.same_configuration(pushed, remote):
+                return None
+        if dc is None:
+            return ("the cluster had no DC for %.0f s after the push; the change was written to "
+                    "this node's CIB (%s) and is not confirmed on a DC"
+                    % (DC_CONFIRM_READS * DC_CONFIRM_DELAY, _cib_versions.version_text(pushed)))
+        raise _cib.CibError(
+            "the change was pushed (this node's CIB is now %s) but the DC %s still holds %s "
+            "after %.0f s: the nodes' CIBs diverged and the cluster will not run the change. "
+            "Make every node hold the DC's CIB (module hastorage.cluster.pacemaker_cib_sync)"
+            % (_cib_versions.version_text(pushed), dc, _cib_versions.version_text(remote),
+               DC_CONFIRM_READS * DC_CONFIRM_DELAY))
 
     # -- verify -------------------------------------------------------------
     def verify(self, text):
@@ -153,6 +230,7 @@ def converge(session, desired, check_mode, retries=5):
         _cib.bump_epoch(new)
         new_text = _cib.serialize(new)
         accepted = check_verification(session, new_text, original_text)
+        session.check_base_is_dc(original_text)
         if check_mode:
             return {"changed": True, "changes": changes, "observed": changes, "retries": attempts,
                     "warnings": []}
@@ -163,8 +241,12 @@ def converge(session, desired, check_mode, retries=5):
         if attempts > retries:
             raise _cib.CibError("the CIB changed while pcs_cib was pushing, %d times in a row; "
                                 "nothing was changed, run again" % attempts)
-    observed = _cib.plan(before, _cib.snapshot(_cib.parse_cib(session.read())))
+    after_text = session.read()
+    observed = _cib.plan(before, _cib.snapshot(_cib.parse_cib(after_text)))
     warnings = []
+    unconfirmed = session.confirm_on_dc(after_text)
+    if unconfirmed:
+        warnings.append(unconfirmed)
     old_errors = [p for p in accepted if p[0] == "error"]
     if old_errors:
         warnings.append("crm_verify reports problems that were there before this change: %s"

@@ -12,6 +12,8 @@ import shutil
 
 import pytest
 
+from ansible.module_utils import basic
+
 from ansible_collections.hastorage.cluster.plugins.modules import pcs_cib
 from ansible_collections.hastorage.cluster.plugins.module_utils import _pcs
 from ansible_collections.hastorage.cluster.tests.unit.fake_runner import run_module
@@ -33,8 +35,26 @@ def replay(prefix, command, data=None):
     return cmd
 
 
-def query(cib_name):
-    return {"command": ["cibadmin", "--query"], "out": fx(cib_name)}
+def with_dc(text, dc_id="1"):
+    """A live CIB names its DC (dc-uuid); the captured offline ones do not."""
+    head, rest = text.split(">", 1)
+    return '%s dc-uuid="%s">%s' % (head, dc_id, rest)
+
+
+def query(cib_name, dc_id="1"):
+    return {"command": ["cibadmin", "--query"], "out": with_dc(fx(cib_name), dc_id)}
+
+
+def query_node(node, cib_name, dc_id="1", text=None):
+    """The CIB of ``node`` read through the cluster (cibadmin --query --node)."""
+    return {"command": ["cibadmin", "--query", "--node", node],
+            "out": text if text is not None else with_dc(fx(cib_name), dc_id)}
+
+
+def capture_warnings(monkeypatch):
+    warnings = []
+    monkeypatch.setattr(basic.AnsibleModule, "warn", lambda self, text: warnings.append(text))
+    return warnings
 
 
 def task():
@@ -58,10 +78,14 @@ VERIFY = ["crm_verify", "--xml-pipe", "-VV"]
 def test_live_apply_pushes_one_versioned_patch(monkeypatch, workdir):
     commands = [
         query("cib-base.xml"),
-        replay("crm_verify-nas-new", VERIFY, data=fx("cib-nas-new.xml")),
+        replay("crm_verify-nas-new", VERIFY, data=with_dc(fx("cib-nas-new.xml"))),
+        # the CIB planned on is the DC's (node1)
+        query_node("node1", "cib-base.xml"),
         diff_cmd(workdir, "crm_diff-nas"),
         replay("cibadmin-patch-nas", ["cibadmin", "--patch", "--xml-pipe"], data=fx("crm_diff-nas.stdout")),
         query("cib-nas-after.xml"),
+        # and the DC holds the change
+        query_node("node1", "cib-nas-after.xml"),
     ]
     result = run_module(pcs_cib.main, task(), commands, diff=True, monkeypatch=monkeypatch)
     assert not result.get("failed"), result
@@ -89,7 +113,8 @@ def test_live_apply_pushes_one_versioned_patch(monkeypatch, workdir):
 def test_live_check_mode_predicts_without_pushing(monkeypatch, workdir):
     commands = [
         query("cib-base.xml"),
-        replay("crm_verify-nas-new", VERIFY, data=fx("cib-nas-new.xml")),
+        replay("crm_verify-nas-new", VERIFY, data=with_dc(fx("cib-nas-new.xml"))),
+        query_node("node1", "cib-base.xml"),
     ]
     result = run_module(pcs_cib.main, task(), commands, check_mode=True, diff=True, monkeypatch=monkeypatch)
     assert result["changed"] is True
@@ -109,15 +134,18 @@ def test_live_no_change_runs_only_the_query(monkeypatch, workdir):
 def test_live_retry_when_cib_changed_meanwhile(monkeypatch, workdir):
     commands = [
         query("cib-base.xml"),
-        replay("crm_verify-nas-new", VERIFY, data=fx("cib-nas-new.xml")),
+        replay("crm_verify-nas-new", VERIFY, data=with_dc(fx("cib-nas-new.xml"))),
+        query_node("node1", "cib-base.xml"),
         diff_cmd(workdir, "crm_diff-nas"),
         replay("cibadmin-patch-conflict", ["cibadmin", "--patch", "--xml-pipe"], data=fx("crm_diff-nas.stdout")),
         query("cib-base-raced.xml"),
         replay("crm_verify-nas-new-raced", VERIFY),
+        query_node("node1", "cib-base-raced.xml"),
         diff_cmd(workdir, "crm_diff-nas-raced"),
         replay("cibadmin-patch-nas-raced", ["cibadmin", "--patch", "--xml-pipe"],
                data=fx("crm_diff-nas-raced.stdout")),
         query("cib-nas-after-raced.xml"),
+        query_node("node1", "cib-nas-after-raced.xml"),
     ]
     result = run_module(pcs_cib.main, task(), commands, monkeypatch=monkeypatch)
     assert not result.get("failed"), result
@@ -132,6 +160,7 @@ def test_live_retry_is_bounded(monkeypatch, workdir):
     round_trip = [
         query("cib-base.xml"),
         replay("crm_verify-nas-new", VERIFY),
+        query_node("node1", "cib-base.xml"),
         diff_cmd(workdir, "crm_diff-nas"),
         replay("cibadmin-patch-conflict", ["cibadmin", "--patch", "--xml-pipe"]),
     ]
@@ -139,6 +168,81 @@ def test_live_retry_is_bounded(monkeypatch, workdir):
     assert result["failed"]
     assert result["msg"] == ("the CIB changed while pcs_cib was pushing, 2 times in a row; "
                              "nothing was changed, run again")
+
+
+def test_live_refuses_to_push_on_a_cib_that_is_not_the_dcs(monkeypatch, workdir):
+    """The node planned on diverged from the DC: nothing is pushed, both versions are named."""
+    dc_cib = with_dc(fx("cib-base.xml")).replace(' epoch="8"', ' epoch="5"', 1).replace(
+        'value="false"', 'value="true"', 1)
+    commands = [
+        query("cib-base.xml", dc_id="2"),
+        replay("crm_verify-nas-new", VERIFY, data=with_dc(fx("cib-nas-new.xml"), "2")),
+        query_node("node2", None, text=dc_cib),
+    ]
+    result = run_module(pcs_cib.main, task(), commands, monkeypatch=monkeypatch)
+    assert result["failed"]
+    assert result["msg"].startswith("this node's CIB (0.8.0 (configuration ")
+    assert ") is not the DC's (node2 0.5.0 (configuration " in result["msg"]
+    assert "nothing was pushed" in result["msg"]
+    assert "pacemaker_cib_sync" in result["msg"]
+
+
+def test_live_fails_when_the_dc_never_gets_the_change(monkeypatch, workdir):
+    """The issue's hang: the push lands on this node, the DC keeps its old CIB."""
+    monkeypatch.setattr(_pcs, "sleep", lambda seconds: None)
+    after = [query_node("node2", "cib-base.xml", dc_id="2")]
+    for _attempt in range(_pcs.DC_CONFIRM_READS - 1):
+        after += [query("cib-nas-after.xml", dc_id="2"), query_node("node2", "cib-base.xml", dc_id="2")]
+    commands = [
+        query("cib-base.xml", dc_id="2"),
+        replay("crm_verify-nas-new", VERIFY, data=with_dc(fx("cib-nas-new.xml"), "2")),
+        query_node("node2", "cib-base.xml", dc_id="2"),
+        diff_cmd(workdir, "crm_diff-nas"),
+        replay("cibadmin-patch-nas", ["cibadmin", "--patch", "--xml-pipe"], data=fx("crm_diff-nas.stdout")),
+        query("cib-nas-after.xml", dc_id="2"),
+    ] + after
+    result = run_module(pcs_cib.main, task(), commands, monkeypatch=monkeypatch)
+    assert result["failed"]
+    assert result["msg"].startswith("the change was pushed (this node's CIB is now 0.10.0 (configuration ")
+    assert "but the DC node2 still holds 0.8.0 (configuration " in result["msg"]
+
+
+def test_live_confirmation_waits_for_the_dc(monkeypatch, workdir):
+    """The DC gets the change on the second read: success, no warning."""
+    monkeypatch.setattr(_pcs, "sleep", lambda seconds: None)
+    commands = [
+        query("cib-base.xml"),
+        replay("crm_verify-nas-new", VERIFY, data=with_dc(fx("cib-nas-new.xml"))),
+        query_node("node1", "cib-base.xml"),
+        diff_cmd(workdir, "crm_diff-nas"),
+        replay("cibadmin-patch-nas", ["cibadmin", "--patch", "--xml-pipe"], data=fx("crm_diff-nas.stdout")),
+        query("cib-nas-after.xml", dc_id="2"),
+        query_node("node2", "cib-base.xml", dc_id="2"),
+        query("cib-nas-after.xml", dc_id="2"),
+        query_node("node2", "cib-nas-after.xml", dc_id="2"),
+    ]
+    warnings = capture_warnings(monkeypatch)
+    result = run_module(pcs_cib.main, task(), commands, monkeypatch=monkeypatch)
+    assert not result.get("failed"), result
+    assert result["changed"] is True
+    assert warnings == []
+
+
+def test_live_push_without_a_dc_warns(monkeypatch, workdir):
+    """Between elections the CIB names no DC: the change is kept and the result says it is unconfirmed."""
+    monkeypatch.setattr(_pcs, "sleep", lambda seconds: None)
+    no_dc = {"command": ["cibadmin", "--query"], "out": fx("cib-nas-after.xml")}
+    commands = [
+        {"command": ["cibadmin", "--query"], "out": fx("cib-base.xml")},
+        replay("crm_verify-nas-new", VERIFY, data=fx("cib-nas-new.xml")),
+        diff_cmd(workdir, "crm_diff-nas"),
+        replay("cibadmin-patch-nas", ["cibadmin", "--patch", "--xml-pipe"], data=fx("crm_diff-nas.stdout")),
+    ] + [no_dc] * _pcs.DC_CONFIRM_READS
+    warnings = capture_warnings(monkeypatch)
+    result = run_module(pcs_cib.main, task(), commands, monkeypatch=monkeypatch)
+    assert not result.get("failed"), result
+    assert result["changed"] is True
+    assert len(warnings) == 1 and "had no DC for 5 s after the push" in warnings[0]
 
 
 def test_live_cluster_down(monkeypatch, workdir):
@@ -154,8 +258,8 @@ def test_invalid_result_is_refused_before_push(monkeypatch, workdir):
         {"action": "monitor", "interval": "10s", "options": {"on-fail": "explode"}}]}]}
     commands = [
         query("cib-base.xml"),
-        replay("crm_verify-invalid-new", VERIFY, data=fx("cib-invalid-new.xml")),
-        replay("crm_verify-base", VERIFY, data=fx("cib-base.xml")),
+        replay("crm_verify-invalid-new", VERIFY, data=with_dc(fx("cib-invalid-new.xml"))),
+        replay("crm_verify-base", VERIFY, data=with_dc(fx("cib-base.xml"))),
     ]
     result = run_module(pcs_cib.main, args, commands, monkeypatch=monkeypatch)
     assert result["failed"]

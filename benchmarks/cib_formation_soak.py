@@ -1,0 +1,230 @@
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Soak: form a fresh cluster N times in a row and count CIB divergences.
+
+Lab only (the podman lab of lab/labctl). Each run:
+
+1. ``lab/labctl up`` a fresh lab of ``--nodes`` nodes (no AD DC, no disks);
+2. ``ansible-playbook benchmarks/cib_formation_soak.yml``: the pacemaker role
+   forms the cluster and makes its one pcs_cib push (fence device, test VIP);
+3. reads every node's own CIB (``cibadmin --query --local`` through podman
+   exec, independent of what the play checked) and the DC (``crm_mon``): a
+   run *diverged* when any node's admin_epoch, epoch or configuration
+   (canonical XML, SHA-256) differs from the DC's;
+4. waits for the transition (``crm_resource --wait`` on the node that pushed,
+   bounded by ``--settle-timeout``) and checks that the test VIP runs;
+5. keeps the play's output, the CIBs and the Pacemaker logs of every run that
+   diverged, did not settle or failed, then ``lab/labctl down``.
+
+Prints one line per run and a summary (runs, diverged, not settled, play
+failed, median formation time). ``--collections`` points the play at another
+copy of the collection (for example a ``git worktree`` of an older commit) to
+measure before and after a change with the same driver. Usage, from the
+collection root after ``make bootstrap``::
+
+    .venv/bin/python benchmarks/cib_formation_soak.py --runs 20 --nodes 3
+    .venv/bin/python benchmarks/cib_formation_soak.py --runs 20 --nodes 2 \\
+        --collections /tmp/old/build/collections --logs /tmp/soak-old
+"""
+
+from __future__ import absolute_import, division, print_function
+
+import argparse
+import hashlib
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LABCTL = os.path.join(ROOT, "lab", "labctl")
+PLAYBOOK = os.path.join(ROOT, "benchmarks", "cib_formation_soak.yml")
+
+
+def cib_identity(cib_xml):
+    """(admin_epoch, epoch, num_updates, digest of <configuration>) of a CIB."""
+    root = ET.fromstring(cib_xml)
+    config = root.find("configuration")
+    text = ET.canonicalize(ET.tostring(config), strip_text=True) if config is not None else ""
+    return (int(root.get("admin_epoch", "0")), int(root.get("epoch", "0")),
+            int(root.get("num_updates", "0")), hashlib.sha256(text.encode()).hexdigest()[:12])
+
+
+def current_dc(crm_mon_xml):
+    summary = ET.fromstring(crm_mon_xml).find("summary/current_dc")
+    if summary is None or summary.get("present") != "true":
+        return None
+    return summary.get("name")
+
+
+def diverged_nodes(identities, dc):
+    """Nodes whose CIB differs from the DC's in admin_epoch, epoch or configuration.
+
+    num_updates (status changes) is not compared: it moves all the time.
+    A node whose CIB could not be read counts as diverged, and so does every
+    node when there is no DC to compare with.
+    """
+    if dc is None or identities.get(dc) is None:
+        return sorted(identities)
+    ref = identities[dc]
+    return sorted(n for n, ident in identities.items()
+                  if ident is None or (ident[0], ident[1], ident[3]) != (ref[0], ref[1], ref[3]))
+
+
+def summarize(records):
+    runs = len(records)
+    lines = ["runs %d, diverged %d, not settled %d, play failed %d"
+             % (runs, sum(1 for r in records if r["diverged"]),
+                sum(1 for r in records if not r["settled"]),
+                sum(1 for r in records if r["play_rc"] != 0))]
+    times = [r["play_seconds"] for r in records if r["play_rc"] == 0]
+    if times:
+        lines.append("formation + push (play) median %.1f s, min %.1f s, max %.1f s over %d runs"
+                     % (statistics.median(times), min(times), max(times), len(times)))
+    return lines
+
+
+def env_for(collections):
+    env = dict(os.environ, LC_ALL="C.UTF-8", LANG="C.UTF-8", ANSIBLE_NOCOLOR="1",
+               CONTAINERS_CONF=os.path.join(ROOT, "lab", "containers.conf"),
+               MOLECULE_PROJECT_DIRECTORY=ROOT)
+    cache = os.environ.get("HSC_CACHE_DIR") or os.path.join(ROOT, ".cache")
+    env["ANSIBLE_COLLECTIONS_PATH"] = "%s:%s" % (collections, os.path.join(cache, "collections"))
+    venv = os.environ.get("HSC_VENV") or os.path.join(ROOT, ".venv")
+    env["PATH"] = "%s:%s" % (os.path.join(venv, "bin"), env.get("PATH", ""))
+    return env
+
+
+def sh(argv, env, timeout=900, **kw):
+    return subprocess.run(argv, env=env, timeout=timeout, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, universal_newlines=True, check=False, **kw)
+
+
+def podman_exec(env, container, *argv, timeout=200):
+    return sh(["podman", "exec", container] + list(argv), env, timeout=timeout)
+
+
+def write_inventory(path, name, state):
+    hosts = {n["name"]: {"ansible_host": n["container"]} for n in state["nodes"]}
+    inventory = {"all": {"children": {"lab_nodes": {"hosts": hosts}},
+                         "vars": {"lab_name": name,
+                                  "ansible_connection": "containers.podman.podman",
+                                  "ansible_python_interpreter": "/usr/bin/python3"}}}
+    with open(path, "w") as f:
+        json.dump(inventory, f)
+
+
+def one_run(index, args, env, logdir):
+    record = {"run": index, "diverged": [], "settled": False, "play_rc": None,
+              "play_seconds": None, "dc": None, "versions": {}}
+    up = sh([LABCTL, "up", "--name", args.name, "--nodes", str(args.nodes), "--no-dc",
+             "--disks", "0"], env)
+    if up.returncode != 0:
+        raise SystemExit("labctl up failed:\n%s" % up.stdout[-3000:])
+    state_file = os.path.join(ROOT, "lab", "state", args.name, "lab.json")
+    with open(state_file) as f:
+        state = json.load(f)
+    containers = {n["name"]: n["container"] for n in state["nodes"]}
+    inventory = os.path.join(logdir, "inventory.json")
+    write_inventory(inventory, args.name, state)
+    t0 = time.monotonic()
+    play = sh(["ansible-playbook", "-i", inventory, PLAYBOOK, "-e", "lab_state_file=%s" % state_file],
+              env, timeout=args.play_timeout)
+    record["play_seconds"] = time.monotonic() - t0
+    record["play_rc"] = play.returncode
+
+    identities = {}
+    cibs = {}
+    for node, container in sorted(containers.items()):
+        res = podman_exec(env, container, "cibadmin", "--query", "--local")
+        cibs[node] = res.stdout
+        try:
+            identities[node] = cib_identity(res.stdout) if res.returncode == 0 else None
+        except ET.ParseError:
+            identities[node] = None
+    first = containers[sorted(containers)[0]]
+    mon = podman_exec(env, first, "crm_mon", "--one-shot", "--output-as=xml")
+    try:
+        record["dc"] = current_dc(mon.stdout) if mon.returncode == 0 else None
+    except ET.ParseError:
+        record["dc"] = None
+    record["versions"] = {n: (None if i is None else "%d.%d.%d/%s" % i) for n, i in identities.items()}
+    record["diverged"] = diverged_nodes(identities, record["dc"])
+    wait = podman_exec(env, first, "crm_resource", "--wait", "--timeout=%ds" % args.settle_timeout,
+                       timeout=args.settle_timeout + 60)
+    mon = podman_exec(env, first, "crm_mon", "--one-shot", "--output-as=xml")
+    vip_running = False
+    try:
+        for res in ET.fromstring(mon.stdout).iter("resource"):
+            if res.get("id") == "soak_vip" and res.get("role") == "Started":
+                vip_running = True
+    except ET.ParseError:
+        pass
+    record["settled"] = wait.returncode == 0 and vip_running
+
+    if args.keep_all or record["diverged"] or not record["settled"] or record["play_rc"] != 0:
+        rundir = os.path.join(logdir, "run%02d" % index)
+        os.makedirs(rundir, exist_ok=True)
+        with open(os.path.join(rundir, "play.log"), "w") as f:
+            f.write(play.stdout)
+        with open(os.path.join(rundir, "crm_resource-wait.log"), "w") as f:
+            f.write(wait.stdout)
+        for node, container in containers.items():
+            with open(os.path.join(rundir, "%s-cib.xml" % node), "w") as f:
+                f.write(cibs[node])
+            log = podman_exec(env, container, "cat", "/var/log/pacemaker/pacemaker.log")
+            with open(os.path.join(rundir, "%s-pacemaker.log" % node), "w") as f:
+                f.write(log.stdout)
+        record["logs"] = rundir
+    down = sh([LABCTL, "down", "--name", args.name], env)
+    if down.returncode != 0:
+        raise SystemExit("labctl down failed:\n%s" % down.stdout[-3000:])
+    return record
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--nodes", type=int, default=3, choices=(2, 3, 4, 5))
+    parser.add_argument("--name", default=None, help="lab name (default hsc-soak<nodes>)")
+    parser.add_argument("--collections", default=os.path.join(ROOT, "build", "collections"),
+                        help="collections root holding ansible_collections/hastorage/cluster")
+    parser.add_argument("--logs", default=None, help="where to keep the evidence of bad runs")
+    parser.add_argument("--keep-all", action="store_true",
+                        help="keep the evidence of every run, not only of the bad ones")
+    parser.add_argument("--settle-timeout", type=int, default=120)
+    parser.add_argument("--play-timeout", type=int, default=900)
+    args = parser.parse_args(argv)
+    args.name = args.name or "hsc-soak%d" % args.nodes
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    if not os.path.isdir(os.path.join(args.collections, "ansible_collections", "hastorage", "cluster")):
+        parser.error("%s holds no ansible_collections/hastorage/cluster (run make unit once to link "
+                     "build/collections)" % args.collections)
+    logdir = args.logs or tempfile.mkdtemp(prefix="hsc-soak-")
+    os.makedirs(logdir, exist_ok=True)
+    env = env_for(args.collections)
+    records = []
+    print("soak: %d fresh formations of %d nodes, collection %s, evidence in %s"
+          % (args.runs, args.nodes, args.collections, logdir), flush=True)
+    for i in range(1, args.runs + 1):
+        rec = one_run(i, args, env, logdir)
+        records.append(rec)
+        print("run %2d: play rc %s in %.1f s, DC %s, CIB %s, diverged %s, settled %s%s"
+              % (i, rec["play_rc"], rec["play_seconds"], rec["dc"],
+                 " ".join("%s=%s" % kv for kv in sorted(rec["versions"].items())),
+                 ",".join(rec["diverged"]) or "none", rec["settled"],
+                 (", evidence " + rec["logs"]) if rec.get("logs") else ""), flush=True)
+    with open(os.path.join(logdir, "records.json"), "w") as f:
+        json.dump(records, f, indent=1)
+    for line in summarize(records):
+        print(line)
+    return 1 if any(r["diverged"] or not r["settled"] or r["play_rc"] for r in records) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

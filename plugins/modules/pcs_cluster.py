@@ -134,6 +134,12 @@ options:
       - Written only when Pacemaker does not run here and O(cib_seed_file) does not exist (C(pcs cluster setup)
         removes it), so a cluster that ever ran is never touched; manage properties with
         M(hastorage.cluster.pcs_cib).
+      - B(Every node must start from the same bytes.) Before the first DC exists, each node applies the
+        cluster's CIB requests to its own copy, so a node that starts from another CIB stays a version
+        ahead of the others; when one of the others becomes DC, its CIB is refused by that node for good
+        and every change pushed through it fails on the DC. The text written is returned as
+        RV(seeded_cib); copy it to the same path on every other node before the start (the pacemaker
+        role does).
     type: dict
     default: {}
   allow_node_removal:
@@ -222,6 +228,18 @@ started:
   type: list
   elements: str
   sample: [node2]
+created:
+  description: This run created the cluster (C(pcs cluster setup) ran, or would run in check mode).
+  returned: always
+  type: bool
+  sample: true
+seeded_cib:
+  description:
+    - The CIB written to O(cib_seed_file) for O(initial_properties), byte for byte; every other node needs the
+      same file before Pacemaker first starts there.
+  returned: when the CIB was seeded on this node (not in check mode)
+  type: str
+  sample: '<cib crm_feature_set="3.16.1" validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0">...</cib>'
 config:
   description: The cluster configuration after the run (predicted in check mode).
   returned: always
@@ -338,7 +356,7 @@ class ClusterHandler:
     def seed_cib(self, path, properties):
         """Write the CIB Pacemaker loads at its first start, with ``properties`` set."""
         if self.module.check_mode:
-            return
+            return None
         cibadmin = CommandRunner(self.module, "cibadmin")
         empty = cibadmin.run(["--empty"], message="cibadmin --empty failed").stdout
         root = ET.fromstring(empty)
@@ -356,8 +374,9 @@ class ClusterHandler:
         for stale in (path + ".sig",):
             if os.path.exists(stale):
                 os.unlink(stale)
-        with open(path, "wb") as handle:
-            handle.write(ET.tostring(root))
+        text = ET.tostring(root, encoding="unicode")
+        with open(path, "w") as handle:
+            handle.write(text)
         os.chmod(path, 0o600)
         try:
             import grp
@@ -365,9 +384,10 @@ class ClusterHandler:
             uid = pwd.getpwnam("hacluster").pw_uid
             gid = grp.getgrnam("haclient").gr_gid
         except (ImportError, KeyError):
-            return
+            return text
         if os.geteuid() == 0:
             os.chown(path, uid, gid)
+        return text
 
 
 def pcsd_nodes(params):
@@ -444,7 +464,9 @@ def run_module():
         # A cluster that never ran here has no CIB yet (pcs cluster setup removes it): seed it
         # with the initial properties before Pacemaker's first start.
         if params["initial_properties"] and status is None and not os.path.exists(params["cib_seed_file"]):
-            handler.seed_cib(params["cib_seed_file"], params["initial_properties"])
+            seeded = handler.seed_cib(params["cib_seed_file"], params["initial_properties"])
+            if seeded is not None:
+                result["seeded_cib"] = seeded
             result["actions"].append("seed the first CIB with %s" % ", ".join(
                 "%s=%s" % (k, params["initial_properties"][k]) for k in sorted(params["initial_properties"])))
         if current is None:
@@ -484,6 +506,7 @@ def run_module():
         module.fail_json(**failure)
 
     result["changed"] = bool(result["actions"])
+    result["created"] = any(a["kind"] == "setup" for a in plan)
     result["config"] = _corosync.model_for_diff(after)
     if module._diff:
         result["diff"] = dict(before=_corosync.model_for_diff(current), after=result["config"])

@@ -113,6 +113,9 @@ def test_new_cluster(monkeypatch, paths):
         seeded = f.read()
     assert 'name="dc-deadtime" value="3s"' in seeded
     assert oct(os.stat(paths["cib_seed_file"]).st_mode & 0o777) == "0o600"
+    # every other node needs these same bytes before its first start
+    assert result["created"] is True
+    assert result["seeded_cib"] == seeded
 
 
 def test_new_cluster_check_mode(monkeypatch, paths):
@@ -123,6 +126,7 @@ def test_new_cluster_check_mode(monkeypatch, paths):
     assert result["commands"][1] == "pcs " + " ".join(SETUP[1:])
     assert result["commands"][2] == "pcs cluster start --all --wait=120"
     assert not os.path.exists(paths["cib_seed_file"])
+    assert result["created"] is True and "seeded_cib" not in result
     assert result["diff"]["after"]["nodes"][2] == {"name": "node3", "addresses": ["10.88.0.13", "10.89.0.13"]}
     assert "two_node" not in result["diff"]["after"]["quorum"]
 
@@ -315,9 +319,12 @@ def test_configured_then_started_seeds_once(monkeypatch, paths):
     ], monkeypatch=monkeypatch)
     assert result["actions"] == ["seed the first CIB with dc-deadtime=3s", "start the cluster on node1, node2, node3"]
     # a CIB exists now (Pacemaker ran once): never seeded again, even when stopped
+    assert result["created"] is False
+    assert 'name="dc-deadtime" value="3s"' in result["seeded_cib"]
     result = run_module(pcs_cluster.main, args(paths, state="configured", initial_properties={"dc-deadtime": "3s"}),
                         [live(paths), stopped], monkeypatch=monkeypatch)
     assert result["changed"] is False
+    assert result["created"] is False and "seeded_cib" not in result
 
 
 def test_running_cluster_is_never_seeded(monkeypatch, paths):

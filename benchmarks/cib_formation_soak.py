@@ -30,7 +30,6 @@ collection root after ``make bootstrap``::
 from __future__ import absolute_import, division, print_function
 
 import argparse
-import hashlib
 import json
 import os
 import statistics
@@ -43,15 +42,10 @@ import xml.etree.ElementTree as ET
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LABCTL = os.path.join(ROOT, "lab", "labctl")
 PLAYBOOK = os.path.join(ROOT, "benchmarks", "cib_formation_soak.yml")
-
-
-def cib_identity(cib_xml):
-    """(admin_epoch, epoch, num_updates, digest of <configuration>) of a CIB."""
-    root = ET.fromstring(cib_xml)
-    config = root.find("configuration")
-    text = ET.canonicalize(ET.tostring(config), strip_text=True) if config is not None else ""
-    return (int(root.get("admin_epoch", "0")), int(root.get("epoch", "0")),
-            int(root.get("num_updates", "0")), hashlib.sha256(text.encode()).hexdigest()[:12])
+# The comparison is this tree's, whatever collection the play runs
+# (build/collections links the tree after `make unit`).
+sys.path.insert(0, os.path.join(ROOT, "build", "collections"))
+from ansible_collections.hastorage.cluster.plugins.module_utils import _cib_versions  # noqa: E402
 
 
 def current_dc(crm_mon_xml):
@@ -59,20 +53,6 @@ def current_dc(crm_mon_xml):
     if summary is None or summary.get("present") != "true":
         return None
     return summary.get("name")
-
-
-def diverged_nodes(identities, dc):
-    """Nodes whose CIB differs from the DC's in admin_epoch, epoch or configuration.
-
-    num_updates (status changes) is not compared: it moves all the time.
-    A node whose CIB could not be read counts as diverged, and so does every
-    node when there is no DC to compare with.
-    """
-    if dc is None or identities.get(dc) is None:
-        return sorted(identities)
-    ref = identities[dc]
-    return sorted(n for n, ident in identities.items()
-                  if ident is None or (ident[0], ident[1], ident[3]) != (ref[0], ref[1], ref[3]))
 
 
 def summarize(records):
@@ -120,7 +100,7 @@ def write_inventory(path, name, state):
 
 def one_run(index, args, env, logdir):
     record = {"run": index, "diverged": [], "settled": False, "play_rc": None,
-              "play_seconds": None, "dc": None, "versions": {}}
+              "play_seconds": 0.0, "dc": None, "versions": {}}
     up = sh([LABCTL, "up", "--name", args.name, "--nodes", str(args.nodes), "--no-dc",
              "--disks", "0"], env)
     if up.returncode != 0:
@@ -143,8 +123,8 @@ def one_run(index, args, env, logdir):
         res = podman_exec(env, container, "cibadmin", "--query", "--local")
         cibs[node] = res.stdout
         try:
-            identities[node] = cib_identity(res.stdout) if res.returncode == 0 else None
-        except ET.ParseError:
+            identities[node] = _cib_versions.identity(res.stdout) if res.returncode == 0 else None
+        except _cib_versions.CibVersionError:
             identities[node] = None
     first = containers[sorted(containers)[0]]
     mon = podman_exec(env, first, "crm_mon", "--one-shot", "--output-as=xml")
@@ -152,8 +132,8 @@ def one_run(index, args, env, logdir):
         record["dc"] = current_dc(mon.stdout) if mon.returncode == 0 else None
     except ET.ParseError:
         record["dc"] = None
-    record["versions"] = {n: (None if i is None else "%d.%d.%d/%s" % i) for n, i in identities.items()}
-    record["diverged"] = diverged_nodes(identities, record["dc"])
+    record["versions"] = {n: _cib_versions.version_text(i) for n, i in identities.items()}
+    record["diverged"] = _cib_versions.diverged(identities, record["dc"])
     wait = podman_exec(env, first, "crm_resource", "--wait", "--timeout=%ds" % args.settle_timeout,
                        timeout=args.settle_timeout + 60)
     mon = podman_exec(env, first, "crm_mon", "--one-shot", "--output-as=xml")
@@ -187,7 +167,7 @@ def one_run(index, args, env, logdir):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--nodes", type=int, default=3, choices=(2, 3, 4, 5))
     parser.add_argument("--name", default=None, help="lab name (default hsc-soak<nodes>)")

@@ -82,8 +82,8 @@ def version_text(ident):
     """``0.8.20 (digest 1a2b...)``: how a CIB is named in messages."""
     if ident is None:
         return "unreadable"
-    return "%d.%d.%d (configuration %s)" % (ident["admin_epoch"], ident["epoch"],
-                                             ident["num_updates"], ident["digest"])
+    return "%d.%d.%d (configuration %s)" % (
+        ident["admin_epoch"], ident["epoch"], ident["num_updates"], ident["digest"])
 
 
 def dc_name(text):
@@ -127,4 +127,3 @@ def divergence_message(identities, dc):
     return ("the CIB of %s differs from the DC's (%s %s): %s"
             % (", ".join(bad), dc, version_text(identities[dc]),
                "; ".join("%s %s" % (n, version_text(identities[n])) for n in bad)))
-

@@ -75,16 +75,25 @@ def diff_cmd(workdir, prefix):
 VERIFY = ["crm_verify", "--xml-pipe", "-VV"]
 
 
-def test_live_apply_pushes_one_versioned_patch(monkeypatch, workdir):
-    commands = [
-        query("cib-base.xml"),
-        replay("crm_verify-nas-new", VERIFY, data=with_dc(fx("cib-nas-new.xml"))),
-        # the CIB planned on is the DC's (node1)
-        query_node("node1", "cib-base.xml"),
+def nas_push(workdir, dc_node="node1", dc_id="1"):
+    """The NAS task's push on a live cluster whose DC is ``dc_node``, up to the patch.
+
+    Reads this node's CIB, verifies the edit, checks that the CIB planned on
+    is the DC's, diffs and patches; the re-reads after the push follow.
+    """
+    return [
+        query("cib-base.xml", dc_id),
+        replay("crm_verify-nas-new", VERIFY, data=with_dc(fx("cib-nas-new.xml"), dc_id)),
+        query_node(dc_node, "cib-base.xml", dc_id),
         diff_cmd(workdir, "crm_diff-nas"),
         replay("cibadmin-patch-nas", ["cibadmin", "--patch", "--xml-pipe"], data=fx("crm_diff-nas.stdout")),
+    ]
+
+
+def test_live_apply_pushes_one_versioned_patch(monkeypatch, workdir):
+    commands = nas_push(workdir) + [
         query("cib-nas-after.xml"),
-        # and the DC holds the change
+        # the DC holds the change
         query_node("node1", "cib-nas-after.xml"),
     ]
     result = run_module(pcs_cib.main, task(), commands, diff=True, monkeypatch=monkeypatch)
@@ -193,14 +202,7 @@ def test_live_fails_when_the_dc_never_gets_the_change(monkeypatch, workdir):
     after = [query_node("node2", "cib-base.xml", dc_id="2")]
     for _attempt in range(_pcs.DC_CONFIRM_READS - 1):
         after += [query("cib-nas-after.xml", dc_id="2"), query_node("node2", "cib-base.xml", dc_id="2")]
-    commands = [
-        query("cib-base.xml", dc_id="2"),
-        replay("crm_verify-nas-new", VERIFY, data=with_dc(fx("cib-nas-new.xml"), "2")),
-        query_node("node2", "cib-base.xml", dc_id="2"),
-        diff_cmd(workdir, "crm_diff-nas"),
-        replay("cibadmin-patch-nas", ["cibadmin", "--patch", "--xml-pipe"], data=fx("crm_diff-nas.stdout")),
-        query("cib-nas-after.xml", dc_id="2"),
-    ] + after
+    commands = nas_push(workdir, "node2", "2") + [query("cib-nas-after.xml", dc_id="2")] + after
     result = run_module(pcs_cib.main, task(), commands, monkeypatch=monkeypatch)
     assert result["failed"]
     assert result["msg"].startswith("the change was pushed (this node's CIB is now 0.10.0 (configuration ")
@@ -210,12 +212,8 @@ def test_live_fails_when_the_dc_never_gets_the_change(monkeypatch, workdir):
 def test_live_confirmation_waits_for_the_dc(monkeypatch, workdir):
     """The DC gets the change on the second read: success, no warning."""
     monkeypatch.setattr(_pcs, "sleep", lambda seconds: None)
-    commands = [
-        query("cib-base.xml"),
-        replay("crm_verify-nas-new", VERIFY, data=with_dc(fx("cib-nas-new.xml"))),
-        query_node("node1", "cib-base.xml"),
-        diff_cmd(workdir, "crm_diff-nas"),
-        replay("cibadmin-patch-nas", ["cibadmin", "--patch", "--xml-pipe"], data=fx("crm_diff-nas.stdout")),
+    # a new DC (node2) was elected during the push
+    commands = nas_push(workdir) + [
         query("cib-nas-after.xml", dc_id="2"),
         query_node("node2", "cib-base.xml", dc_id="2"),
         query("cib-nas-after.xml", dc_id="2"),

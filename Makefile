@@ -77,7 +77,7 @@ RSYNC_EXCLUDES := --filter=':- .gitignore' --exclude=/.git/ --exclude=/.venv/ --
 help:
 	@sed -n '2,8p' Makefile | sed 's/^# \{0,1\}//'
 	@echo "Single gates: make bootstrap | unit | integration [TARGETS=...] | sanity |"
-	@echo "  lint | changelog-lint | build | importer | molecule SCENARIO=name"
+	@echo "  lint | changelog-lint | build | importer | lab-image | molecule SCENARIO=name"
 
 bootstrap: $(BOOTSTRAP_STAMP)
 

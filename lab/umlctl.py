@@ -1,0 +1,1222 @@
+"""umlctl: real-kernel lab nodes as User-mode Linux processes (hastorage.cluster).
+
+Run it through the `lab/umlctl` wrapper:
+
+    lab/umlctl up|down|status|image|state [--name NAME] [--nodes N] ...
+    lab/umlctl kill|freeze|thaw|partition|heal NODE [--name NAME] [--net NET]
+    lab/umlctl ssh NODE [COMMAND...]
+
+The same verbs and state layout as lab/labctl (the podman lab), for nodes that
+are UML kernels (Debian sid's `user-mode-linux`) booting the lab's Debian 12
+userspace, so DRBD, md, device-mapper, nfsd and iSCSI run for real.
+
+Every object a lab creates carries the lab name: Linux bridges and taps named
+`hu<hash of the name>b<k>` / `hu<hash>t<node>n<k>` whose alias is
+`hsc-uml:<name>`, one UML process tree per node (an `unshare` whose argv
+carries the marker `hsc-uml:<name>:<node>`), one power API process (fencing)
+on the first bridge's address, and the state directory `lab/state/<name>/`.
+`down` removes exactly these; it is safe to run twice.
+
+The pure helpers (naming, addressing, command-line building, state layout,
+argument parsing) take plain data and are unit-tested in tests/unit/lab/.
+"""
+
+import argparse
+import contextlib
+import fcntl
+import hashlib
+import http.server
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import labctl
+from labctl import LabError, validate_name, wait_for, tcp_open
+
+LAB_DIR = os.path.dirname(os.path.abspath(__file__))
+REPO_DIR = os.path.dirname(LAB_DIR)
+UML_DIR = os.path.join(LAB_DIR, "uml")
+STATE_ROOT = os.path.join(LAB_DIR, "state")
+GUEST_PACKAGES_FILE = os.path.join(UML_DIR, "guest-packages.txt")
+SETUP_SCRIPT_FILE = os.path.join(UML_DIR, "hsc-uml-setup")
+SETUP_UNIT_FILE = os.path.join(UML_DIR, "hsc-uml-setup.service")
+FENCE_AGENT_FILE = os.path.join(UML_DIR, "fence_uml_lab.py")
+
+DEFAULT_NAME = "hsc-uml"
+DEFAULT_NODES = 2
+DEFAULT_MEM_MIB = 512
+DEFAULT_DATA_DISK_MIB = 1024
+KERNEL_SUITE = "sid"
+KERNEL_PACKAGES = ("user-mode-linux",)
+GUEST_SUITE = labctl.DEBIAN_SUITE
+MIRROR = labctl.DEBIAN_MIRROR
+GUEST_IMAGE_MIB = 4096
+# Bumped when the build recipe changes in a way the package lists do not show.
+RECIPE_VERSION = "1"
+# Where the cached host folders appear inside the kernel's sid rootfs.
+CHROOT_IMAGE = "/hsc/image"
+CHROOT_STATE = "/hsc/state"
+CHROOT_HOSTFS = "/hsc/hostfs"
+# Networks: index k is the guest's vec<k>. `net` and `repl` always exist.
+BASE_NETWORKS = ("net", "repl")
+NODE_HOST_BASE = labctl.NODE_HOST_BASE  # node i gets .10+i
+VIP_HOSTS = labctl.VIP_HOSTS
+MAX_UBD = 8                # ubd0..ubd7; ubd0 is the root disk
+MAX_NODES = 16
+# Host memory a node costs beyond its mem= (UML's own text, page tables,
+# host processes of its guest processes), and what the host keeps for itself.
+NODE_OVERHEAD_MIB = 96
+HOST_RESERVE_MIB = 1024
+FENCE_PORT_BASE = 18900
+FENCE_PORT_SPAN = 500
+FENCE_AGENT_PATH = "/usr/sbin/fence_uml_lab"
+DNS_DOMAIN = labctl.DNS_DOMAIN
+STATE_VERSION = 1
+ALIAS_PREFIX = "hsc-uml:"
+NODE_MARKER_PREFIX = "hsc-uml:"
+NET_KEY_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789")
+# The launcher of a node: private mounts of the kernel's sid rootfs, then
+# exec the UML kernel as pid 1 of its own pid namespace (so killing it kills
+# every host process of the node), in the node's own cgroup v2 (the freezer:
+# SIGSTOP of a ptraced UML process panics the guest kernel). Positional:
+# $1 sid rootfs, $2 image dir, $3 state dir, $4 /dev/shm size (MiB), $5 cgroup
+# directory (or empty); the rest is the kernel's argv.
+LAUNCHER = r"""
+root=$1 image=$2 st=$3 shm=$4 cg=$5
+shift 5
+if [ -n "$cg" ]; then echo 0 > "$cg/cgroup.procs"; fi
+mount --rbind /dev "$root/dev"
+mount -t tmpfs -o "size=${shm}m,mode=1777" hsc-uml-shm "$root/dev/shm"
+mount -t proc proc "$root/proc"
+mount --bind "$image" "$root/hsc/image"
+mount --bind "$st" "$root/hsc/state"
+exec chroot "$root" /usr/bin/linux.uml "$@"
+"""
+
+
+def log(msg):
+    print("umlctl: %s" % msg, file=sys.stderr, flush=True)
+
+
+def cache_root():
+    """The cache folder: $HSC_CACHE_DIR (as the Makefile and bootstrap) or .cache/."""
+    base = os.environ.get("HSC_CACHE_DIR") or os.path.join(REPO_DIR, ".cache")
+    return os.path.join(base, "uml-image")
+
+
+# --------------------------------------------------------------------------
+# Pure helpers (unit-tested)
+# --------------------------------------------------------------------------
+
+def short_hash(name):
+    return hashlib.sha256(("uml:" + name).encode("utf-8")).hexdigest()[:6]
+
+
+def link_prefix(name):
+    """Prefix of every host link of lab NAME (interface names have 15 chars)."""
+    return "hu" + short_hash(name)
+
+
+def bridge_name(name, index):
+    return "%sb%d" % (link_prefix(name), index)
+
+
+def tap_name(name, node_index, net_index):
+    return "%st%dn%d" % (link_prefix(name), node_index, net_index)
+
+
+def link_alias(name):
+    return ALIAS_PREFIX + name
+
+
+def node_marker(name, node):
+    return "%s%s:%s" % (NODE_MARKER_PREFIX, name, node)
+
+
+def mac_address(name, node_index, net_index):
+    """Stable, locally administered MAC: a power cycle keeps peers' ARP entries valid."""
+    h = short_hash(name)
+    return "02:%s:%s:%s:%02x:%02x" % (h[0:2], h[2:4], h[4:6], node_index, net_index)
+
+
+def network_keys(extra):
+    """Lab networks in guest interface order: net (vec0), repl (vec1), extras."""
+    keys = list(BASE_NETWORKS)
+    for key in extra:
+        if not key or len(key) > 8 or not set(key) <= NET_KEY_CHARS or not key[0].isalpha():
+            raise LabError("network name must be 1-8 characters a-z0-9, starting with a letter: %r" % key)
+        if key in keys:
+            raise LabError("network %r given twice (net and repl always exist)" % key)
+        keys.append(key)
+    if len(keys) > 10:
+        raise LabError("at most 8 extra networks")
+    return keys
+
+
+def ubd_device(index):
+    """Guest device of ubd<index>: ubd0 is /dev/ubda."""
+    return "/dev/ubd" + chr(ord("a") + index)
+
+
+def fence_port_candidates(name):
+    return labctl.fence_port_candidates(name, base=FENCE_PORT_BASE, span=FENCE_PORT_SPAN)
+
+
+def kernel_key():
+    text = "\n".join([KERNEL_SUITE, RECIPE_VERSION] + list(KERNEL_PACKAGES))
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def guest_packages(lab_text, guest_text):
+    """The guest's package list: the podman lab image's plus the UML guest's."""
+    pkgs = labctl.parse_packages(lab_text)
+    for pkg in labctl.parse_packages(guest_text):
+        if pkg not in pkgs:
+            pkgs.append(pkg)
+    return pkgs
+
+
+def guest_key(packages, setup_script, setup_unit, kkey):
+    """Cache key of the guest image: packages, guest set-up files, kernel, recipe."""
+    digest = hashlib.sha256()
+    for part in ["\n".join(packages), setup_script, setup_unit, kkey, RECIPE_VERSION,
+                 str(GUEST_IMAGE_MIB), GUEST_SUITE]:
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\0")
+    return digest.hexdigest()[:12]
+
+
+def build_state(name, nodes, subnets, net_keys, mem_mib, data_disks, shared_disks, image):
+    """The lab description written to lab/state/<name>/lab.json.
+
+    SUBNETS: one ipaddress network per key of NET_KEYS; DATA_DISKS: sizes
+    (MiB) of each node's own disks; SHARED_DISKS: sizes of the disks every
+    node sees; IMAGE: {"kernel_root", "kernel_version", "image_dir", "base"}.
+    """
+    if len(subnets) != len(net_keys):
+        raise LabError("one subnet per network needed")
+    if 1 + len(data_disks) + len(shared_disks) > MAX_UBD:
+        raise LabError("a UML node has at most %d disks besides its root disk" % (MAX_UBD - 1))
+    networks = {}
+    for k, (key, subnet) in enumerate(zip(net_keys, subnets)):
+        networks[key] = {
+            "index": k, "bridge": bridge_name(name, k), "subnet": str(subnet),
+            "gateway": labctl.host_ip(subnet, 1), "prefix": subnet.prefixlen,
+            "guest_if": "vec%d" % k,
+        }
+    node_list = []
+    for i in range(1, nodes + 1):
+        ips = {key: labctl.host_ip(subnets[k], NODE_HOST_BASE + i) for k, key in enumerate(net_keys)}
+        disks = []
+        for d, size in enumerate(data_disks):
+            disks.append({"file": "disks/node%d-data%d.img" % (i, d + 1), "size_mib": size,
+                          "ubd": 1 + d, "device": ubd_device(1 + d), "shared": False})
+        node_list.append({
+            "name": "node%d" % i,
+            "index": i,
+            "fqdn": "node%d.%s" % (i, DNS_DOMAIN),
+            "ip": ips["net"],
+            "repl_ip": ips["repl"],
+            "ips": ips,
+            "mem_mib": mem_mib,
+            "taps": {key: tap_name(name, i, k) for k, key in enumerate(net_keys)},
+            "macs": {key: mac_address(name, i, k) for k, key in enumerate(net_keys)},
+            "cow": "nodes/node%d.cow" % i,
+            "console": "console/node%d.log" % i,
+            "disks": disks,
+            "marker": node_marker(name, "node%d" % i),
+        })
+    shared = []
+    for s, size in enumerate(shared_disks):
+        ubd = 1 + len(data_disks) + s
+        shared.append({"file": "disks/shared%d.img" % (s + 1), "size_mib": size,
+                       "ubd": ubd, "device": ubd_device(ubd), "shared": True})
+    net_gw = networks["net"]["gateway"]
+    return {
+        "version": STATE_VERSION,
+        "kind": "uml",
+        "name": name,
+        "image": image,
+        "link_alias": link_alias(name),
+        "networks": networks,
+        "nodes": node_list,
+        "shared_disks": shared,
+        "vip_pool": [labctl.host_ip(subnets[0], h) for h in VIP_HOSTS],
+        "repl_vip_pool": [labctl.host_ip(subnets[1], h) for h in VIP_HOSTS],
+        "fence": {
+            "agent": "fence_uml_lab",
+            "agent_path": FENCE_AGENT_PATH,
+            "ip": net_gw,
+            "port": None,
+            "pid": None,
+            "host_map": {n["name"]: n["name"] for n in node_list},
+            "pcmk_host_map": ";".join("%s:%s" % (n["name"], n["name"]) for n in node_list),
+            # the podman lab's key, so inventories read both kinds alike
+            "container_prefix": "node",
+        },
+        "ssh": {"user": "root", "private_key": "ssh/id_ed25519", "config": "ssh/config"},
+        "dc": None,
+    }
+
+
+def kernel_argv(state, node, pubkey):
+    """argv of linux.uml for NODE (paths as seen inside the kernel's sid rootfs)."""
+    image = state["image"]
+    args = [
+        "mem=%dM" % node["mem_mib"],
+        "root=/dev/ubda", "rw",
+        "ubd0=%s/%s,%s/%s" % (CHROOT_STATE, node["cow"], CHROOT_IMAGE, image["base"]),
+    ]
+    for disk in node["disks"] + state["shared_disks"]:
+        args.append("ubd%d%s=%s/%s" % (disk["ubd"], "c" if disk["shared"] else "",
+                                       CHROOT_STATE, disk["file"]))
+    for key, net in sorted(state["networks"].items(), key=lambda kv: kv[1]["index"]):
+        args.append("vec%d:transport=tap,ifname=%s,gro=1,mac=%s" % (
+            net["index"], node["taps"][key], node["macs"][key]))
+    args += [
+        "umid=%s-%s" % (state["name"], node["name"]),
+        "uml_dir=%s/uml" % CHROOT_STATE,
+        "hostfs=%s" % CHROOT_HOSTFS,
+        "con=null", "ssl=null", "con0=null,fd:1",
+        "hsc.name=%s" % node["name"],
+        "hsc.domain=%s" % DNS_DOMAIN,
+    ]
+    for key, net in sorted(state["networks"].items(), key=lambda kv: kv[1]["index"]):
+        args.append("hsc.ip.%s=%s/%d" % (net["guest_if"], node["ips"][key], net["prefix"]))
+    for peer in state["nodes"]:
+        args.append("hsc.host=%s,%s,%s" % (peer["name"], peer["ip"], peer["repl_ip"]))
+    key_type, key_body = pubkey.split()[:2]
+    args.append("hsc.sshkey=%s,%s" % (key_type, key_body))
+    return args
+
+
+def launcher_argv(state, node, state_dir_path, pubkey, cgroup=""):
+    """argv of the host process of NODE: unshare (pid + mount namespaces) + sh + chroot."""
+    image = state["image"]
+    shm = node["mem_mib"] + 64
+    return (["unshare", "--pid", "--fork", "--kill-child", "--mount", "--propagation", "private",
+             "--", "/bin/sh", "-ec", LAUNCHER, node["marker"],
+             image["kernel_root"], image["image_dir"], state_dir_path, str(shm), cgroup]
+            + kernel_argv(state, node, pubkey))
+
+
+def cgroup2_root(mounts_text):
+    """Mount point of the cgroup v2 hierarchy (pure v2 or hybrid), from /proc/self/mounts."""
+    for line in mounts_text.splitlines():
+        fields = line.split()
+        if len(fields) > 2 and fields[2] == "cgroup2":
+            return fields[1]
+    return None
+
+
+def node_cgroup(cg_root, name, node):
+    """The node's cgroup v2 directory: <root>/hsc-uml/<lab>/<node>."""
+    return os.path.join(cg_root, "hsc-uml", name, node) if cg_root else ""
+
+
+def nodes_that_fit(mem_available_mib, mem_mib, reserve=HOST_RESERVE_MIB, overhead=NODE_OVERHEAD_MIB):
+    return max(0, (mem_available_mib - reserve) // (mem_mib + overhead))
+
+
+def check_memory(nodes, mem_mib, mem_available_mib):
+    """Refuse a lab whose nodes' mem= does not fit in the host's free memory."""
+    fit = nodes_that_fit(mem_available_mib, mem_mib)
+    if nodes > fit:
+        raise LabError(
+            "not enough free memory: %d nodes of mem=%dM need %d MiB (each %d MiB + %d MiB "
+            "overhead, host keeps %d MiB) but %d MiB are available: %d node%s fit"
+            % (nodes, mem_mib, nodes * (mem_mib + NODE_OVERHEAD_MIB) + HOST_RESERVE_MIB,
+               mem_mib, NODE_OVERHEAD_MIB, HOST_RESERVE_MIB, mem_available_mib, fit,
+               "" if fit == 1 else "s"))
+    return fit
+
+
+def parse_meminfo(text):
+    """MemAvailable of /proc/meminfo, in MiB."""
+    for line in text.splitlines():
+        if line.startswith("MemAvailable:"):
+            return int(line.split()[1]) // 1024
+    raise LabError("no MemAvailable in /proc/meminfo")
+
+
+def matches_marker(argv, marker):
+    """Is this /proc/PID/cmdline (a list of str) the launcher of a node with MARKER?"""
+    return bool(argv) and os.path.basename(argv[0]) == "unshare" and marker in argv
+
+
+def ssh_config(state, state_dir_path):
+    """An ssh_config that reaches every node by its name."""
+    lines = []
+    key = os.path.join(state_dir_path, state["ssh"]["private_key"])
+    for node in state["nodes"]:
+        lines += ["Host %s" % node["name"], "    HostName %s" % node["ip"],
+                  "    User root", "    IdentityFile %s" % key, "    IdentitiesOnly yes",
+                  "    StrictHostKeyChecking no", "    UserKnownHostsFile /dev/null",
+                  "    LogLevel ERROR", "    ConnectTimeout 5", ""]
+    return "\n".join(lines)
+
+
+def find_node(state, node):
+    for entry in state["nodes"]:
+        if node == entry["name"]:
+            return entry
+    raise LabError("lab %s has no node %r (nodes: %s)" % (
+        state["name"], node, ", ".join(n["name"] for n in state["nodes"])))
+
+
+def partition_networks(state, net):
+    """The network keys a partition/heal acts on: one, or all of them."""
+    if net in (None, "all"):
+        return sorted(state["networks"], key=lambda k: state["networks"][k]["index"])
+    if net not in state["networks"]:
+        raise LabError("lab %s has no network %r (networks: %s)" % (
+            state["name"], net, ", ".join(state["networks"])))
+    return [net]
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(
+        prog="umlctl", description="hastorage.cluster lab: real-kernel nodes as User-mode Linux processes")
+    parser.add_argument("--name", default=os.environ.get("HSC_UML_LAB_NAME", DEFAULT_NAME),
+                        help="lab name, prefix of everything the lab creates (default %(default)s)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("up", help="create (or restart) the lab")
+    up.add_argument("--nodes", type=int, default=DEFAULT_NODES, help="number of nodes (default 2)")
+    up.add_argument("--mem", type=int, default=DEFAULT_MEM_MIB, help="mem= of each node in MiB (default 512)")
+    up.add_argument("--data-disks", type=int, default=1,
+                    help="disks of each node's own (default 1), /dev/ubdb...")
+    up.add_argument("--data-disk-size", type=int, default=DEFAULT_DATA_DISK_MIB,
+                    help="size of each data disk in MiB, sparse (default 1024)")
+    up.add_argument("--shared-disks", type=int, default=0,
+                    help="disks every node sees (one file, default 0), after the data disks")
+    up.add_argument("--shared-disk-size", type=int, default=DEFAULT_DATA_DISK_MIB,
+                    help="size of each shared disk in MiB, sparse (default 1024)")
+    up.add_argument("--net", dest="extra_nets", action="append", default=[],
+                    help="an extra lab network (e.g. sana, sanb), repeatable; net and repl always exist")
+    sub.add_parser("down", help="remove everything the lab created")
+    sub.add_parser("status", help="nodes, addresses, power state")
+    sub.add_parser("image", help="build the kernel rootfs and the guest image (cached)")
+    sub.add_parser("state", help="print lab.json")
+    sub.add_parser("power-api", help=argparse.SUPPRESS)
+    for cmd, text in (("kill", "power loss: SIGKILL of the node's process tree"),
+                      ("freeze", "freeze every process of the node (cgroup v2 freezer)"),
+                      ("thaw", "thaw a frozen node"),
+                      ("partition", "take the node's taps off their bridges (one network or all)"),
+                      ("heal", "put the node's taps back on their bridges"),
+                      ("start", "power a node on (what the fence agent's on does)")):
+        p = sub.add_parser(cmd, help=text)
+        p.add_argument("node", help="node1..N")
+        if cmd in ("partition", "heal"):
+            p.add_argument("--net", default="all", help="network key (net, repl, ...) or all (default)")
+    p = sub.add_parser("ssh", help="ssh to a node as root (lab key)")
+    p.add_argument("node")
+    p.add_argument("remote", nargs=argparse.REMAINDER)
+    for p in sub.choices.values():
+        p.add_argument("--name", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    validate_name(args.name)
+    if args.command == "up":
+        if not 1 <= args.nodes <= MAX_NODES:
+            parser.error("--nodes must be between 1 and %d" % MAX_NODES)
+        if args.mem < 128:
+            parser.error("--mem must be at least 128 (MiB)")
+        if args.data_disks < 0 or args.shared_disks < 0:
+            parser.error("disk counts cannot be negative")
+        if args.data_disks + args.shared_disks > MAX_UBD - 1:
+            parser.error("at most %d data + shared disks (ubd1..ubd7)" % (MAX_UBD - 1))
+        if min(args.data_disk_size, args.shared_disk_size) < 16:
+            parser.error("disk sizes must be at least 16 (MiB)")
+        try:
+            network_keys(args.extra_nets)
+        except LabError as exc:
+            parser.error(str(exc))
+    return args
+
+
+# --------------------------------------------------------------------------
+# Side effects
+# --------------------------------------------------------------------------
+
+def run(argv, check=True, capture=True, input_text=None, timeout=None):
+    env = dict(os.environ, LC_ALL="C")
+    proc = subprocess.run(argv, input=input_text, capture_output=capture, text=True,
+                          env=env, timeout=timeout, check=False)
+    if check and proc.returncode != 0:
+        raise LabError("command failed (rc=%d): %s\n%s" % (
+            proc.returncode, " ".join(argv), (proc.stderr or proc.stdout or "").strip()))
+    return proc
+
+
+def state_dir(name):
+    return os.path.join(STATE_ROOT, name)
+
+
+def state_path(name):
+    return os.path.join(state_dir(name), "lab.json")
+
+
+def load_state(name, required=True):
+    try:
+        with open(state_path(name), encoding="utf-8") as fd:
+            state = json.load(fd)
+    except FileNotFoundError:
+        if required:
+            raise LabError("lab %s is not up (no %s)" % (name, state_path(name))) from None
+        return None
+    if state.get("kind") != "uml":
+        raise LabError("lab/state/%s belongs to a podman lab (lab/labctl), not a UML lab" % name)
+    return state
+
+
+def save_state(state):
+    path = state_path(state["name"])
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as fd:
+        json.dump(state, fd, indent=2, sort_keys=True)
+        fd.write("\n")
+    os.replace(tmp, path)
+
+
+def read_cmdline(pid):
+    try:
+        with open("/proc/%s/cmdline" % pid, "rb") as fd:
+            raw = fd.read()
+    except OSError:
+        return []
+    return [a.decode("utf-8", "replace") for a in raw.split(b"\0")[:-1]]
+
+
+def proc_state(pid):
+    try:
+        with open("/proc/%d/stat" % pid, encoding="utf-8") as fd:
+            return fd.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return None
+
+
+def launcher_pid(node):
+    """Host pid of the node's launcher (unshare), or None when the node is off."""
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and matches_marker(read_cmdline(entry), node["marker"]):
+            if proc_state(int(entry)) not in (None, "Z", "X"):
+                return int(entry)
+    return None
+
+
+def pid_ns(pid):
+    try:
+        return os.readlink("/proc/%d/ns/pid" % pid)
+    except OSError:
+        return None
+
+
+def ns_init_pid(pid):
+    """The launcher's child: pid 1 of the node's pid namespace (the UML kernel)."""
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid), encoding="utf-8") as fd:
+            children = [int(c) for c in fd.read().split()]
+    except OSError:
+        return None
+    own = pid_ns(pid)
+    for child in children:
+        if pid_ns(child) not in (None, own):
+            return child
+    return None
+
+
+def node_pids(node):
+    """Every host process of the node: its launcher and all of its pid namespace."""
+    lpid = launcher_pid(node)
+    if lpid is None:
+        return []
+    init = ns_init_pid(lpid)
+    pids = [lpid]
+    ns = pid_ns(init) if init else None
+    if ns:
+        for entry in os.listdir("/proc"):
+            if entry.isdigit() and int(entry) != lpid and pid_ns(int(entry)) == ns:
+                pids.append(int(entry))
+    return pids
+
+
+def host_cgroup2_root():
+    with open("/proc/self/mounts", encoding="utf-8") as fd:
+        return cgroup2_root(fd.read())
+
+
+def cgroup_of(node):
+    """The node's cgroup v2 directory on this host ("" without cgroup v2)."""
+    return node_cgroup(host_cgroup2_root(), node["marker"].split(":")[1], node["name"])
+
+
+def cgroup_frozen(cgroup):
+    try:
+        with open(os.path.join(cgroup, "cgroup.freeze"), encoding="utf-8") as fd:
+            return fd.read().strip() == "1"
+    except OSError:
+        return False
+
+
+def cgroup_write(cgroup, knob, value):
+    with open(os.path.join(cgroup, knob), "w", encoding="utf-8") as fd:
+        fd.write(value)
+
+
+def power_state(node):
+    lpid = launcher_pid(node)
+    if lpid is None:
+        return "off"
+    return "frozen" if cgroup_frozen(cgroup_of(node)) else "on"
+
+
+def kill_node(node, timeout=30):
+    """Power loss: SIGKILL the whole process tree, a frozen one too (a fatal
+    signal reaches a task frozen by cgroup v2, and cgroup.kill kills them all)."""
+    cgroup = cgroup_of(node)
+    pids = node_pids(node)
+    if cgroup and os.path.exists(os.path.join(cgroup, "cgroup.kill")):
+        cgroup_write(cgroup, "cgroup.kill", "1")
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + timeout
+    while launcher_pid(node) is not None or any(proc_state(p) not in (None, "Z", "X") for p in pids):
+        if time.monotonic() > deadline:
+            raise LabError("%s: processes still alive %d s after SIGKILL" % (node["name"], timeout))
+        time.sleep(0.1)
+    remove_cgroup(cgroup)
+    return bool(pids)
+
+
+def remove_cgroup(cgroup):
+    """rmdir the node's (empty) cgroup and its lab's parent folders when empty."""
+    if not cgroup or not os.path.isdir(cgroup):
+        return
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            os.rmdir(cgroup)
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise LabError("cgroup %s still busy" % cgroup) from None
+            time.sleep(0.1)
+    for parent in (os.path.dirname(cgroup), os.path.dirname(os.path.dirname(cgroup))):
+        with contextlib.suppress(OSError):
+            os.rmdir(parent)
+
+
+def freeze_node(node, frozen):
+    """Freeze (or thaw) every process of the node with the cgroup v2 freezer.
+    Not SIGSTOP: a SIGSTOP/SIGCONT reaching the ptraced guest processes makes
+    the UML kernel panic ("userspace - child stopped with signal 18")."""
+    if launcher_pid(node) is None:
+        raise LabError("%s is off" % node["name"])
+    cgroup = cgroup_of(node)
+    if not cgroup or not os.path.isdir(cgroup):
+        raise LabError("%s has no cgroup v2 (no cgroup2 mount on this host): cannot freeze" % node["name"])
+    cgroup_write(cgroup, "cgroup.freeze", "1" if frozen else "0")
+    want = "frozen %d" % (1 if frozen else 0)
+
+    def settled():
+        with open(os.path.join(cgroup, "cgroup.events"), encoding="utf-8") as fd:
+            return want in fd.read().splitlines()
+    wait_for("%s %s" % (node["name"], "frozen" if frozen else "thawed"), settled, 30, interval=0.05)
+    return len(node_pids(node))
+
+
+def spawn_detached(argv, out_path, env):
+    """Start ARGV in a new session, not our child (double fork), output to OUT_PATH; return its pid."""
+    rfd, wfd = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the forked child
+        code = 1
+        try:
+            os.close(rfd)
+            os.setsid()
+            with open(out_path, "ab") as out:
+                proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,  # pylint: disable=consider-using-with
+                                        stdout=out, stderr=subprocess.STDOUT, env=env, close_fds=True)
+            os.write(wfd, str(proc.pid).encode())
+            code = 0
+        finally:
+            os._exit(code)  # pylint: disable=protected-access
+    os.close(wfd)
+    data = b""
+    while True:
+        chunk = os.read(rfd, 64)
+        if not chunk:
+            break
+        data += chunk
+    os.close(rfd)
+    os.waitpid(child, 0)
+    if not data:
+        raise LabError("could not start %s" % argv[0])
+    return int(data)
+
+
+def start_node(state, node):
+    """Power on: start the node's UML process tree unless it already runs."""
+    if launcher_pid(node) is not None:
+        return False
+    sdir = state_dir(state["name"])
+    with open(os.path.join(sdir, state["ssh"]["private_key"] + ".pub"), encoding="utf-8") as fd:
+        pubkey = fd.read().strip()
+    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/root", "TMPDIR": "/dev/shm", "LC_ALL": "C"}
+    console = os.path.join(sdir, node["console"])
+    with open(console, "ab") as out:
+        out.write(("\n==== umlctl: power on %s at %s ====\n" % (
+            node["name"], time.strftime("%Y-%m-%d %H:%M:%S"))).encode())
+    cgroup = cgroup_of(node)
+    if cgroup:
+        os.makedirs(cgroup, exist_ok=True)
+        cgroup_write(cgroup, "cgroup.freeze", "0")
+    spawn_detached(launcher_argv(state, node, sdir, pubkey, cgroup), console, env)
+    wait_for("%s's process" % node["name"], lambda: launcher_pid(node) is not None, 10, interval=0.1)
+    return True
+
+
+# ----- host links -----
+
+def links():
+    proc = run(["ip", "-j", "-d", "link", "show"], check=False)
+    try:
+        return json.loads(proc.stdout or "[]")
+    except ValueError:
+        return []
+
+
+def lab_links(name):
+    """Host links that are this lab's: our name prefix AND our alias."""
+    prefix, alias = link_prefix(name), link_alias(name)
+    return [ln for ln in links()
+            if ln.get("ifname", "").startswith(prefix) and ln.get("ifalias") == alias]
+
+
+def create_bridge(state, key):
+    net = state["networks"][key]
+    br = net["bridge"]
+    run(["ip", "link", "add", "name", br, "type", "bridge"])
+    run(["ip", "link", "set", "dev", br, "alias", state["link_alias"]])
+    run(["ip", "addr", "add", "%s/%d" % (net["gateway"], net["prefix"]), "dev", br])
+    run(["ip", "link", "set", "dev", br, "up"])
+
+
+def create_tap(state, node, key):
+    tap = node["taps"][key]
+    run(["ip", "tuntap", "add", "dev", tap, "mode", "tap"])
+    run(["ip", "link", "set", "dev", tap, "alias", state["link_alias"]])
+    run(["ip", "link", "set", "dev", tap, "master", state["networks"][key]["bridge"], "up"])
+
+
+def set_tap_master(state, node, key, attach):
+    tap = node["taps"][key]
+    if attach:
+        run(["ip", "link", "set", "dev", tap, "master", state["networks"][key]["bridge"], "up"])
+    else:
+        run(["ip", "link", "set", "dev", tap, "nomaster"])
+
+
+# ----- image -----
+
+def read_file(path):
+    with open(path, encoding="utf-8") as fd:
+        return fd.read()
+
+
+def image_paths():
+    kkey = kernel_key()
+    packages = guest_packages(read_file(labctl.PACKAGES_FILE), read_file(GUEST_PACKAGES_FILE))
+    gkey = guest_key(packages, read_file(SETUP_SCRIPT_FILE), read_file(SETUP_UNIT_FILE), kkey)
+    root = cache_root()
+    return {"kernel_root": os.path.join(root, "kernel-%s" % kkey),
+            "image_dir": os.path.join(root, "guest-%s" % gkey),
+            "base": "base.img", "packages": packages}
+
+
+def ensure_image():
+    """Build (or find cached) the kernel's sid rootfs and the guest base image."""
+    paths = image_paths()
+    root = cache_root()
+    os.makedirs(root, exist_ok=True)
+    t0 = time.monotonic()
+    built = []
+    with labctl.host_lock("uml-image"):
+        if not os.path.isfile(os.path.join(paths["kernel_root"], "usr/bin/linux.uml")):
+            build_kernel_root(paths["kernel_root"])
+            built.append("kernel rootfs")
+        version = kernel_version(paths["kernel_root"])
+        if not os.path.isfile(os.path.join(paths["image_dir"], paths["base"])):
+            build_guest_image(paths, version)
+            built.append("guest image")
+    if built:
+        log("cold build of the %s: %.0f s" % (" and ".join(built), time.monotonic() - t0))
+    return {"kernel_root": paths["kernel_root"], "kernel_version": version,
+            "image_dir": paths["image_dir"], "base": paths["base"]}
+
+
+def kernel_version(kroot):
+    mods = os.path.join(kroot, "usr/lib/uml/modules")
+    versions = sorted(os.listdir(mods)) if os.path.isdir(mods) else []
+    if len(versions) != 1:
+        raise LabError("expected one module tree in %s, found %s" % (mods, versions))
+    return versions[0]
+
+
+def build_kernel_root(target):
+    t0 = time.monotonic()
+    tmp = tempfile.mkdtemp(prefix="kernel-build-", dir=os.path.dirname(target))
+    try:
+        log("debootstrap %s with %s into %s" % (KERNEL_SUITE, ", ".join(KERNEL_PACKAGES), tmp))
+        run(["debootstrap", "--variant=minbase", "--include=" + ",".join(KERNEL_PACKAGES),
+             KERNEL_SUITE, tmp, MIRROR], capture=False, timeout=3600)
+        for sub in ("hsc/image", "hsc/state", "hsc/hostfs"):
+            os.makedirs(os.path.join(tmp, sub), exist_ok=True)
+        for rel in ("var/cache/apt/archives", "var/lib/apt/lists"):
+            clean_dir_files(os.path.join(tmp, rel))
+        os.rename(tmp, target)
+        log("kernel rootfs %s built in %.0f s" % (target, time.monotonic() - t0))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def clean_dir_files(path):
+    for entry in os.listdir(path):
+        full = os.path.join(path, entry)
+        if os.path.isfile(full) and entry != "lock":
+            os.unlink(full)
+
+
+def build_guest_image(paths, version):
+    t0 = time.monotonic()
+    target = paths["image_dir"]
+    tmp = tempfile.mkdtemp(prefix="guest-build-", dir=os.path.dirname(target))
+    rootfs = os.path.join(tmp, "rootfs")
+    try:
+        log("debootstrap %s (%d packages) into %s: several minutes" % (
+            GUEST_SUITE, len(paths["packages"]), rootfs))
+        run(["debootstrap", "--variant=minbase", "--include=" + ",".join(paths["packages"]),
+             GUEST_SUITE, rootfs, MIRROR], capture=False, timeout=3600)
+        labctl.prepare_rootfs(rootfs)
+        prepare_guest_rootfs(rootfs, paths["kernel_root"], version)
+        base = os.path.join(tmp, paths["base"])
+        log("mkfs.ext4 -d -> %s (%d MiB, sparse)" % (base, GUEST_IMAGE_MIB))
+        run(["mkfs.ext4", "-q", "-F", "-L", "hsc-uml-root", "-d", rootfs, base, "%dM" % GUEST_IMAGE_MIB],
+            timeout=1800)
+        shutil.rmtree(rootfs)
+        os.rename(tmp, target)
+        log("guest image %s built in %.0f s" % (target, time.monotonic() - t0))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def prepare_guest_rootfs(rootfs, kroot, version):
+    """UML specifics on top of labctl.prepare_rootfs: modules, the set-up unit, ssh."""
+    def path(rel):
+        return os.path.join(rootfs, rel)
+    shutil.copytree(os.path.join(kroot, "usr/lib/uml/modules", version),
+                    path("lib/modules/%s" % version), symlinks=True)
+    shutil.copy(SETUP_SCRIPT_FILE, path("usr/local/sbin/hsc-uml-setup"))
+    os.chmod(path("usr/local/sbin/hsc-uml-setup"), 0o755)
+    shutil.copy(SETUP_UNIT_FILE, path("etc/systemd/system/hsc-uml-setup.service"))
+    wants = path("etc/systemd/system/sysinit.target.wants")
+    os.makedirs(wants, exist_ok=True)
+    os.symlink("/etc/systemd/system/hsc-uml-setup.service", os.path.join(wants, "hsc-uml-setup.service"))
+    # no prompts on the first boot (empty machine-id) and no gettys on UML consoles
+    for unit in ("systemd-firstboot.service", "getty@tty1.service", "serial-getty@ttyS0.service"):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path("etc/systemd/system/%s" % unit))
+        os.symlink("/dev/null", path("etc/systemd/system/%s" % unit))
+    # services a cluster or a test starts itself, and boot-time chores that
+    # cost a loaded host's CPU (e2scrub)
+    for target in ("multi-user.target.wants", "sysinit.target.wants", "sockets.target.wants",
+                   "remote-fs.target.wants", "timers.target.wants"):
+        for unit in ("nfs-server.service", "multipathd.service", "multipathd.socket",
+                     "open-iscsi.service", "iscsid.socket", "rtslib-fb-targetctl.service",
+                     "drbd.service", "lvm2-lvmpolld.socket", "e2scrub_reap.service",
+                     "e2scrub_all.timer"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path("etc/systemd/system/%s/%s" % (target, unit)))
+    # every node makes its own ssh host keys on its first boot (hsc-uml-setup)
+    sshdir = path("etc/ssh")
+    for entry in os.listdir(sshdir):
+        if entry.startswith("ssh_host_"):
+            os.unlink(os.path.join(sshdir, entry))
+    with open(path("etc/fstab"), "w", encoding="utf-8") as fd:
+        fd.write("/dev/ubda / ext4 defaults 0 1\n")
+
+
+# ----- up -----
+
+def cmd_image(args):
+    del args
+    image = ensure_image()
+    print(json.dumps(image, indent=2, sort_keys=True))
+    return 0
+
+
+def mem_available_mib():
+    with open("/proc/meminfo", encoding="utf-8") as fd:
+        return parse_meminfo(fd.read())
+
+
+@contextlib.contextmanager
+def lab_lock(name):
+    """Serialise changes of one lab (CLI verbs and the power API)."""
+    with open(os.path.join(labctl.LOCK_DIR, "hsc-uml-%s.lock" % name), "a", encoding="utf-8") as fd:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def cmd_up(args):
+    name = args.name
+    existing = load_state(name, required=False)
+    if existing:
+        return resume(existing)
+    if os.path.exists(state_dir(name)):
+        raise LabError("lab/state/%s exists without lab.json: not this lab's to reuse "
+                       "(umlctl down --name %s removes a failed UML lab's leftovers)" % (name, name))
+    net_keys = network_keys(args.extra_nets)
+    taken = [ln["ifname"] for ln in links() if ln.get("ifname", "").startswith(link_prefix(name))]
+    if taken:
+        raise LabError("lab %s has no state but these links exist: %s" % (name, ", ".join(taken)))
+    check_memory(args.nodes, args.mem, mem_available_mib())
+    t_start = time.monotonic()
+    image = ensure_image()
+    t_up = time.monotonic()
+    sdir = state_dir(name)
+    for sub in ("disks", "nodes", "console", "ssh", "uml"):
+        os.makedirs(os.path.join(sdir, sub), exist_ok=True)
+    os.chmod(sdir, 0o700)
+    try:
+        with labctl.host_lock("subnets"):
+            subnets = labctl.pick_subnets(name, labctl.used_subnets(), count=len(net_keys))
+            state = build_state(name, args.nodes, subnets, net_keys, args.mem,
+                                [args.data_disk_size] * args.data_disks,
+                                [args.shared_disk_size] * args.shared_disks, image)
+            state["status"] = "creating"
+            save_state(state)
+            for key in net_keys:
+                create_bridge(state, key)
+        for node in state["nodes"]:
+            for key in net_keys:
+                create_tap(state, node, key)
+        for disk in [d for n in state["nodes"] for d in n["disks"]] + state["shared_disks"]:
+            with open(os.path.join(sdir, disk["file"]), "wb") as fd:
+                fd.truncate(disk["size_mib"] * 1024 * 1024)
+        run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "hsc-uml:%s" % name,
+             "-f", os.path.join(sdir, state["ssh"]["private_key"])])
+        with open(os.path.join(sdir, state["ssh"]["config"]), "w", encoding="utf-8") as fd:
+            fd.write(ssh_config(state, sdir))
+        start_power_api(state)
+        for node in state["nodes"]:
+            start_node(state, node)
+        for node in state["nodes"]:
+            wait_booted(state, node)
+            install_fence_agent(state, node)
+        state["status"] = "up"
+        save_state(state)
+    except BaseException:
+        log("up failed; removing what was created (umlctl down --name %s)" % name)
+        with contextlib.suppress(Exception):
+            teardown(name)
+        raise
+    log("lab %s up in %.0f s (%.0f s after the image was ready)" % (
+        name, time.monotonic() - t_start, time.monotonic() - t_up))
+    print_status(state)
+    return 0
+
+
+def resume(state):
+    """`up` on an existing lab: power on stopped nodes, restart the power API."""
+    for key in state["networks"]:
+        if not any(ln["ifname"] == state["networks"][key]["bridge"] for ln in lab_links(state["name"])):
+            raise LabError("bridge %s is gone (host rebooted?): run `umlctl down --name %s` and up again"
+                           % (state["networks"][key]["bridge"], state["name"]))
+    if not power_api_alive(state):
+        start_power_api(state)
+    for node in state["nodes"]:
+        if power_state(node) == "frozen":
+            freeze_node(node, False)
+        start_node(state, node)
+    for node in state["nodes"]:
+        wait_booted(state, node)
+        install_fence_agent(state, node)
+    print_status(state)
+    return 0
+
+
+def ssh_argv(state, node, remote):
+    sdir = state_dir(state["name"])
+    return ["ssh", "-F", os.path.join(sdir, state["ssh"]["config"]), "-o", "BatchMode=yes",
+            node["name"]] + list(remote)
+
+
+def ssh(state, node, remote, **kwargs):
+    return run(ssh_argv(state, node, remote), **kwargs)
+
+
+def wait_booted(state, node, timeout=None):
+    timeout = timeout or int(os.environ.get("HSC_LAB_BOOT_TIMEOUT", "600"))
+    t0 = time.monotonic()
+
+    def booted():
+        if launcher_pid(node) is None:
+            raise LabError("%s's UML process exited during boot; see %s" % (
+                node["name"], os.path.join(state_dir(state["name"]), node["console"])))
+        if not tcp_open(node["ip"], 22):
+            return False
+        proc = ssh(state, node, ["systemctl", "is-system-running"], check=False, timeout=30)
+        return proc.stdout.strip() in ("running", "degraded")
+    wait_for("systemd in %s (ssh %s)" % (node["name"], node["ip"]), booted, timeout, interval=1)
+    log("%s booted, ssh up, %.0f s" % (node["name"], time.monotonic() - t0))
+
+
+def install_fence_agent(state, node):
+    body = "#!/usr/bin/python3 -tt\n" + read_file(FENCE_AGENT_FILE)
+    ssh(state, node, ["sh", "-c", "cat > %s.tmp && chmod 0755 %s.tmp && mv %s.tmp %s"
+                      % ((FENCE_AGENT_PATH,) * 4)], input_text=body, timeout=60)
+
+
+# ----- power API (host side of real fencing) -----
+
+def power_api_argv(name):
+    boot = "import sys; sys.path.insert(0, sys.argv.pop(1)); import umlctl; sys.exit(umlctl.main())"
+    return ["/usr/bin/python3", "-c", boot, LAB_DIR, "--name", name, "power-api"]
+
+
+def power_api_pid(state):
+    want = power_api_argv(state["name"])
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and read_cmdline(entry) == want and proc_state(int(entry)) not in (None, "Z"):
+            return int(entry)
+    return None
+
+
+def power_api_alive(state):
+    fence = state["fence"]
+    return power_api_pid(state) is not None and bool(fence.get("port")) and tcp_open(fence["ip"], fence["port"])
+
+
+def start_power_api(state):
+    fence = state["fence"]
+    with labctl.host_lock("ports"):
+        candidates = [fence["port"]] if fence.get("port") else fence_port_candidates(state["name"])
+        port = next((p for p in candidates if labctl.port_free(fence["ip"], p)), None)
+        if port is None:
+            raise LabError("no free port for the power API on %s" % fence["ip"])
+        fence["port"] = port
+        save_state(state)
+        env = dict(os.environ, LC_ALL="C")
+        fence["pid"] = spawn_detached(power_api_argv(state["name"]),
+                                      os.path.join(state_dir(state["name"]), "power-api.log"), env)
+        save_state(state)
+        wait_for("power API on %s:%d" % (fence["ip"], port), lambda: tcp_open(fence["ip"], port), 30)
+
+
+class PowerHandler(http.server.BaseHTTPRequestHandler):
+    """GET /v1/nodes, GET /v1/nodes/NODE, POST /v1/nodes/NODE/{on,off}."""
+
+    lab_state = None
+
+    def log_message(self, format, *args):  # pylint: disable=redefined-builtin
+        log("power API %s: %s" % (self.client_address[0], format % args))
+
+    def reply(self, code, body):
+        data = (json.dumps(body) + "\n").encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def route(self):
+        parts = [p for p in self.path.split("?")[0].split("/") if p]
+        if parts[:2] != ["v1", "nodes"] or len(parts) > 4:
+            return None, None
+        node = None
+        if len(parts) >= 3:
+            node = next((n for n in self.lab_state["nodes"] if n["name"] == parts[2]), False)
+        return node, parts[3] if len(parts) == 4 else None
+
+    def do_GET(self):  # pylint: disable=invalid-name
+        node, action = self.route()
+        if node is None and action is None and self.path.split("?")[0].rstrip("/") == "/v1/nodes":
+            self.reply(200, {n["name"]: power_state(n) for n in self.lab_state["nodes"]})
+        elif node and action is None:
+            self.reply(200, {"name": node["name"], "power": power_state(node)})
+        else:
+            self.reply(404, {"error": "no such node or path"})
+
+    def do_POST(self):  # pylint: disable=invalid-name
+        node, action = self.route()
+        if not node or action not in ("on", "off"):
+            self.reply(404, {"error": "no such node or action"})
+            return
+        try:
+            with lab_lock(self.lab_state["name"]):
+                if action == "off":
+                    kill_node(node)
+                else:
+                    start_node(self.lab_state, node)
+        except LabError as exc:
+            self.reply(500, {"error": str(exc)})
+            return
+        self.reply(200, {"name": node["name"], "power": power_state(node)})
+
+
+def cmd_power_api(args):
+    state = load_state(args.name)
+    PowerHandler.lab_state = state
+    server = http.server.HTTPServer((state["fence"]["ip"], state["fence"]["port"]), PowerHandler)
+    log("power API of lab %s on %s:%d" % (args.name, state["fence"]["ip"], state["fence"]["port"]))
+    server.serve_forever()
+    return 0
+
+
+# ----- down -----
+
+def cmd_down(args):
+    t0 = time.monotonic()
+    removed = teardown(args.name)
+    log("lab %s down in %.0f s (%s)" % (args.name, time.monotonic() - t0,
+                                        ", ".join(removed) if removed else "nothing to remove"))
+    return 0
+
+
+def lab_node_markers(name):
+    """Markers of node processes of lab NAME that still run (state or no state)."""
+    prefix = node_marker(name, "")
+    found = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            argv = read_cmdline(entry)
+            if argv and os.path.basename(argv[0]) == "unshare":
+                found.update(a for a in argv if a.startswith(prefix) and a[len(prefix):].startswith("node"))
+    return sorted(found)
+
+
+def teardown(name):
+    """Remove exactly what `up` creates for NAME; return what was removed."""
+    removed = []
+    state = load_state(name, required=False)
+    if state:
+        pid = power_api_pid(state)
+        if pid:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            removed.append("power API pid %d" % pid)
+    with lab_lock(name):
+        for marker in lab_node_markers(name):
+            if kill_node({"name": marker.rsplit(":", 1)[-1], "marker": marker}):
+                removed.append("node %s" % marker.rsplit(":", 1)[-1])
+        cg_lab = os.path.dirname(node_cgroup(host_cgroup2_root(), name, "x"))
+        if cg_lab and os.path.isdir(cg_lab):
+            for entry in sorted(os.listdir(cg_lab)):
+                if os.path.isdir(os.path.join(cg_lab, entry)):
+                    remove_cgroup(os.path.join(cg_lab, entry))
+                    removed.append("cgroup %s" % os.path.join(cg_lab, entry))
+    for link in sorted(lab_links(name), key=lambda ln: ln.get("linkinfo", {}).get("info_kind") == "bridge"):
+        run(["ip", "link", "del", "dev", link["ifname"]], check=False)
+        removed.append(link["ifname"])
+    sdir = state_dir(name)
+    if os.path.isdir(sdir):
+        shutil.rmtree(sdir)
+        removed.append(sdir)
+    lock = os.path.join(labctl.LOCK_DIR, "hsc-uml-%s.lock" % name)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(lock)
+    return removed
+
+
+# ----- status and drills -----
+
+def cmd_status(args):
+    return print_status(load_state(args.name))
+
+
+def print_status(state):
+    sdir = state_dir(state["name"])
+    print("UML lab %s (%s), kernel %s" % (state["name"], state.get("status", "?"),
+                                          state["image"]["kernel_version"]))
+    present = {ln["ifname"]: ln for ln in lab_links(state["name"])}
+    for key, net in sorted(state["networks"].items(), key=lambda kv: kv[1]["index"]):
+        print("  network %-6s bridge %-12s %-16s gateway %s (guest %s)%s" % (
+            key, net["bridge"], net["subnet"], net["gateway"], net["guest_if"],
+            "" if net["bridge"] in present else " MISSING"))
+    fence = state["fence"]
+    alive = "alive" if power_api_alive(state) else "NOT RUNNING"
+    print("  power API      %s:%s (%s)" % (fence["ip"], fence["port"], alive))
+    print("  ssh            ssh -F %s node1" % os.path.join(sdir, state["ssh"]["config"]))
+    for disk in state["shared_disks"]:
+        print("  shared disk    %s <- %s" % (disk["device"], disk["file"]))
+    print("  %-8s %-6s %-15s %-15s %-7s %s" % ("NODE", "MEM", "NET", "REPL", "POWER", "CUT"))
+    for node in state["nodes"]:
+        cut = [k for k, tap in node["taps"].items()
+               if tap in present and present[tap].get("master") != state["networks"][k]["bridge"]]
+        print("  %-8s %-6s %-15s %-15s %-7s %s" % (
+            node["name"], "%dM" % node["mem_mib"], node["ip"], node["repl_ip"], power_state(node),
+            ",".join(cut) or "-"))
+    return 0
+
+
+def cmd_drill(args):
+    state = load_state(args.name)
+    node = find_node(state, args.node)
+    with lab_lock(args.name):
+        if args.command == "kill":
+            kill_node(node)
+        elif args.command == "start":
+            start_node(state, node)
+        elif args.command in ("freeze", "thaw"):
+            count = freeze_node(node, args.command == "freeze")
+            log("%s: %d processes %s" % (node["name"], count,
+                                         "frozen" if args.command == "freeze" else "thawed"))
+        else:
+            keys = partition_networks(state, args.net)
+            for key in keys:
+                set_tap_master(state, node, key, args.command == "heal")
+            log("%s: taps on %s %s" % (node["name"], ", ".join(keys),
+                                       "back on their bridges" if args.command == "heal" else "off their bridges"))
+    log("%s %s" % (args.command, node["name"]))
+    return 0
+
+
+def cmd_ssh(args):
+    state = load_state(args.name)
+    node = find_node(state, args.node)
+    return subprocess.call(ssh_argv(state, node, args.remote))
+
+
+def cmd_state(args):
+    print(json.dumps(load_state(args.name), indent=2, sort_keys=True))
+    return 0
+
+
+COMMANDS = {
+    "up": cmd_up, "down": cmd_down, "status": cmd_status, "image": cmd_image,
+    "state": cmd_state, "power-api": cmd_power_api, "ssh": cmd_ssh,
+    "kill": cmd_drill, "freeze": cmd_drill, "thaw": cmd_drill, "start": cmd_drill,
+    "partition": cmd_drill, "heal": cmd_drill,
+}
+
+
+def main(argv=None):
+    try:
+        args = parse_args(sys.argv[1:] if argv is None else argv)
+        if args.command != "state" and os.geteuid() != 0:
+            raise LabError("umlctl needs root (bridges, taps, namespaces, chroot)")
+        return COMMANDS[args.command](args) or 0
+    except LabError as exc:
+        log("error: %s" % exc)
+        return 1
+    except KeyboardInterrupt:
+        return 130

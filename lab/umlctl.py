@@ -56,8 +56,9 @@ KERNEL_PACKAGES = ("user-mode-linux",)
 GUEST_SUITE = labctl.DEBIAN_SUITE
 MIRROR = labctl.DEBIAN_MIRROR
 GUEST_IMAGE_MIB = 4096
-# Bumped when the build recipe changes in a way the package lists do not show.
-RECIPE_VERSION = "1"
+# Bumped when a build recipe changes in a way the package lists do not show.
+KERNEL_RECIPE = "1"
+GUEST_RECIPE = "2"
 # Where the cached host folders appear inside the kernel's sid rootfs.
 CHROOT_IMAGE = "/hsc/image"
 CHROOT_STATE = "/hsc/state"
@@ -168,7 +169,7 @@ def fence_port_candidates(name):
 
 
 def kernel_key():
-    text = "\n".join([KERNEL_SUITE, RECIPE_VERSION] + list(KERNEL_PACKAGES))
+    text = "\n".join([KERNEL_SUITE, KERNEL_RECIPE] + list(KERNEL_PACKAGES))
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
@@ -184,7 +185,7 @@ def guest_packages(lab_text, guest_text):
 def guest_key(packages, setup_script, setup_unit, kkey):
     """Cache key of the guest image: packages, guest set-up files, kernel, recipe."""
     digest = hashlib.sha256()
-    for part in ["\n".join(packages), setup_script, setup_unit, kkey, RECIPE_VERSION,
+    for part in ["\n".join(packages), setup_script, setup_unit, kkey, GUEST_RECIPE,
                  str(GUEST_IMAGE_MIB), GUEST_SUITE]:
         digest.update(part.encode("utf-8"))
         digest.update(b"\0")
@@ -282,6 +283,10 @@ def kernel_argv(state, node, pubkey):
         "umid=%s-%s" % (state["name"], node["name"]),
         "uml_dir=%s/uml" % CHROOT_STATE,
         "hostfs=%s" % CHROOT_HOSTFS,
+        # userspace through seccomp instead of ptrace: fewer host context
+        # switches per page fault; measured 30% faster for fork/exec-heavy
+        # work (systemctl enable+disable: 22 s instead of 32 s at load 30)
+        "seccomp=on",
         "con=null", "ssl=null", "con0=null,fd:1",
         "hsc.name=%s" % node["name"],
         "hsc.domain=%s" % DNS_DOMAIN,
@@ -842,6 +847,18 @@ def prepare_guest_rootfs(rootfs, kroot, version):
                      "e2scrub_all.timer"):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(path("etc/systemd/system/%s/%s" % (target, unit)))
+    # SysV scripts beside native units: `systemctl enable|disable` then runs
+    # systemd-sysv-install (update-rc.d, perl) on every call, which took
+    # 10-20 s per call in a loaded UML guest and made `pcs cluster destroy`
+    # (inside `pcs cluster setup`) exceed pcsd's 60 s request timeout
+    for script in sorted(os.listdir(path("etc/init.d"))):
+        if os.path.exists(path("lib/systemd/system/%s.service" % script)):
+            os.unlink(path("etc/init.d/%s" % script))
+            for level in "0123456S":
+                rcdir = path("etc/rc%s.d" % level)
+                for link in os.listdir(rcdir) if os.path.isdir(rcdir) else []:
+                    if link[3:] == script and link[:1] in "SK":
+                        os.unlink(os.path.join(rcdir, link))
     # every node makes its own ssh host keys on its first boot (hsc-uml-setup)
     sshdir = path("etc/ssh")
     for entry in os.listdir(sshdir):

@@ -104,7 +104,7 @@ def test_kernel_argv():
     assert "vec0:transport=tap,ifname=%s,gro=1,mac=%s" % (
         umlctl.tap_name("hsc-uml", 2, 0), umlctl.mac_address("hsc-uml", 2, 0)) in argv
     assert any(a.startswith("vec1:") and "gro=1" in a for a in argv)
-    assert "con0=null,fd:1" in argv and "hostfs=/hsc/hostfs" in argv
+    assert "con0=null,fd:1" in argv and "hostfs=/hsc/hostfs" in argv and "seccomp=on" in argv
     assert "hsc.name=node2" in argv
     assert "hsc.ip.vec0=10.89.42.12/%d" % net["prefix"] in argv
     assert "hsc.ip.vec1=10.89.43.12/%d" % repl["prefix"] in argv

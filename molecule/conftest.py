@@ -24,10 +24,13 @@ __metaclass__ = type  # pylint: disable=invalid-name
 PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # One command per question, not one per attribute: each command is a podman
-# exec into the node (about 0.2 s, more on a busy host), and testinfra's File
-# and Service ask one attribute per command.
+# exec into the node (about 0.2 s on an idle host, seconds on a busy one).
+# testinfra's modules (File, Service, User, MountPoint, Package) ask one
+# attribute per command and first detect the system with several more, so the
+# checks use these fixtures and host.run/check_output instead.
 Stat = collections.namedtuple("Stat", "kind user group mode size")
 Unit = collections.namedtuple("Unit", "enabled active")
+Mount = collections.namedtuple("Mount", "device fstype")
 
 
 def pytest_addoption(parser):
@@ -106,4 +109,16 @@ def listening(host):
             address = address.strip("[]").split("%", 1)[0]
             sockets.add("%s://%s:%s" % (fields[0], "::" if address == "*" else address, port))
         return sockets
+    return read
+
+
+@pytest.fixture
+def mounts(host):
+    """``mounts()``: {mount point: Mount(device, fstype)} from /proc/mounts in one command."""
+    def read():
+        found = {}
+        for line in host.check_output("cat /proc/mounts").splitlines():
+            device, point, fstype = line.split()[:3]
+            found[point] = Mount(device, fstype)
+        return found
     return read

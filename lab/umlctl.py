@@ -49,7 +49,10 @@ FENCE_AGENT_FILE = os.path.join(UML_DIR, "fence_uml_lab.py")
 
 DEFAULT_NAME = "hsc-uml"
 DEFAULT_NODES = 2
-DEFAULT_MEM_MIB = 512
+# 512 MiB ran systemd + Pacemaker + DRBD (LAB.md), but with pcsd and the
+# pacemaker role's pcs calls the guest's OOM killer took corosync (its anon
+# 115 MB + IPC 54 MB): 1 GiB leaves room.
+DEFAULT_MEM_MIB = 1024
 DEFAULT_DATA_DISK_MIB = 1024
 KERNEL_SUITE = "sid"
 KERNEL_PACKAGES = ("user-mode-linux",)
@@ -392,7 +395,7 @@ def parse_args(argv):
     sub = parser.add_subparsers(dest="command", required=True)
     up = sub.add_parser("up", help="create (or restart) the lab")
     up.add_argument("--nodes", type=int, default=DEFAULT_NODES, help="number of nodes (default 2)")
-    up.add_argument("--mem", type=int, default=DEFAULT_MEM_MIB, help="mem= of each node in MiB (default 512)")
+    up.add_argument("--mem", type=int, default=DEFAULT_MEM_MIB, help="mem= of each node in MiB (default 1024)")
     up.add_argument("--data-disks", type=int, default=1,
                     help="disks of each node's own (default 1), /dev/ubdb...")
     up.add_argument("--data-disk-size", type=int, default=DEFAULT_DATA_DISK_MIB,

@@ -205,7 +205,7 @@ def test_parse_args_defaults(monkeypatch):
     monkeypatch.delenv("HSC_UML_LAB_NAME", raising=False)
     args = umlctl.parse_args(["up"])
     assert (args.name, args.nodes, args.mem, args.data_disks, args.shared_disks, args.extra_nets) == (
-        "hsc-uml", 2, 512, 1, 0, [])
+        "hsc-uml", 2, 1024, 1, 0, [])
     args = umlctl.parse_args(["partition", "node2", "--name", "x", "--net", "repl"])
     assert (args.name, args.node, args.net) == ("x", "node2", "repl")
     assert umlctl.parse_args(["up", "--net", "sana", "--net", "sanb"]).extra_nets == ["sana", "sanb"]

@@ -160,6 +160,7 @@ def test_ssh_config():
     text = umlctl.ssh_config(state, "/s")
     assert "Host node2\n    HostName 10.89.42.12\n" in text
     assert text.count("IdentityFile /s/ssh/id_ed25519") == 2
+    assert text.count("ServerAliveInterval 2") == 2  # sessions to a killed node end
 
 
 def test_partition_networks_and_find_node():
@@ -248,7 +249,7 @@ def _lookup(data, dotted):
     return data
 
 
-@pytest.mark.parametrize("rel", ["molecule/shared_uml/vars/lab.yml"])
+@pytest.mark.parametrize("rel", ["molecule/shared_uml/vars/lab.yml", "molecule/drbd_uml/vars/drbd.yml"])
 def test_molecule_vars_read_keys_the_uml_state_has(rel):
     """Every lab_state.X and lab_node.X path the UML scenario vars read exists in a UML lab's state."""
     import re  # pylint: disable=import-outside-toplevel

@@ -25,8 +25,8 @@ description:
   - Without O(repair) a divergence fails the task, naming each node's version and digest; nothing changes.
   - With O(repair=true) every diverged node is made to hold the DC's CIB, explicitly. First the CIB each
     diverged node holds is saved on this host under O(backup_dir); then the DC's C(admin_epoch) is raised
-    by one (C(cibadmin --modify --node DC)), which puts the DC's CIB above every other copy, and its epoch
-    bumped once more (C(cibadmin --bump --node DC)), so that a node that is now behind asks the DC for a full copy.
+    by one (C(cibadmin --modify), which the DC's CIB manager applies), which puts the DC's CIB above every other copy, and its epoch
+    bumped once more (C(cibadmin --bump)), so that a node that is now behind asks the DC for a full copy.
     A node still diverged after O(settle) seconds has Pacemaker restarted (C(pcs cluster stop NODE),
     C(pcs cluster start NODE --wait)) and takes the DC's CIB when it rejoins. The content only the diverged
     nodes had, never run by the cluster, is then only in the backups.
@@ -170,10 +170,16 @@ class CibSyncHandler:
         res = self.cibadmin.run(["--query", "--node", node], ok_rc=None)
         return res.stdout if res.rc == 0 else None
 
-    def raise_dc_above_all(self, dc):
-        self.cibadmin.run(["--modify", "--node", dc, "--xml-text", '<cib admin_epoch="admin_epoch++"/>'],
+    def raise_dc_above_all(self):
+        """Raise the DC's admin_epoch, then bump its epoch.
+
+        A change is always made by the DC's CIB manager (the writer), so no
+        ``--node``: measured on Pacemaker 2.1.5, ``--node DC`` applies a
+        change but its answer never comes back (rc 124, Timer expired).
+        """
+        self.cibadmin.run(["--modify", "--xml-text", '<cib admin_epoch="admin_epoch++"/>'],
                           mutating=True, message="cannot raise the admin_epoch of the DC's CIB")
-        self.cibadmin.run(["--bump", "--node", dc], mutating=True, message="cannot bump the DC's CIB")
+        self.cibadmin.run(["--bump"], mutating=True, message="cannot bump the DC's CIB")
 
     def restart_node(self, node, wait):
         self.pcs.run(["cluster", "stop", node, "--wait"], mutating=True,
@@ -278,7 +284,7 @@ def run_module():
             result["actions"].append("restart Pacemaker on every node still diverged after %d s" % params["settle"])
             module.exit_json(**result)
         result["backups"] = save_backups(module, params["backup_dir"], texts, bad, identities)
-        handler.raise_dc_above_all(dc)
+        handler.raise_dc_above_all()
         dc, identities, texts, still = settle(handler, params["nodes"], params["settle"])
         for node in still:
             if node == dc:

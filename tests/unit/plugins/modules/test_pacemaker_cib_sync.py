@@ -49,8 +49,8 @@ CONSISTENT = [("node1", cib()), ("node2", cib()), ("node3", cib())]
 DIVERGED = [("node1", cib(epoch=10)), ("node2", cib(epoch=5)), ("node3", cib(epoch=5, deadtime="4s"))]
 REPAIRED = [("node1", cib(epoch=12)), ("node2", cib(epoch=12)), ("node3", cib(epoch=12))]
 RAISE = [
-    {"command": ["cibadmin", "--modify", "--node", "node2", "--xml-text", '<cib admin_epoch="admin_epoch++"/>']},
-    {"command": ["cibadmin", "--bump", "--node", "node2"]},
+    {"command": ["cibadmin", "--modify", "--xml-text", '<cib admin_epoch="admin_epoch++"/>']},
+    {"command": ["cibadmin", "--bump"]},
 ]
 
 

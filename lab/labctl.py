@@ -357,11 +357,20 @@ def state_path(name):
 def load_state(name, required=True):
     try:
         with open(state_path(name), encoding="utf-8") as fd:
-            return json.load(fd)
+            state = json.load(fd)
     except FileNotFoundError:
         if required:
             raise LabError("lab %s is not up (no %s)" % (name, state_path(name))) from None
         return None
+    refuse_other_kind(name, state)
+    return state
+
+
+def refuse_other_kind(name, state):
+    """A state directory of a UML lab (lab/umlctl) is not this tool's to use or remove."""
+    if isinstance(state, dict) and state.get("kind", "podman") != "podman":
+        raise LabError("lab/state/%s belongs to a %s lab, not a podman lab: use lab/umlctl"
+                       % (name, state.get("kind")))
 
 
 def save_state(state):
@@ -761,6 +770,11 @@ def teardown(name):
     """Remove exactly what `up` creates for NAME; return what was removed."""
     removed = []
     state = None
+    # a UML lab's state is refused before anything is removed (the suppress
+    # below is for a broken state file of a podman lab only)
+    with contextlib.suppress(FileNotFoundError, ValueError):
+        with open(state_path(name), encoding="utf-8") as fd:
+            refuse_other_kind(name, json.load(fd))
     with contextlib.suppress(Exception):
         state = load_state(name, required=False)
     if state:

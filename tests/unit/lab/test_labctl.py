@@ -243,3 +243,20 @@ def test_lab_inventory_layout():
     state = labctl.build_state(labctl.DEFAULT_NAME, labctl.DEFAULT_NODES, NET, REPL, 1, [], False, "i")
     assert {h: v["ansible_host"] for h, v in lab_nodes.items()} == state["fence"]["host_map"]
     assert _yaml("inventories/lab/group_vars/all.yml")["lab_name"] == labctl.DEFAULT_NAME
+
+
+def test_a_uml_labs_state_is_never_used_or_removed(monkeypatch, tmp_path):
+    """labctl down on a UML lab's name refuses before it removes anything."""
+    monkeypatch.setattr(labctl, "STATE_ROOT", str(tmp_path))
+    sdir = tmp_path / "hsc-uml"
+    sdir.mkdir()
+    (sdir / "lab.json").write_text(json.dumps({"name": "hsc-uml", "kind": "uml", "nodes": []}))
+    monkeypatch.setattr(labctl, "podman", lambda *a, **k: pytest.fail("podman must not run"))
+    with pytest.raises(labctl.LabError, match="belongs to a uml lab, not a podman lab: use lab/umlctl"):
+        labctl.teardown("hsc-uml")
+    with pytest.raises(labctl.LabError, match="belongs to a uml lab"):
+        labctl.load_state("hsc-uml")
+    assert (sdir / "lab.json").exists()
+    # a podman lab's state (no kind, as labctl writes it) loads
+    (sdir / "lab.json").write_text(json.dumps({"name": "hsc-uml", "nodes": []}))
+    assert labctl.load_state("hsc-uml")["nodes"] == []

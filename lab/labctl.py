@@ -354,7 +354,11 @@ def state_path(name):
     return os.path.join(state_dir(name), "lab.json")
 
 
-def load_state(name, required=True):
+LAB_TOOLS = {"podman": "lab/labctl", "uml": "lab/umlctl"}
+
+
+def load_state(name, required=True, kind="podman"):
+    """The lab's state; refuses the state of a lab of another kind (lab/umlctl shares the layout)."""
     try:
         with open(state_path(name), encoding="utf-8") as fd:
             state = json.load(fd)
@@ -362,15 +366,16 @@ def load_state(name, required=True):
         if required:
             raise LabError("lab %s is not up (no %s)" % (name, state_path(name))) from None
         return None
-    refuse_other_kind(name, state)
+    refuse_other_kind(name, state, kind)
     return state
 
 
-def refuse_other_kind(name, state):
-    """A state directory of a UML lab (lab/umlctl) is not this tool's to use or remove."""
-    if isinstance(state, dict) and state.get("kind", "podman") != "podman":
-        raise LabError("lab/state/%s belongs to a %s lab, not a podman lab: use lab/umlctl"
-                       % (name, state.get("kind")))
+def refuse_other_kind(name, state, kind="podman"):
+    """A state directory of a lab of another kind is not this tool's to use or remove."""
+    other = state.get("kind", "podman") if isinstance(state, dict) else kind
+    if other != kind:
+        raise LabError("lab/state/%s belongs to a %s lab, not a %s lab: use %s"
+                       % (name, other, kind, LAB_TOOLS.get(other, "the tool that made it")))
 
 
 def save_state(state):

@@ -41,7 +41,7 @@ from labctl import LabError, validate_name, wait_for, tcp_open
 LAB_DIR = os.path.dirname(os.path.abspath(__file__))
 REPO_DIR = os.path.dirname(LAB_DIR)
 UML_DIR = os.path.join(LAB_DIR, "uml")
-STATE_ROOT = os.path.join(LAB_DIR, "state")
+STATE_ROOT = labctl.STATE_ROOT
 GUEST_PACKAGES_FILE = os.path.join(UML_DIR, "guest-packages.txt")
 SETUP_SCRIPT_FILE = os.path.join(UML_DIR, "hsc-uml-setup")
 SETUP_UNIT_FILE = os.path.join(UML_DIR, "hsc-uml-setup.service")
@@ -463,33 +463,19 @@ def run(argv, check=True, capture=True, input_text=None, timeout=None):
 
 
 def state_dir(name):
-    return os.path.join(STATE_ROOT, name)
+    return labctl.state_dir(name)
 
 
 def state_path(name):
-    return os.path.join(state_dir(name), "lab.json")
+    return labctl.state_path(name)
 
 
 def load_state(name, required=True):
-    try:
-        with open(state_path(name), encoding="utf-8") as fd:
-            state = json.load(fd)
-    except FileNotFoundError:
-        if required:
-            raise LabError("lab %s is not up (no %s)" % (name, state_path(name))) from None
-        return None
-    if state.get("kind") != "uml":
-        raise LabError("lab/state/%s belongs to a podman lab (lab/labctl), not a UML lab" % name)
-    return state
+    return labctl.load_state(name, required, kind="uml")
 
 
 def save_state(state):
-    path = state_path(state["name"])
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as fd:
-        json.dump(state, fd, indent=2, sort_keys=True)
-        fd.write("\n")
-    os.replace(tmp, path)
+    labctl.save_state(state)
 
 
 def read_cmdline(pid):

@@ -260,3 +260,16 @@ def test_a_uml_labs_state_is_never_used_or_removed(monkeypatch, tmp_path):
     # a podman lab's state (no kind, as labctl writes it) loads
     (sdir / "lab.json").write_text(json.dumps({"name": "hsc-uml", "nodes": []}))
     assert labctl.load_state("hsc-uml")["nodes"] == []
+
+
+def test_umlctl_refuses_a_podman_labs_state(monkeypatch, tmp_path):
+    """The same state layout serves both tools; each refuses the other's lab."""
+    import umlctl  # noqa: E402  pylint: disable=import-outside-toplevel,import-error
+    monkeypatch.setattr(labctl, "STATE_ROOT", str(tmp_path))
+    sdir = tmp_path / "hsc-lab"
+    sdir.mkdir()
+    (sdir / "lab.json").write_text(json.dumps({"name": "hsc-lab", "nodes": []}))
+    with pytest.raises(labctl.LabError, match="belongs to a podman lab, not a uml lab: use lab/labctl"):
+        umlctl.load_state("hsc-lab")
+    (sdir / "lab.json").write_text(json.dumps({"name": "hsc-lab", "kind": "uml", "nodes": []}))
+    assert umlctl.load_state("hsc-lab")["kind"] == "uml"

@@ -37,7 +37,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import xml.etree.ElementTree as ET
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LABCTL = os.path.join(ROOT, "lab", "labctl")
@@ -46,13 +45,20 @@ PLAYBOOK = os.path.join(ROOT, "benchmarks", "cib_formation_soak.yml")
 # (build/collections links the tree after `make unit`).
 sys.path.insert(0, os.path.join(ROOT, "build", "collections"))
 from ansible_collections.hastorage.cluster.plugins.module_utils import _cib_versions  # noqa: E402
+from ansible_collections.hastorage.cluster.plugins.module_utils import _crm_mon  # noqa: E402
+
+
+def cluster_facts(crm_mon_xml):
+    """The collection's reading of ``crm_mon --output-as=xml``, or None when it is not XML."""
+    try:
+        return _crm_mon.parse_crm_mon(crm_mon_xml)
+    except _crm_mon.StatusParseError:
+        return None
 
 
 def current_dc(crm_mon_xml):
-    summary = ET.fromstring(crm_mon_xml).find("summary/current_dc")
-    if summary is None or summary.get("present") != "true":
-        return None
-    return summary.get("name")
+    facts = cluster_facts(crm_mon_xml)
+    return facts["dc"] if facts else None
 
 
 def summarize(records):
@@ -128,22 +134,14 @@ def one_run(index, args, env, logdir):
             identities[node] = None
     first = containers[sorted(containers)[0]]
     mon = podman_exec(env, first, "crm_mon", "--one-shot", "--output-as=xml")
-    try:
-        record["dc"] = current_dc(mon.stdout) if mon.returncode == 0 else None
-    except ET.ParseError:
-        record["dc"] = None
+    record["dc"] = current_dc(mon.stdout) if mon.returncode == 0 else None
     record["versions"] = {n: _cib_versions.version_text(i) for n, i in identities.items()}
     record["diverged"] = _cib_versions.diverged(identities, record["dc"])
     wait = podman_exec(env, first, "crm_resource", "--wait", "--timeout=%ds" % args.settle_timeout,
                        timeout=args.settle_timeout + 60)
-    mon = podman_exec(env, first, "crm_mon", "--one-shot", "--output-as=xml")
-    vip_running = False
-    try:
-        for res in ET.fromstring(mon.stdout).iter("resource"):
-            if res.get("id") == "soak_vip" and res.get("role") == "Started":
-                vip_running = True
-    except ET.ParseError:
-        pass
+    facts = cluster_facts(podman_exec(env, first, "crm_mon", "--one-shot", "--output-as=xml").stdout)
+    vip_running = bool(facts) and any(r["id"] == "soak_vip" and r["role"] == "Started"
+                                      for r in facts["resources"])
     record["settled"] = wait.returncode == 0 and vip_running
 
     if args.keep_all or record["diverged"] or not record["settled"] or record["play_rc"] != 0:

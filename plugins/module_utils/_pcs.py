@@ -87,14 +87,14 @@ class CibSession:
     def check_base_is_dc(self, original_text):
         """Raise when the CIB read here is not the DC's (live only).
 
-        Returns the DC's name, or None when the CIB names no DC (a cluster
-        between elections): then there is nothing to compare with.
+        A CIB that names no DC (a cluster between elections) has nothing to
+        be compared with and passes.
         """
         if self.cib_file is not None:
-            return None
+            return
         dc = _cib_versions.dc_name(original_text)
         if dc is None:
-            return None
+            return
         local = _cib_versions.identity(original_text)
         remote = _cib_versions.identity(self.read_node(dc), "the DC's CIB")
         if not _cib_versions.same_configuration(local, remote):
@@ -103,7 +103,6 @@ class CibSession:
                 "change pushed here would not reach the cluster; nothing was pushed. Make every "
                 "node hold the DC's CIB first (module hastorage.cluster.pacemaker_cib_sync)"
                 % (_cib_versions.version_text(local), dc, _cib_versions.version_text(remote)))
-        return dc
 
     def confirm_on_dc(self, pushed_text):
         """After a push: wait until the DC holds the pushed configuration.

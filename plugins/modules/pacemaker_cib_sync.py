@@ -188,8 +188,12 @@ class CibSyncHandler:
                      message="cannot start the cluster on %s" % node)
 
 
+class SyncError(Exception):
+    """A state in which the nodes' CIBs cannot be compared."""
+
+
 def read_state(handler, wanted):
-    """(dc, {node: identity or None}) as the cluster reports them now."""
+    """(dc, {node: identity or None}, {node: CIB text or None}) as the cluster reports them now."""
     facts = handler.status()
     if not facts["connected"]:
         raise SyncError("Pacemaker does not run on this node: %s" % (facts.get("status_message") or "not connected"))
@@ -210,10 +214,6 @@ def read_state(handler, wanted):
     return facts["dc"], identities, texts
 
 
-class SyncError(Exception):
-    pass
-
-
 def settle(handler, wanted, seconds):
     """Re-read until no node differs from the DC, or ``seconds`` have passed."""
     deadline = monotonic() + seconds
@@ -229,7 +229,7 @@ def versions(identities):
     return dict((n, _cib_versions.version_text(i)) for n, i in sorted(identities.items()))
 
 
-def save_backups(module, backup_dir, texts, nodes, identities):
+def save_backups(backup_dir, texts, nodes, identities):
     if not os.path.isdir(backup_dir):
         os.makedirs(backup_dir, 0o700)
     paths = []
@@ -283,7 +283,7 @@ def run_module():
         if module.check_mode:
             result["actions"].append("restart Pacemaker on every node still diverged after %d s" % params["settle"])
             module.exit_json(**result)
-        result["backups"] = save_backups(module, params["backup_dir"], texts, bad, identities)
+        result["backups"] = save_backups(params["backup_dir"], texts, bad, identities)
         handler.raise_dc_above_all()
         dc, identities, texts, still = settle(handler, params["nodes"], params["settle"])
         for node in still:

@@ -37,7 +37,7 @@ TEST_COLLECTIONS_ROOT := $(CACHE)/collections
 #   make integration TARGETS="pcs_cib drbd_resource"
 TARGETS ?=
 # Molecule scenarios `make test` runs; each must exist under molecule/.
-MOLECULE_SCENARIOS ?= default pacemaker_stack graid nas_dual_controller
+MOLECULE_SCENARIOS ?= default graid nas_dual_controller
 SCENARIO ?= default
 VM_SCENARIO ?= drbd_vm
 

@@ -3,7 +3,7 @@
 """Host state the hastorage.cluster.pacemaker role leaves on every node.
 
 Run on each node of a scenario whose nodes the role converged (default,
-pacemaker_stack, nas_dual_controller); the cluster's behaviour is checked
+nas_dual_controller); the cluster's behaviour is checked
 by the Ansible verify.yml of each scenario.
 """
 

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Host state of the pacemaker_stack scenario after converge: the stack of
+"""Host state of the default scenario after converge: the stack of
 vars/stack.yml (ext4 on the shared disk, smbd, VIP) runs on its preferred
 node, and only Pacemaker starts smbd. Run before verify.yml's crash drill."""
 
@@ -15,7 +15,7 @@ SMB_PORT = 445
 
 @pytest.fixture(scope="module")
 def stack_vars(project_yaml):
-    return project_yaml("molecule/pacemaker_stack/vars/stack.yml")
+    return project_yaml("molecule/default/vars/stack.yml")
 
 
 @pytest.fixture(scope="module")

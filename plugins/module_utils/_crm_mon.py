@@ -10,7 +10,8 @@ Pure functions over the XML that Pacemaker's tools print:
 * :func:`parse_crm_mon` -- ``crm_mon -1 --inactive --output-as=xml``;
 * :func:`parse_fence_history` -- ``stonith_admin --history '*' --output-as=xml``;
 * :func:`parse_cib` -- ``cibadmin --query`` (properties, defaults, stonith
-  devices and their targets, constraints);
+  devices and their targets, primitives with where they serve, groups,
+  clones, constraints);
 * :func:`stack_report` -- for every group: members in start order, where
   each runs and whether the whole group runs together on one node.
 """
@@ -22,6 +23,13 @@ __metaclass__ = type
 import xml.etree.ElementTree as ET
 
 ROLE_ALIASES = {"Master": "Promoted", "Slave": "Unpromoted"}
+# Instance attributes of a (non-fencing) primitive that parse_cib returns:
+# where a layer serves (addresses, devices, paths, share names), never
+# credentials. Everything else stays in the CIB.
+SHOWN_PARAMS = frozenset([
+    "ip", "cidr_netmask", "nic", "device", "directory", "fstype", "drbd_resource",
+    "shares", "export_ids", "directories", "clientspec", "fsid", "host_list", "interface",
+])
 NOT_CONNECTED = 102
 
 
@@ -238,7 +246,13 @@ def _nvpairs(element):
 
 
 def parse_cib(text):
-    """Configuration facts from ``cibadmin --query``."""
+    """Configuration facts from ``cibadmin --query``.
+
+    ``primitives`` (not fencing) carry their ``group``, ``clone`` and the
+    :data:`SHOWN_PARAMS` among their instance attributes; ``groups`` list
+    their members in start order and the clone they sit in; ``clones``
+    name their child and whether they are promotable.
+    """
     root = _xml(text, "cibadmin")
     configuration = root.find("configuration")
     if configuration is None:
@@ -252,12 +266,15 @@ def parse_cib(text):
         "operation_defaults": _nvpairs(configuration.find("op_defaults")),
         "stonith_devices": [],
         "primitives": [],
+        "groups": [],
+        "clones": [],
         "constraints": [],
         "fencing_levels": [],
     }
     for prop_set in configuration.findall("crm_config/cluster_property_set"):
         for nv in prop_set.findall("nvpair"):
             facts["properties"][nv.get("name")] = nv.get("value")
+    parents = _parents(configuration.find("resources"))
     for primitive in configuration.iter("primitive"):
         agent = primitive.get("type")
         if primitive.get("provider"):
@@ -274,7 +291,27 @@ def parse_cib(text):
                 entry["meta"].update(_nvpairs(meta))
             facts["stonith_devices"].append(entry)
         else:
+            group, clone = parents.get(entry["id"], (None, None))
+            entry.update(group=group, clone=clone,
+                         params=dict((k, v) for k, v in attrs.items() if k in SHOWN_PARAMS))
             facts["primitives"].append(entry)
+    resources = configuration.find("resources")
+    for group in resources.iter("group") if resources is not None else ():
+        facts["groups"].append({
+            "id": group.get("id"),
+            "members": [p.get("id") for p in group.findall("primitive")],
+            "clone": parents.get(group.get("id"), (None, None))[1],
+        })
+    for clone in resources.iter("clone") if resources is not None else ():
+        child = [c.get("id") for c in clone if c.tag in ("primitive", "group")]
+        meta = {}
+        for m in clone.findall("meta_attributes"):
+            meta.update(_nvpairs(m))
+        facts["clones"].append({
+            "id": clone.get("id"),
+            "child": child[0] if child else None,
+            "promotable": _bool(meta.get("promotable")),
+        })
     constraints = configuration.find("constraints")
     if constraints is not None:
         for item in constraints:
@@ -286,6 +323,26 @@ def parse_cib(text):
             "devices": (level.get("devices") or "").split(","),
         })
     return facts
+
+
+def _parents(resources):
+    """Resource id -> (group id, clone id) of the group and clone it sits in."""
+    parents = {}
+    if resources is None:
+        return parents
+
+    def walk(element, group, clone):
+        for child in element:
+            if child.tag == "primitive":
+                parents[child.get("id")] = (group, clone)
+            elif child.tag == "group":
+                parents[child.get("id")] = (None, clone)
+                walk(child, child.get("id"), clone)
+            elif child.tag in ("clone", "master", "bundle"):
+                walk(child, group, child.get("id"))
+
+    walk(resources, None, None)
+    return parents
 
 
 def fence_targets(attrs):

@@ -20,6 +20,11 @@ description:
     failed actions, the fencing history and a computed stack report.
   - The stack report lists, for each group, its members in start order, where each runs, and whether
     the whole group runs together on one node.
+  - RV(report) is the published cluster report, built from the cluster alone (no design variables):
+    quorum, DC, fencing, nodes and every stack (group, clone or lone resource) with its layers in
+    start order, where it runs, its VIP addresses and node preferences. The day-2 playbooks read it,
+    and the P(hastorage.cluster.cluster_report_html#filter) and P(hastorage.cluster.cluster_report_text#filter)
+    filters render it.
   - When Pacemaker does not run on the node the module does not fail; it returns RV(running=false).
 author:
   - hastorage.cluster contributors (@hastorage)
@@ -56,6 +61,10 @@ EXAMPLES = r"""
   ansible.builtin.assert:
     that:
       - (cluster.stacks | selectattr('group', 'eq', 'g_share1') | first).together
+
+- name: Where each stack of the report runs, whatever the design
+  ansible.builtin.debug:
+    msg: "{{ cluster.report | hastorage.cluster.cluster_report_text }}"
 """
 
 RETURN = r"""
@@ -130,11 +139,88 @@ stacks:
       together: true
       state: started
 cib:
-  description: Configuration facts (properties, resource_defaults, operation_defaults, stonith_devices with targets,
-    constraints, fencing_levels), when O(cib=true).
+  description:
+    - Configuration facts (properties, resource_defaults, operation_defaults, stonith_devices with targets,
+      primitives, groups, clones, constraints, fencing_levels), when O(cib=true).
+    - Each entry of C(primitives) has C(id), C(agent), C(group), C(clone) and C(params), the instance
+      attributes that say where the resource serves (C(ip), C(cidr_netmask), C(nic), C(device),
+      C(directory), C(fstype), C(drbd_resource), C(shares), C(export_ids), C(directories), C(clientspec),
+      C(fsid), C(host_list), C(interface)); other attributes, such as credentials, are not returned.
   returned: when Pacemaker runs and O(cib=true)
   type: dict
   sample: {properties: {stonith-enabled: "true"}, stonith_devices: [{id: fence_node1, targets: [node1]}]}
+report:
+  description:
+    - The published cluster report, the same for every design. Without O(cib=true) it has no cluster name,
+      VIPs, preferences or fence targets (C(fencing.enabled) is null); without O(fence_history=true) no fence events.
+  returned: always
+  type: dict
+  contains:
+    cluster:
+      description: The C(cluster-name) property of the CIB, or null.
+      type: str
+      sample: hsc
+    running:
+      description: Pacemaker runs on the node read.
+      type: bool
+    quorum:
+      description: The partition has quorum (null when there is no DC).
+      type: bool
+    dc:
+      description: The designated controller.
+      type: str
+    fencing:
+      description: C(enabled) (stonith-enabled), C(devices) (C(id), C(agent), C(targets), C(state), C(nodes))
+        and C(last_events) (the five newest fence events).
+      type: dict
+    nodes:
+      description: Each node with C(name), C(state) (V(online), V(standby), V(maintenance), V(offline) or V(unclean)),
+        C(is_dc) and the flags it comes from.
+      type: list
+      elements: dict
+    stacks:
+      description:
+        - One entry per group, clone or lone resource (fence devices aside), in configuration order.
+        - C(id) (what a move or ban names), C(kind) (V(group), V(clone), V(promotable) or V(primitive)),
+          C(group), C(clone), C(state) (V(started), V(partial), V(stopped) or V(failed)), C(nodes) (where it runs),
+          C(node) (the one node a group or lone resource runs on, else null), C(together), C(start_order).
+        - C(layers) in start order, each with C(id), C(agent), C(state), C(on) (node to role), C(nodes),
+          C(params) and, for a VIP, C(address).
+        - C(vips), C(vip_last), C(smb) and C(nfs) (a layer serves SMB or NFS), C(smb_shares), C(nfs_exports),
+          C(prefers) and C(avoids) (location constraints, C(temporary) for cli-prefer/cli-ban), C(after) and
+          C(with) (order and colocation constraints on other resources).
+      type: list
+      elements: dict
+    failures:
+      description: Failed resource actions, as in RV(failures).
+      type: list
+      elements: dict
+    problems:
+      description: What needs an operator, one sentence each (no quorum, fencing off, a node or stack not as
+        it should be, failed actions); empty when all is well.
+      type: list
+      elements: str
+  sample:
+    cluster: hsc
+    running: true
+    quorum: true
+    dc: node2
+    fencing: {enabled: true, devices: [{id: fence_lab, agent: "stonith:fence_podman_lab", targets: [node1, node2],
+              state: started, nodes: [node1]}], last_events: []}
+    nodes: [{name: node1, state: online, is_dc: false}, {name: node2, state: online, is_dc: true}]
+    stacks:
+      - id: g_g1
+        kind: group
+        state: started
+        node: node1
+        nodes: [node1]
+        vips: [192.0.2.10]
+        prefers: [{node: node1, score: "50", id: location-g_g1-node1-50, temporary: false}]
+        layers: [{id: fs_g1, agent: "ocf:heartbeat:Filesystem", state: started, on: {node1: Started}},
+                 {id: vip_g1, agent: "ocf:heartbeat:IPaddr2", state: started, on: {node1: Started},
+                  address: 192.0.2.10}]
+    failures: []
+    problems: []
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -145,6 +231,7 @@ from ansible_collections.hastorage.cluster.plugins.module_utils._runner import (
     fail_from_error,
 )
 from ansible_collections.hastorage.cluster.plugins.module_utils import _crm_mon
+from ansible_collections.hastorage.cluster.plugins.module_utils import _report
 
 
 def run_module():
@@ -170,6 +257,7 @@ def run_module():
         if not facts["connected"]:
             result["status_message"] = facts["status_message"]
             result["errors"] = facts["errors"]
+            result["report"] = _report.build_report(facts)
             module.exit_json(**result)
         result.update(
             running=True,
@@ -195,6 +283,9 @@ def run_module():
             out = stonith_admin.run(["--history", "*", "--output-as=xml"],
                                     message="stonith_admin --history failed").stdout
             result["fence_history"] = _crm_mon.parse_fence_history(out)
+        result["report"] = _report.build_report(
+            facts, cib=result.get("cib"),
+            fence_history=result["fence_history"] if module.params["fence_history"] else None)
     except CommandError as e:
         fail_from_error(module, e)
     except _crm_mon.StatusParseError as e:

@@ -161,3 +161,29 @@ def test_live_three_node_cluster():
     assert [r["id"] for r in facts["resources"]] == ["fence_lab"]
     assert facts["resources"][0]["agent"] == "stonith:fence_podman_lab"
     assert m.stack_report(facts) == []
+
+
+def test_cib_structure_and_shown_params():
+    cib = m.parse_cib(fixture("cib-nfs-ha.xml"))
+    assert cib["groups"] == [{"id": "g_nfs", "members": ["fs_r0", "vip", "nfsd", "export_data", "smb"], "clone": None}]
+    assert cib["clones"] == [{"id": "drbd_r0-clone", "child": "drbd_r0", "promotable": True},
+                             {"id": "ethmon-clone", "child": "ethmon", "promotable": False}]
+    by_id = dict((p["id"], p) for p in cib["primitives"])
+    assert (by_id["vip"]["group"], by_id["vip"]["clone"]) == ("g_nfs", None)
+    assert (by_id["drbd_r0"]["group"], by_id["drbd_r0"]["clone"]) == (None, "drbd_r0-clone")
+    assert by_id["vip"]["params"] == {"ip": "192.168.10.100", "cidr_netmask": "24", "nic": "eth0"}
+    # only the shown parameters: never a fence device's (they are not primitives here) or other attributes
+    assert all(set(p["params"]) <= m.SHOWN_PARAMS for p in cib["primitives"])
+    assert "fence_node1" not in by_id
+
+
+def test_cib_group_in_a_clone():
+    cib = m.parse_cib(fixture("report-cib.xml"))
+    assert [g for g in cib["groups"] if g["id"] == "g_api"] == [
+        {"id": "g_api", "members": ["haproxy_api"], "clone": "g_api-clone"}]
+    assert [c for c in cib["clones"] if c["id"] == "g_api-clone"] == [
+        {"id": "g_api-clone", "child": "g_api", "promotable": False}]
+    by_id = dict((p["id"], p) for p in cib["primitives"])
+    assert (by_id["haproxy_api"]["group"], by_id["haproxy_api"]["clone"]) == ("g_api", "g_api-clone")
+    assert cib["properties"]["cluster-name"] == "hsc-report"
+

@@ -30,6 +30,12 @@ def test_live_cluster(monkeypatch):
     assert result["stacks"][0]["start_order"] == ["fs_r0", "vip", "nfsd", "export_data", "smb"]
     assert result["cib"]["properties"]["stonith-enabled"] == "true"
     assert result["fence_history"][0]["status"] == "success"
+    report = result["report"]
+    assert [s["id"] for s in report["stacks"]] == ["drbd_r0-clone", "g_nfs", "ethmon-clone"]
+    assert report["stacks"][1]["vips"] == ["192.168.10.100"] and report["stacks"][1]["node"] == "node1"
+    assert report["fencing"]["enabled"] is True and len(report["fencing"]["devices"]) == 5
+    assert report["fencing"]["last_events"][0]["target"] == "node3"
+    assert result["cib"]["primitives"][1]["params"]["directory"] == "/srv/nfs"
 
 
 def test_not_running_is_not_a_failure(monkeypatch):
@@ -39,6 +45,7 @@ def test_not_running_is_not_a_failure(monkeypatch):
     assert result["running"] is False and "failed" not in result
     assert result["status_message"] == "Not connected"
     assert result["nodes"] == [] and result["stacks"] == []
+    assert result["report"]["running"] is False and result["report"]["problems"]
 
 
 def test_cib_file_skips_history(monkeypatch):
@@ -48,6 +55,8 @@ def test_cib_file_skips_history(monkeypatch):
     ], monkeypatch=monkeypatch)
     assert result["online_nodes"] == ["node2"]
     assert result["fence_history"] == []
+    assert result["report"]["fencing"]["last_events"] == []
+    assert [n["state"] for n in result["report"]["nodes"]] == ["offline", "online"]
 
 
 def test_only_crm_mon(monkeypatch):
@@ -56,6 +65,11 @@ def test_only_crm_mon(monkeypatch):
     ], monkeypatch=monkeypatch)
     assert result["failures"][0]["op_key"] == "fs_r0_monitor_20000"
     assert "cib" not in result
+    # without the CIB: the stacks from crm_mon, no VIPs, fencing not known
+    report = result["report"]
+    assert report["fencing"]["enabled"] is None and report["cluster"] is None
+    assert [s["id"] for s in report["stacks"]] == ["drbd_r0-clone", "g_nfs", "ethmon-clone"]
+    assert report["stacks"][1]["vips"] == [] and report["stacks"][1]["layers"][1]["params"] == {}
 
 
 def test_crm_mon_error(monkeypatch):

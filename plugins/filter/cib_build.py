@@ -1,0 +1,69 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) hastorage.cluster contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The roles' CIB builders as filters (docs in fence_devices.yml, nas_services_cib.yml,
+nas_dual_controller_cib.yml, nas_dual_controller_services_groups.yml, drbd_cib.yml, cib_merge.yml)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.hastorage.cluster.plugins.filter.stack_to_cib import check_vip_networks
+from ansible_collections.hastorage.cluster.plugins.module_utils import _cib_build
+from ansible_collections.hastorage.cluster.plugins.module_utils._stack import StackError
+
+
+def _call(function, *args, **kwargs):
+    try:
+        return function(*args, **kwargs)
+    except StackError as e:
+        raise AnsibleFilterError(str(e))
+
+
+def fence_devices(nodes, scsi_devices=None, mpath_devices=None, extra_devices=None, properties=None):
+    return _call(_cib_build.fence_devices, list(nodes or []), scsi_devices, mpath_devices, extra_devices, properties)
+
+
+def nas_services_cib(groups, nfs_server="ganesha", smb_enabled=True):
+    return _call(_cib_build.nas_services_objects, list(groups or []), nfs_server, smb_enabled)
+
+
+def nas_dual_controller_services_groups(groups):
+    return _call(_cib_build.nas_dual_controller_services_groups, list(groups or []))
+
+
+def _dual_controller(groups, services, management, location_score, stickiness, networks):
+    groups = list(groups or [])
+    if networks:
+        stacks = _cib_build.nas_dual_controller_stacks(groups, services, location_score, stickiness)
+        mgmt = _cib_build.nas_dual_controller_management_stack(management, location_score, stickiness)
+        check_vip_networks(stacks + ([mgmt] if mgmt else []), networks)
+    return _cib_build.nas_dual_controller_cib(groups, services, management, location_score, stickiness)
+
+
+def nas_dual_controller_cib(groups, services, management=None, location_score=50, stickiness=100, networks=None):
+    return _call(_dual_controller, groups, services, management, location_score, stickiness, networks)
+
+
+def drbd_cib(resources, hosts, monitor_promoted="29s", monitor_unpromoted="31s", timeouts=None):
+    return _call(_cib_build.drbd_cib, list(resources or []), list(hosts or []), monitor_promoted,
+                 monitor_unpromoted, timeouts)
+
+
+def cib_merge(parts):
+    return _call(_cib_build.merge, list(parts or []))
+
+
+class FilterModule(object):
+    def filters(self):
+        return {
+            "fence_devices": fence_devices,
+            "nas_services_cib": nas_services_cib,
+            "nas_dual_controller_services_groups": nas_dual_controller_services_groups,
+            "nas_dual_controller_cib": nas_dual_controller_cib,
+            "drbd_cib": drbd_cib,
+            "cib_merge": cib_merge,
+        }

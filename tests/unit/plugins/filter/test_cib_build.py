@@ -1,0 +1,53 @@
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The cib_build filter plugin: the roles' CIB builders as filters, errors as AnsibleFilterError."""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.hastorage.cluster.plugins.filter.cib_build import FilterModule
+
+FILTERS = FilterModule().filters()
+
+GROUPS = [{"name": "g1", "prefers": "node1", "device": "/dev/sdb", "mountpoint": "/srv/g1",
+           "vip": {"address": "192.0.2.101", "cidr_netmask": 24},
+           "nfs_exports": [{"id": 1, "path": "/srv/g1/x", "clients": [{"network": "192.0.2.0/24"}]}]}]
+MGMT = {"enabled": True, "name": "mgmt", "prefers": "", "vip": {"address": "198.51.100.5", "cidr_netmask": 24},
+        "services": []}
+
+
+def test_every_documented_filter_is_there():
+    assert sorted(FILTERS) == ["cib_merge", "drbd_cib", "fence_devices", "nas_dual_controller_cib",
+                               "nas_dual_controller_services_groups", "nas_services_cib"]
+
+
+def test_dual_controller_through_the_filters():
+    groups = FILTERS["nas_dual_controller_services_groups"](GROUPS)
+    assert groups[0]["vip"] == "192.0.2.101"
+    services = FILTERS["nas_services_cib"](groups, nfs_server="ganesha", smb_enabled=False)
+    out = FILTERS["nas_dual_controller_cib"](GROUPS, services, management=MGMT, networks=["192.0.2.0/24",
+                                                                                          "198.51.100.0/24"])
+    assert [g["id"] for g in out["groups"]] == ["g_g1", "g_mgmt"]
+    assert [c["id"] for c in out["clones"]] == ["nas_ganesha-clone"]
+
+
+def test_management_vip_is_checked_against_the_networks():
+    services = FILTERS["nas_services_cib"](FILTERS["nas_dual_controller_services_groups"](GROUPS))
+    with pytest.raises(AnsibleFilterError, match="stack mgmt: VIP vip_mgmt address 198.51.100.5 is on none"):
+        FILTERS["nas_dual_controller_cib"](GROUPS, services, management=MGMT, networks=["192.0.2.0/24"])
+
+
+def test_builder_errors_become_filter_errors():
+    with pytest.raises(AnsibleFilterError, match="nas_services_nfs_server must be ganesha, kernel or none"):
+        FILTERS["nas_services_cib"]([], nfs_server="knfsd")
+    with pytest.raises(AnsibleFilterError, match="every node needs a name"):
+        FILTERS["fence_devices"]([{"ipmi": {}}])
+    with pytest.raises(AnsibleFilterError, match="stack d: layer 1 .* has unknown kind 'disk'"):
+        FILTERS["drbd_cib"]([{"name": "r0", "stack": {"name": "d", "layers": [{"kind": "disk", "id": "x"}]}}],
+                            ["n1", "n2"])
+    with pytest.raises(AnsibleFilterError, match="id a is in part 1 and part 2"):
+        FILTERS["cib_merge"]([{"resources": [{"id": "a"}]}, {"groups": [{"id": "a", "members": ["b"]}]}])

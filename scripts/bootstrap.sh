@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything hastorage.cluster needs on a Debian 12 machine, from a
-# fresh clone: the apt packages in scripts/apt-packages.txt, a Python venv
+# fresh clone: the apt packages in scripts/apt-packages.txt (and, without
+# their recommends, scripts/apt-packages-browser.txt), a Python venv
 # with the pinned toolchain, the collections needed at test time (taken from
 # the pinned `ansible` wheel on PyPI, since Ansible Galaxy is not reachable
 # in CI) and the offline get-pip stand-in that `ansible-test --requirements`
@@ -33,7 +34,7 @@ WITH_VM=false
 for arg in "$@"; do
     case $arg in
         --vm) WITH_VM=true ;;
-        -h | --help) sed -n '2,17p' "$0"; exit 0 ;;
+        -h | --help) sed -n '2,18p' "$0"; exit 0 ;;
         *) echo "bootstrap: unknown argument: $arg" >&2; exit 2 ;;
     esac
 done
@@ -43,13 +44,18 @@ die() { echo "bootstrap: ERROR: $*" >&2; exit 1; }
 
 apt_lists=("$ROOT/scripts/apt-packages.txt")
 $WITH_VM && apt_lists+=("$ROOT/scripts/apt-packages-vm.txt")
+# Installed without their recommended packages: the browser's would pull in a
+# desktop (udev, upower, printing, a newer systemd).
+apt_lists_no_recommends=("$ROOT/scripts/apt-packages-browser.txt")
 
 # Package names from the lists (comments and blank lines dropped).
 read_packages() { sed -e 's/#.*//' -e 's/[[:space:]]//g' "$@" | grep -v '^$' || true; }
 
+# Packages of the given lists (default: all of them) that are not installed.
 missing_packages() {
     local pkg status
-    for pkg in $(read_packages "${apt_lists[@]}"); do
+    (($#)) || set -- "${apt_lists[@]}" "${apt_lists_no_recommends[@]}"
+    for pkg in $(read_packages "$@"); do
         status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
         [[ $status == "install ok installed" ]] || echo "$pkg"
     done
@@ -111,9 +117,14 @@ install_apt_packages() {
     fi
     export DEBIAN_FRONTEND=noninteractive
     "${sudo[@]}" apt-get update -q
+    local apt_install=("${sudo[@]}" apt-get install -y -q -o Dpkg::Options::=--force-confdef
+        -o Dpkg::Options::=--force-confold)
+    missing=$(missing_packages "${apt_lists[@]}")
     # shellcheck disable=SC2086
-    "${sudo[@]}" apt-get install -y -q -o Dpkg::Options::=--force-confdef \
-        -o Dpkg::Options::=--force-confold $missing
+    [[ -z $missing ]] || "${apt_install[@]}" $missing
+    missing=$(missing_packages "${apt_lists_no_recommends[@]}")
+    # shellcheck disable=SC2086
+    [[ -z $missing ]] || "${apt_install[@]}" --no-install-recommends $missing
     missing=$(missing_packages)
     [[ -z $missing ]] || die "apt did not install: $missing"
 }

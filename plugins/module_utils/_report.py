@@ -378,7 +378,9 @@ def _cluster_html(report):
            '<table class="summary">']
     quorum = report["quorum"]
     out.append("<tr><th>quorum</th>%s</tr>" % _cell(
-        "td", escape(_yes(quorum)), "ok" if quorum else "bad", id="quorum", data_value=str(bool(quorum)).lower()))
+        "td", {True: "yes", False: "NO", None: "unknown (no DC)"}[quorum],
+        {True: "ok", False: "bad", None: "warn"}[quorum], id="quorum",
+        data_value={True: "true", False: "false", None: "unknown"}[quorum]))
     out.append("<tr><th>DC</th>%s</tr>" % _cell("td", escape(report["dc"] or "-"), None, id="dc"))
     enabled = fencing["enabled"]
     out.append("<tr><th>fencing</th>%s</tr>" % _cell(

@@ -90,6 +90,17 @@ def test_promotable_clone_and_constraints_between_stacks():
     assert rep["problems"] == ["quorum unknown (no DC)"]
 
 
+def test_nas_stack_services():
+    rep = report("report-nas-crm_mon.xml", cib="report-nas-cib.xml")
+    g1 = stack(rep, "g_g1")
+    assert rep["cluster"] == "hsc-nas" and g1["node"] == "node1"
+    assert g1["smb_shares"] == ["g1data", "g1more"] and g1["nfs_exports"] == ["/srv/g1/nfs"]
+    assert g1["smb"] and g1["nfs"] and g1["vips"] == ["192.0.2.31"] and g1["vip_last"]
+    assert g1["layers"][0]["params"] == {"device": "/dev/sdb", "directory": "/srv/g1", "fstype": "ext4"}
+    # the shares layer's config file and mountpoint are not shown parameters
+    assert g1["layers"][2]["params"] == {"shares": "g1data g1more", "directories": "1777:/srv/g1/smb 0755:/srv/g1/more"}
+
+
 def test_failed_action_is_a_problem():
     rep = report("crm_mon-failed-op.xml", cib="cib-nfs-ha.xml")
     assert rep["failures"][0]["op_key"] == "fs_r0_monitor_20000"
@@ -213,7 +224,7 @@ def test_html_page():
     assert cells[("haproxy_api", "node3")] == "Started" and cells[("vip_g2", "node3")] == ""
     assert '<th class="node state-offline" data-node="node1" data-state="offline">' in page
     assert '<tbody class="stack" data-stack="g_g2" data-state="partial">' in page
-    assert '<td class="bad" data-value="false" id="quorum">-</td>' in page
+    assert '<td class="warn" data-value="unknown" id="quorum">unknown (no DC)</td>' in page
     assert '<td class="ok" data-value="true" id="fencing">enabled</td>' in page
     assert "<li>node node1 is offline</li>" in page
     assert "<title>Cluster report: hsc-report</title>" in page and "2026-12-03T13:00:00Z" in page
@@ -235,6 +246,17 @@ def test_html_escapes_everything():
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
     assert "&lt;b&gt;&amp;&#x27;" in page and "a&amp;b" in page and "<title>A &amp; B</title>" in page
     assert page.count('<section class="cluster"') == 2
+
+
+def test_html_quorum_and_dc():
+    rep = report("live-crm_mon-3node.xml", cib=None)
+    page = r.report_html(rep)
+    assert '<td class="ok" data-value="true" id="quorum">yes</td>' in page
+    assert '<td id="dc">node2</td>' in page
+    assert '<td class="warn" data-value="none" id="fencing">not read</td>' in page
+    assert '<p class="ok" id="no-problems">No problems found.</p>' in page
+    rep["quorum"] = False
+    assert '<td class="bad" data-value="false" id="quorum">NO</td>' in r.report_html(rep)
 
 
 def test_escape():

@@ -261,8 +261,8 @@ def build_report(facts, cib=None, fence_history=None):
             problems.append("fence device %s is %s" % (device["id"], device["state"]))
     for event in fencing["last_events"]:
         if event.get("status") not in ("success", None):
-            problems.append("fencing of %s %s (%s)" % (event.get("target"), event.get("status"),
-                                                      event.get("exit_reason") or "no reason given"))
+            problems.append("fencing of %s %s (%s)" % (
+                event.get("target"), event.get("status"), event.get("exit_reason") or "no reason given"))
             break
     for node in report["nodes"]:
         if node["state"] != "online":
@@ -275,8 +275,8 @@ def build_report(facts, cib=None, fence_history=None):
         elif stack["kind"] == "group" and not stack["together"]:
             problems.append("stack %s runs split over %s" % (stack["id"], ", ".join(stack["nodes"])))
     for failure in report["failures"]:
-        problems.append("failed action %s on %s: %s" % (failure.get("op_key"), failure.get("node"),
-                                                       failure.get("exitstatus")))
+        problems.append("failed action %s on %s: %s" % (
+            failure.get("op_key"), failure.get("node"), failure.get("exitstatus")))
     return report
 
 
@@ -301,8 +301,8 @@ def report_lines(report):
         "cluster %s: quorum %s, DC %s, fencing %s, %d fence device(s)" % (
             report.get("cluster") or "-", _yes(report["quorum"]), report["dc"] or "-",
             {True: "enabled", False: "DISABLED", None: "-"}[fencing["enabled"]], len(fencing["devices"])),
-        "nodes: " + (", ".join("%s %s%s" % (n["name"], n["state"], " (DC)" if n["is_dc"] else "")
-                                for n in report["nodes"]) or "-"),
+        "nodes: " + (", ".join(["%s %s%s" % (n["name"], n["state"], " (DC)" if n["is_dc"] else "")
+                                for n in report["nodes"]]) or "-"),
     ]
     for device in fencing["devices"]:
         lines.append("fence device %s (%s) %s on %s, fences %s" % (

@@ -20,8 +20,8 @@ description:
     failed actions, the fencing history and a computed stack report.
   - The stack report lists, for each group, its members in start order, where each runs, and whether
     the whole group runs together on one node.
-  - RV(report) is the published cluster report, built from the cluster alone (no design variables):
-    quorum, DC, fencing, nodes and every stack (group, clone or lone resource) with its layers in
+  - RV(report) is the published cluster report, built from the cluster alone (no design variables),
+    with quorum, DC, fencing, nodes and every stack (group, clone or lone resource) with its layers in
     start order, where it runs, its VIP addresses and node preferences. The day-2 playbooks read it,
     and the P(hastorage.cluster.cluster_report_html#filter) and P(hastorage.cluster.cluster_report_text#filter)
     filters render it.
@@ -216,8 +216,8 @@ report:
         nodes: [node1]
         vips: [192.0.2.10]
         prefers: [{node: node1, score: "50", id: location-g_g1-node1-50, temporary: false}]
-        layers: [{id: fs_g1, agent: "ocf:heartbeat:Filesystem", state: started, on: {node1: Started}},
-                 {id: vip_g1, agent: "ocf:heartbeat:IPaddr2", state: started, on: {node1: Started},
+        layers: [{id: fs_g1, agent: "ocf:heartbeat:Filesystem", state: started, "on": {node1: Started}},
+                 {id: vip_g1, agent: "ocf:heartbeat:IPaddr2", state: started, "on": {node1: Started},
                   address: 192.0.2.10}]
     failures: []
     problems: []

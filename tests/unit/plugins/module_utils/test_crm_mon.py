@@ -186,4 +186,3 @@ def test_cib_group_in_a_clone():
     by_id = dict((p["id"], p) for p in cib["primitives"])
     assert (by_id["haproxy_api"]["group"], by_id["haproxy_api"]["clone"]) == ("g_api", "g_api-clone")
     assert cib["properties"]["cluster-name"] == "hsc-report"
-

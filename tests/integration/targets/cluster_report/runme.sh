@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The published cluster report end to end, offline (no cluster):
-# 1. a CIB with every stack kind, built with the real pcs -f and brought to
-#    life with crm_simulate (three nodes up);
+# 1. a CIB with every stack kind (groups, a cloned group, a lone resource),
+#    built with cibadmin and brought to life with crm_simulate (three nodes);
 # 2. playbooks/status.yml on an inventory whose first host does not answer
 #    (ssh to a closed port) and a second cluster none of whose hosts answers:
 #    the cluster is read on the first host that answers, the dead cluster is
@@ -19,20 +19,32 @@ here=$(pwd)
 
 (
     cd "$work"
+    # cibadmin and crm_attribute, not pcs -f (1-2 s a call on a loaded host)
+    export CIB_file=cib.xml
     cibadmin --empty > cib.xml
-    pcs -f cib.xml property set stonith-enabled=true
-    CIB_file=cib.xml crm_attribute --type crm_config --name cluster-name --update hsc-report
-    pcs -f cib.xml stonith create fence_all fence_dummy pcmk_host_list="node1 node2 node3"
-    pcs -f cib.xml resource create fs_g1 ocf:heartbeat:Dummy --group g_g1
-    pcs -f cib.xml resource create vip_g1 ocf:heartbeat:IPaddr2 ip=192.0.2.11 cidr_netmask=24 --group g_g1
-    pcs -f cib.xml constraint location g_g1 prefers node1=50
-    pcs -f cib.xml resource create fs_g2 ocf:heartbeat:Dummy --group g_g2
-    pcs -f cib.xml resource create vip_g2 ocf:heartbeat:IPaddr2 ip=192.0.2.12 cidr_netmask=24 --group g_g2 --disabled
-    pcs -f cib.xml resource create haproxy_api ocf:heartbeat:Dummy --group g_api
-    pcs -f cib.xml resource clone g_api interleave=true
-    pcs -f cib.xml resource create mgmt_vip ocf:heartbeat:IPaddr2 ip=192.0.2.20 cidr_netmask=24
+    crm_attribute --type crm_config --name stonith-enabled --update true
+    crm_attribute --type crm_config --name cluster-name --update hsc-report
+    add() { cibadmin --create --scope "$1" --xml-text "$2"; }
+    nv() { echo "<nvpair id=\"$1-$2\" name=\"$2\" value=\"$3\"/>"; }
+    ip() { echo "<instance_attributes id=\"$1-ia\">$(nv "$1" ip "$2")$(nv "$1" cidr_netmask 24)</instance_attributes>"; }
+    add resources "<primitive id=\"fence_all\" class=\"stonith\" type=\"fence_dummy\">
+        <instance_attributes id=\"fence_all-ia\">$(nv fence_all pcmk_host_list 'node1 node2 node3')</instance_attributes></primitive>"
+    add resources "<group id=\"g_g1\">
+        <primitive id=\"fs_g1\" class=\"ocf\" provider=\"heartbeat\" type=\"Dummy\"/>
+        <primitive id=\"vip_g1\" class=\"ocf\" provider=\"heartbeat\" type=\"IPaddr2\">$(ip vip_g1 192.0.2.11)</primitive></group>"
+    add resources "<group id=\"g_g2\">
+        <primitive id=\"fs_g2\" class=\"ocf\" provider=\"heartbeat\" type=\"Dummy\"/>
+        <primitive id=\"vip_g2\" class=\"ocf\" provider=\"heartbeat\" type=\"IPaddr2\">$(ip vip_g2 192.0.2.12)
+          <meta_attributes id=\"vip_g2-meta\">$(nv vip_g2 target-role Stopped)</meta_attributes></primitive></group>"
+    add resources "<clone id=\"g_api-clone\"><group id=\"g_api\">
+        <primitive id=\"haproxy_api\" class=\"ocf\" provider=\"heartbeat\" type=\"Dummy\"/></group></clone>"
+    add resources "<primitive id=\"mgmt_vip\" class=\"ocf\" provider=\"heartbeat\" type=\"IPaddr2\">$(ip mgmt_vip 192.0.2.20)</primitive>"
+    add constraints '<rsc_location id="location-g_g1-node1-50" rsc="g_g1" node="node1" score="50"/>'
+    crm_verify --xml-file cib.xml
+    unset CIB_file
     crm_simulate -x cib.xml -q true -u node1 -u node2 -u node3 -S -O up.xml > /dev/null
 ) > "$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
+echo "cluster_report: CIB built in ${SECONDS} s"
 
 python=$(command -v python3)
 cat > "$work/inventory.yml" <<INVENTORY
@@ -81,6 +93,7 @@ assert g1["node"] == "node1" and g1["vips"] == ["192.0.2.11"] and g1["prefers"][
 assert report["fencing"]["devices"][0]["targets"] == ["node1", "node2", "node3"], report["fencing"]
 print("report.json: ok")
 CHECK
+echo "cluster_report: status.yml done at ${SECONDS} s"
 
 rc=0
 ansible-playbook -i "$work/inventory.yml" hastorage.cluster.switchover -e cluster_hosts=pacemaker_cluster \
@@ -93,4 +106,6 @@ if grep -q 'crm_resource' "$work/switchover.log"; then
     exit 1
 fi
 
+echo "cluster_report: switchover.yml done at ${SECONDS} s"
 "$python" "$here/check_page.py" "$work/report.html" "$work"
+echo "cluster_report: done in ${SECONDS} s"

@@ -159,6 +159,13 @@ def _ops(ops):
     return [dict(op) for op in ops]
 
 
+def _need(item, key, what):
+    """``item[key]``, or a :class:`BuildError` that names what lacks it."""
+    if not isinstance(item, dict) or item.get(key) in (None, ""):
+        raise BuildError("%s needs %s" % (what, key))
+    return item[key]
+
+
 def _group_name(group, what):
     if not isinstance(group, dict) or not group.get("name"):
         raise BuildError("%s: every group needs a name, got %r" % (what, group))
@@ -176,6 +183,14 @@ def nas_services_objects(groups, nfs_server="ganesha", smb_enabled=True):
     """
     if nfs_server not in ("ganesha", "kernel", "none"):
         raise BuildError("nas_services_nfs_server must be ganesha, kernel or none, got %r" % (nfs_server,))
+    for group in groups:
+        name = _group_name(group, "nas_services_groups")
+        for export in group.get("nfs_exports") or []:
+            _need(export, "id", "%s: an NFS export" % name)
+            _need(export, "path", "%s: export %s" % (name, export["id"]))
+        for share in group.get("smb_shares") or []:
+            _need(share, "name", "%s: an SMB share" % name)
+            _need(share, "path", "%s: SMB share %s" % (name, share["name"]))
     nfs_groups = [g for g in groups if g.get("nfs_exports")]
     ganesha = nfs_server == "ganesha" and len(nfs_groups) > 0
     kernel_single = nfs_server == "kernel" and len(nfs_groups) == 1
@@ -208,20 +223,22 @@ def nas_services_objects(groups, nfs_server="ganesha", smb_enabled=True):
             layers.append({"kind": "nfs", "id": "nfs_%s" % name, "agent": "ocf:hastorage:ganesha_export",
                            "options": {"config": "/etc/ganesha/hastorage/%s.conf" % name,
                                        "export_ids": " ".join(_text(e["id"]) for e in exports),
-                                       "mountpoint": group["mountpoint"],
+                                       "mountpoint": _need(group, "mountpoint", "group %s" % name),
                                        "directories": " ".join("0755:%s" % e["path"] for e in exports)},
                            "operations": _ops(LAYER_OPS)})
             placed.append({"type": "colocation", "resource": gid, "with": "nas_ganesha-clone", "score": "INFINITY"})
         elif exports and nfs_server == "kernel":
             if kernel_single:
                 layers.append({"kind": "nfs", "id": "nfsd_%s" % name, "agent": "ocf:heartbeat:nfsserver",
-                               "options": {"nfs_shared_infodir": "%s/.nfs-state" % group["mountpoint"],
+                               "options": {"nfs_shared_infodir": "%s/.nfs-state" % _need(group, "mountpoint",
+                                                                                         "group %s" % name),
                                            "nfs_ip": group.get("vip")},
                                "operations": _ops(DAEMON_OPS)})
             else:
                 placed.append({"type": "colocation", "resource": gid, "with": "nas_nfsd-clone", "score": "INFINITY"})
             for export in exports:
                 for i, client in enumerate(export.get("clients") or []):
+                    _need(client, "network", "%s: a client of export %s" % (name, export["id"]))
                     options = ",".join([_text(client.get("access", "rw")), _text(client.get("squash", "root_squash")),
                                         "sync", "no_subtree_check"])
                     layers.append({"kind": "nfs", "id": "exp_%s_%s_%d" % (name, export["id"], i + 1),
@@ -234,7 +251,7 @@ def nas_services_objects(groups, nfs_server="ganesha", smb_enabled=True):
             layers.append({"kind": "smb", "id": "smb_%s" % name, "agent": "ocf:hastorage:samba_shares",
                            "options": {"config": "/etc/samba/hastorage/%s.conf" % name,
                                        "shares": " ".join(_text(s["name"]) for s in shares),
-                                       "mountpoint": group["mountpoint"],
+                                       "mountpoint": _need(group, "mountpoint", "group %s" % name),
                                        "directories": " ".join("%s:%s" % (s.get("directory_mode", "0755"), s["path"])
                                                                for s in shares)},
                            "operations": _ops(LAYER_OPS)})
@@ -266,8 +283,8 @@ def nas_dual_controller_services_groups(groups):
     return result
 
 
-def _vip_options(vip):
-    options = {"ip": vip["address"], "cidr_netmask": _text(vip["cidr_netmask"])}
+def _vip_options(vip, what):
+    options = {"ip": _need(vip, "address", what + " vip"), "cidr_netmask": _text(_need(vip, "cidr_netmask", what + " vip"))}
     if vip.get("nic"):
         options["nic"] = vip["nic"]
     return options
@@ -284,7 +301,8 @@ def nas_dual_controller_stacks(groups, services, location_score=50, stickiness=1
     stacks = []
     for group in groups:
         name = _group_name(group, "nas_dual_controller_groups")
-        fs_options = {"device": group["device"], "directory": group["mountpoint"],
+        what = "nas_dual_controller_groups: group %s" % name
+        fs_options = {"device": _need(group, "device", what), "directory": _need(group, "mountpoint", what),
                       "fstype": group.get("fstype") or "xfs"}
         if group.get("fs_options"):
             fs_options["options"] = group["fs_options"]
@@ -293,7 +311,7 @@ def nas_dual_controller_stacks(groups, services, location_score=50, stickiness=1
                    "options": fs_options, "operations": _ops(FS_OPS)}]
         layers.extend((services.get("group_layers") or {}).get(name) or [])
         layers.append({"kind": "vip", "id": "vip_%s" % name, "agent": "ocf:heartbeat:IPaddr2",
-                       "options": _vip_options(group["vip"]), "operations": _ops(VIP_OPS)})
+                       "options": _vip_options(group.get("vip"), what), "operations": _ops(VIP_OPS)})
         stacks.append({"name": name, "prefers": group.get("prefers"), "prefers_score": location_score,
                        "meta": {"resource-stickiness": _text(stickiness)}, "layers": layers})
     return stacks
@@ -312,11 +330,9 @@ def nas_dual_controller_management_stack(management, location_score=50, stickine
         layers.append({"kind": "service", "id": service["id"], "agent": service["agent"],
                        "options": service.get("options") or {},
                        "operations": service.get("operations") or _ops(MGMT_OPS)})
-    vip = mgmt.get("vip") or {}
-    if not vip.get("address") or not vip.get("cidr_netmask"):
-        raise BuildError("nas_dual_controller_management_group: the vip needs address and cidr_netmask")
     layers.append({"kind": "vip", "id": "vip_%s" % mgmt["name"], "agent": "ocf:heartbeat:IPaddr2",
-                   "options": _vip_options(vip), "operations": _ops(VIP_OPS)})
+                   "options": _vip_options(mgmt.get("vip"), "nas_dual_controller_management_group"),
+                   "operations": _ops(VIP_OPS)})
     stack = {"name": mgmt["name"], "meta": {"resource-stickiness": _text(stickiness)}, "layers": layers}
     if mgmt.get("prefers"):
         stack["prefers"] = mgmt["prefers"]

@@ -137,3 +137,33 @@ def test_merge_one_input_for_one_push():
     assert merge([fencing, {"properties": {"stonith-enabled": "TRUE"}}])["properties"] == {"stonith-enabled": "TRUE"}
     with pytest.raises(BuildError, match="part 1 has unknown keys bogus"):
         merge([{"bogus": []}])
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda g: g.pop("device"), "nas_dual_controller_groups: group g1 needs device"),
+    (lambda g: g["vip"].pop("cidr_netmask"), "nas_dual_controller_groups: group g1 vip needs cidr_netmask"),
+    (lambda g: g.pop("vip"), "nas_dual_controller_groups: group g1 needs vip.address"),
+    (lambda g: g["nfs_exports"][0].pop("path"), "g1: export 101 needs path"),
+    (lambda g: g["nfs_exports"][0]["clients"][0].pop("network"), None),
+    (lambda g: g["smb_shares"][0].pop("path"), "g1: SMB share g1data needs path"),
+    (lambda g: g.pop("name"), "nas_dual_controller_groups: every group needs a name"),
+])
+def test_incomplete_groups_are_named(change, message):
+    inp = copy.deepcopy(load("nas_integration")["input"])
+    change(inp["groups"][0])
+    if message is None:  # a ganesha export ignores its clients here (nas_services' validation checks them)
+        build_nas(inp)
+        inp["nfs_server"] = "kernel"
+        message = "g1: a client of export 101 needs network"
+    with pytest.raises(BuildError) as e:
+        build_nas(inp)
+    assert str(e.value).startswith(message)
+
+
+def test_management_vip_is_required():
+    inp = copy.deepcopy(load("nas_integration")["input"])
+    inp["mgmt"]["vip"] = {"address": "192.0.2.100"}
+    with pytest.raises(BuildError, match="nas_dual_controller_management_group vip needs cidr_netmask"):
+        build_nas(inp)
+    inp["mgmt"]["enabled"] = False
+    assert "g_mgmt" not in [g["id"] for g in build_nas(inp)[2]["groups"]]

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Filters over the published cluster report (docs in cluster_report_html.yml,
-cluster_report_text.yml and cluster_readers.yml)."""
+cluster_report_text.yml, cluster_stack.yml and cluster_readers.yml)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -15,6 +15,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.hastorage.cluster.plugins.module_utils._report import (
     choose_readers,
+    find_stack,
     report_html,
     report_lines,
 )
@@ -42,6 +43,14 @@ def cluster_report_text(value):
             lines.append("")
         lines.extend(report_lines(report))
     return lines
+
+
+def cluster_stack(value, name):
+    """The stack of a report called ``name`` (id, group id, or group name without g_), or {}."""
+    report = _reports(value)
+    if len(report) != 1:
+        raise AnsibleFilterError("cluster_stack: one cluster report expected, got %d" % len(report))
+    return find_stack(report[0], name) or {} if name else {}
 
 
 def _answered(result):
@@ -73,4 +82,5 @@ class FilterModule(object):
             "cluster_report_html": cluster_report_html,
             "cluster_report_text": cluster_report_text,
             "cluster_readers": cluster_readers,
+            "cluster_stack": cluster_stack,
         }

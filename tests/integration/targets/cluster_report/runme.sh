@@ -6,8 +6,9 @@
 #    (ssh to a closed port) and a second cluster none of whose hosts answers:
 #    the cluster is read on the first host that answers, the dead cluster is
 #    named, and the report is written as JSON and as one HTML page;
-# 3. playbooks/switchover.yml on the same inventory: read on the host that
-#    answers, refuses a move to a node that is not in the cluster;
+# 3. playbooks/switchover.yml and failover_drill.yml on the same inventory:
+#    read on the host that answers, refuse a move to a node that is not in
+#    the cluster and a drill on a stack that serves neither SMB nor NFS;
 # 4. the page in a real headless browser (check_page.py): DOM, computed
 #    styles, layout width and a screenshot.
 set -euo pipefail
@@ -107,5 +108,20 @@ if grep -q 'crm_resource' "$work/switchover.log"; then
 fi
 
 echo "cluster_report: switchover.yml done at ${SECONDS} s"
+
+# the drill takes g_g1's VIP from the report, read on up1, and refuses a
+# stack with neither an SMB share nor an NFS export before it starts anything
+rc=0
+ansible-playbook -i "$work/inventory.yml" hastorage.cluster.failover_drill -e cluster_hosts=pacemaker_cluster \
+    -e cluster_read_cib_file="$work/up.xml" -e drill_group=g1 > "$work/drill.log" 2>&1 || rc=$?
+cat "$work/drill.log"
+[[ $rc -eq 2 ]] || { echo "failover_drill.yml: expected a refusal (rc 2), got $rc" >&2; exit 1; }
+grep -q "fatal: \[down1\]: FAILED!.*(read on: up1); drill_group g1 must name a group stack.*this one: VIP '192.0.2.11'" \
+    "$work/drill.log"
+if grep -q 'Run the drill\|Install the drill client' "$work/drill.log"; then
+    echo "failover_drill.yml went on after a refusal" >&2
+    exit 1
+fi
+echo "cluster_report: failover_drill.yml done at ${SECONDS} s"
 "$python" "$here/check_page.py" "$work/report.html" "$work"
 echo "cluster_report: done in ${SECONDS} s"

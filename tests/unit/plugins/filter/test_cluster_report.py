@@ -29,7 +29,8 @@ def fixture_rep():
 
 
 def test_filters_are_registered():
-    assert sorted(f.FilterModule().filters()) == ["cluster_readers", "cluster_report_html", "cluster_report_text"]
+    assert sorted(f.FilterModule().filters()) == [
+        "cluster_readers", "cluster_report_html", "cluster_report_text", "cluster_stack"]
 
 
 def test_text_of_one_and_of_several(rep):
@@ -43,6 +44,14 @@ def test_html(rep):
     page = f.cluster_report_html(rep, title="t", generated="g")
     assert page == r.report_html([rep], title="t", generated="g")
     assert 'data-stack="mgmt_vip"' in page
+
+
+def test_stack(rep):
+    assert f.cluster_stack(rep, "g1")["id"] == "g_g1"
+    assert f.cluster_stack(rep, "api")["kind"] == "clone"
+    assert f.cluster_stack(rep, "nope") == {} and f.cluster_stack(rep, "") == {}
+    with pytest.raises(AnsibleFilterError, match="one cluster report expected, got 2"):
+        f.cluster_stack([rep, rep], "g1")
 
 
 @pytest.mark.parametrize("value", [{"running": True}, ["x"], "text"])

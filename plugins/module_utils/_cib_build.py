@@ -106,14 +106,32 @@ def untargeted_devices(devices):
             if "pcmk_host_list" not in (d.get("options") or {}) and "pcmk_host_map" not in (d.get("options") or {})]
 
 
-def fence_devices(nodes, scsi_devices=None, mpath_devices=None, extra_devices=None, properties=None):
+def sbd_fencing(devices=None, options=None):
+    """SBD's share of the CIB: fence_sbd on poison-pill disks, or watchdog-only self-fencing.
+
+    With disks: a ``fence_sbd`` device. Without: ``stonith-watchdog-timeout``
+    twice ``SBD_WATCHDOG_TIMEOUT`` (default 5 s), so a node that lost quorum
+    has reset itself before the others recover its resources.
+    """
+    if devices:
+        return [{"id": "fence_sbd", "agent": "fence_sbd", "options": {"devices": ",".join(devices)}}], {}
+    timeout = (options or {}).get("SBD_WATCHDOG_TIMEOUT", 5)
+    try:
+        seconds = int(timeout)
+    except (TypeError, ValueError):
+        raise BuildError("pacemaker_sbd_options.SBD_WATCHDOG_TIMEOUT must be whole seconds, got %r" % (timeout,))
+    return [], {"stonith-watchdog-timeout": "%ds" % (seconds * 2)}
+
+
+def fence_devices(nodes, scsi_devices=None, mpath_devices=None, extra_devices=None, properties=None, sbd=None):
     """The fencing the pacemaker role converges.
 
     ``nodes`` is the play's nodes in order, each ``{name, ipmi}``. Returns
-    ``stonith`` (IPMI devices, shared-disk devices, then ``extra_devices``),
+    ``stonith`` (IPMI devices, shared-disk devices, ``extra_devices``, then
+    with ``sbd`` = ``{enabled, devices, options}`` SBD's device),
     ``constraints`` (the IPMI self-avoidance), ``properties``
-    (stonith-enabled=true unless ``properties`` say otherwise), ``targets``
-    and ``untargeted``.
+    (stonith-enabled=true unless ``properties`` say otherwise, SBD's watchdog
+    timeout on top), ``targets`` and ``untargeted``.
     """
     names = []
     stonith, constraints = [], []
@@ -133,6 +151,10 @@ def fence_devices(nodes, scsi_devices=None, mpath_devices=None, extra_devices=No
         stonith.append(device)
     props = {"stonith-enabled": True}
     props.update(properties or {})
+    if sbd and boolean(sbd.get("enabled", False), strict=False):
+        sbd_devices, sbd_properties = sbd_fencing(sbd.get("devices"), sbd.get("options"))
+        stonith.extend(sbd_devices)
+        props.update(sbd_properties)
     return {"stonith": stonith, "constraints": constraints, "properties": props,
             "targets": fence_targets(stonith), "untargeted": untargeted_devices(stonith)}
 

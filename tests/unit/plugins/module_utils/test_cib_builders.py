@@ -167,3 +167,23 @@ def test_management_vip_is_required():
         build_nas(inp)
     inp["mgmt"]["enabled"] = False
     assert "g_mgmt" not in [g["id"] for g in build_nas(inp)[2]["groups"]]
+
+
+def test_sbd_fencing_as_sbd_yml_built_it():
+    nodes = [{"name": "n1", "ipmi": {}}, {"name": "n2", "ipmi": {}}]
+    # watchdog only: stonith-watchdog-timeout twice SBD_WATCHDOG_TIMEOUT, on top of the user's properties
+    out = fence_devices(nodes, properties={"stonith-watchdog-timeout": "1s"},
+                        sbd={"enabled": True, "devices": [], "options": {"SBD_WATCHDOG_TIMEOUT": "7"}})
+    assert out["stonith"] == []
+    assert out["properties"] == {"stonith-enabled": True, "stonith-watchdog-timeout": "14s"}
+    assert fence_devices(nodes, sbd={"enabled": True})["properties"]["stonith-watchdog-timeout"] == "10s"
+    # poison-pill disks: fence_sbd after every other device, untargeted
+    extra = [{"id": "fence_x", "agent": "fence_dummy", "options": {"pcmk_host_list": "n1"}}]
+    out = fence_devices(nodes, extra_devices=extra, sbd={"enabled": True, "devices": ["/dev/sdx", "/dev/sdy"]})
+    assert out["stonith"][-1] == {"id": "fence_sbd", "agent": "fence_sbd", "options": {"devices": "/dev/sdx,/dev/sdy"}}
+    assert out["untargeted"] == ["fence_sbd"]
+    assert "stonith-watchdog-timeout" not in out["properties"]
+    # disabled: nothing
+    assert fence_devices(nodes, sbd={"enabled": False, "devices": ["/dev/sdx"]})["stonith"] == []
+    with pytest.raises(BuildError, match="SBD_WATCHDOG_TIMEOUT must be whole seconds, got '5s'"):
+        fence_devices(nodes, sbd={"enabled": True, "options": {"SBD_WATCHDOG_TIMEOUT": "5s"}})

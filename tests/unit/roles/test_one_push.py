@@ -1,0 +1,88 @@
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""One pcs_cib push per cluster per run, as wired in the role files.
+
+The nas_dual_controller_cib integration target runs fencing.yml and cib.yml
+on a CIB file and counts the pushes; these checks cover the wiring that
+target cannot run on one host: the design includes the pacemaker role with
+pacemaker_cib_push false, every pcs_cib task of a building-block role is
+switched by its push variable, and the design's one pcs_cib task carries the
+pacemaker role's objects.
+"""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import glob
+import os
+
+import yaml
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+PCS_CIB = "hastorage.cluster.pcs_cib"
+
+
+def load(path):
+    with open(os.path.join(ROOT, path)) as f:
+        return yaml.safe_load(f) or []
+
+
+def tasks(items):
+    for task in items:
+        yield task
+        for key in ("block", "rescue", "always"):
+            for inner in tasks(task.get(key) or []):
+                yield inner
+
+
+def pcs_cib_tasks():
+    found = {}
+    for path in sorted(glob.glob(os.path.join(ROOT, "roles", "*", "tasks", "*.yml"))):
+        rel = os.path.relpath(path, ROOT)
+        for task in tasks(load(rel)):
+            if PCS_CIB in task:
+                found.setdefault(rel, []).append(task)
+    return found
+
+
+def test_every_role_pcs_cib_task_is_known_and_switched():
+    found = pcs_cib_tasks()
+    assert sorted(found) == ["roles/drbd/tasks/pacemaker.yml", "roles/nas_dual_controller/tasks/cib.yml",
+                             "roles/pacemaker/tasks/fencing.yml"]
+    assert all(len(v) == 1 for v in found.values())
+    assert found["roles/pacemaker/tasks/fencing.yml"][0]["when"] == "pacemaker_cib_push | bool"
+    assert found["roles/drbd/tasks/pacemaker.yml"][0]["when"] == "drbd_cib_push | bool"
+
+
+def test_the_design_includes_the_pacemaker_role_without_its_push():
+    includes = [t for t in tasks(load("roles/nas_dual_controller/tasks/main.yml"))
+                if (t.get("ansible.builtin.include_role") or {}).get("name") == "hastorage.cluster.pacemaker"]
+    assert len(includes) == 1
+    assert includes[0]["vars"]["pacemaker_cib_push"] is False
+
+
+def test_the_design_push_carries_the_pacemaker_objects():
+    task = pcs_cib_tasks()["roles/nas_dual_controller/tasks/cib.yml"][0]
+    merged = task["vars"]["__nas_dual_controller_cib_input"]
+    assert "pacemaker_cib_objects" in merged and "hastorage.cluster.cib_merge" in merged
+    for key in ("stonith", "fencing_levels", "properties", "resource_defaults", "operation_defaults",
+                "resources", "groups", "clones", "constraints"):
+        assert task[PCS_CIB][key] == "{{ __nas_dual_controller_cib_input.%s }}" % key
+    # the pacemaker role publishes every key the push reads
+    published = [t for t in load("roles/pacemaker/tasks/fencing.yml")
+                 if "pacemaker_cib_objects" in (t.get("ansible.builtin.set_fact") or {})]
+    assert len(published) == 1
+    assert sorted(published[0]["ansible.builtin.set_fact"]["pacemaker_cib_objects"]) == sorted(
+        ["stonith", "fencing_levels", "properties", "resource_defaults", "operation_defaults",
+         "resources", "groups", "clones", "constraints"])
+
+
+def test_tasks_that_carry_fence_passwords_keep_no_log():
+    fencing = load("roles/pacemaker/tasks/fencing.yml")
+    for task in fencing:
+        if PCS_CIB in task or "pacemaker_cib_objects" in (task.get("ansible.builtin.set_fact") or {}):
+            assert "pacemaker_secure_logging" in str(task.get("no_log"))
+    for task in load("roles/pacemaker/tasks/stonith_devices.yml"):
+        assert task["no_log"] == "{{ pacemaker_secure_logging }}"
+    design = pcs_cib_tasks()["roles/nas_dual_controller/tasks/cib.yml"][0]
+    assert "pacemaker_secure_logging" in design["no_log"] and "__pacemaker_has_ipmi" in design["no_log"]

@@ -1,0 +1,186 @@
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Benchmark: DRBD failover with real fencing on UML nodes, N times, median.
+
+Lab only (User-mode Linux nodes of lab/umlctl). Converges the ``drbd_uml``
+molecule scenario once (``molecule create`` + ``converge``: a fenced 2-node
+cluster, DRBD r0 Protocol C with ``fencing resource-and-stonith``, ext4 and a
+VIP on top), then ``--runs`` times:
+
+1. finds the node that runs the VIP (the DRBD primary);
+2. runs ``molecule/drbd_uml/failover.sh``: fsync'ed writes stream through the
+   primary, its UML process is killed (power loss), and the clock runs until
+   the survivor serves (DRBD Primary, /srv/data mounted, VIP up);
+3. checks every acknowledged write on the survivor (RPO: missing writes);
+4. waits until the killed node is back (the fence device's reboot powers it
+   on) and DRBD is Connected, UpToDate on both sides, before the next run.
+
+Prints one line per run and the median, min and max failover time and the
+total of missing writes; ``molecule destroy`` at the end (``--keep`` leaves
+the lab up). The scenario's own ``verify`` runs the drill once; this runs it
+N times. Usage, from the collection root after ``make bootstrap``::
+
+    .venv/bin/python benchmarks/drbd_failover.py --runs 5
+"""
+
+from __future__ import absolute_import, division, print_function
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+UMLCTL = os.path.join(ROOT, "lab", "umlctl")
+SCENARIO = "drbd_uml"
+FAILOVER = os.path.join(ROOT, "molecule", SCENARIO, "failover.sh")
+LAB_NAME = "hsc-mol-drbd-uml"
+LOCATE_RE = re.compile(r"running on: (\S+)")
+PROC_DRBD_RE = re.compile(r"cs:(\S+) ro:(\S+)/(\S+) ds:(\S+)/(\S+)")
+
+
+def primary_from_locate(text):
+    """The node ``crm_resource --locate`` names, or None."""
+    match = LOCATE_RE.search(text or "")
+    return match.group(1) if match else None
+
+
+def drbd_state(proc_drbd):
+    """``(connection, role, peer_role, disk, peer_disk)`` of minor 0 in /proc/drbd (8.4), or None."""
+    match = PROC_DRBD_RE.search(proc_drbd or "")
+    return match.groups() if match else None
+
+
+def in_sync(proc_drbd):
+    state = drbd_state(proc_drbd)
+    return bool(state) and state[0] == "Connected" and state[3] == "UpToDate" and state[4] == "UpToDate"
+
+
+def summary(results):
+    """Median/min/max of the failover times and the missing writes of ``results`` (dicts)."""
+    times = [r["failover_seconds"] for r in results]
+    return {
+        "runs": len(results),
+        "median_s": round(statistics.median(times), 1) if times else None,
+        "min_s": min(times) if times else None,
+        "max_s": max(times) if times else None,
+        "acked": sum(r["acked"] for r in results),
+        "missing": sum(r["missing"] for r in results),
+    }
+
+
+def environment():
+    env = dict(os.environ)
+    venv = env.get("HSC_VENV") or os.path.join(ROOT, ".venv")
+    cache = env.get("HSC_CACHE_DIR") or os.path.join(ROOT, ".cache")
+    env["PATH"] = os.path.join(venv, "bin") + os.pathsep + env.get("PATH", "")
+    env["ANSIBLE_COLLECTIONS_PATH"] = os.pathsep.join(
+        [os.path.join(ROOT, "build", "collections"), os.path.join(cache, "collections")])
+    return env
+
+
+def ssh(node, remote, timeout=60, check=True):
+    proc = subprocess.run([UMLCTL, "--name", LAB_NAME, "ssh", node, remote], capture_output=True,
+                          text=True, timeout=timeout, check=False)
+    if check and proc.returncode != 0:
+        raise RuntimeError("ssh %s %r: rc %d %s" % (node, remote, proc.returncode, proc.stderr.strip()))
+    return proc.stdout
+
+
+def wait(what, predicate, timeout, interval=2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if predicate():
+                return
+        except (RuntimeError, subprocess.TimeoutExpired):
+            pass
+        time.sleep(interval)
+    raise RuntimeError("timed out after %d s waiting for %s" % (timeout, what))
+
+
+def missing_writes(survivor, acked_file):
+    """How many acknowledged writes are absent or different on the survivor."""
+    lines = [line.split() for line in open(acked_file, encoding="utf-8").read().splitlines() if line.strip()]
+    if not lines:
+        return 0
+    script = "".join("[ \"$(sha256sum < /srv/data/ack-%s 2>/dev/null | cut -d' ' -f1)\" = %s ] || echo x;"
+                     % (n, digest) for n, digest in lines)
+    return len(ssh(survivor, script, timeout=300).split())
+
+
+def one_run(index, vip, out_dir):
+    primary = primary_from_locate(ssh("node1", "crm_resource --locate --resource vip_data", check=False)
+                                  or ssh("node2", "crm_resource --locate --resource vip_data", check=False))
+    if primary not in ("node1", "node2"):
+        raise RuntimeError("no node runs vip_data")
+    survivor = "node2" if primary == "node1" else "node1"
+    run_dir = os.path.join(out_dir, "run%d" % index)
+    proc = subprocess.run([FAILOVER, LAB_NAME, primary, survivor, vip, run_dir], capture_output=True,
+                          text=True, timeout=600, check=False)
+    lines = proc.stdout.strip().splitlines()
+    result = json.loads(lines[-1]) if lines else {"error": proc.stderr.strip()}
+    if proc.returncode != 0 or "error" in result:
+        raise RuntimeError("run %d: %s" % (index, result.get("error") or proc.stderr.strip()))
+    result["missing"] = missing_writes(survivor, os.path.join(run_dir, "acked.clean"))
+    result.update({"killed": primary, "survivor": survivor})
+    t0 = time.monotonic()
+    wait("%s back and DRBD UpToDate on both sides" % primary,
+         lambda: in_sync(ssh(primary, "cat /proc/drbd", timeout=20)) and in_sync(ssh(survivor, "cat /proc/drbd")),
+         timeout=600)
+    result["back_seconds"] = round(time.monotonic() - t0, 1)
+    return result
+
+
+def molecule(action, env):
+    subprocess.run(["molecule", action, "-s", SCENARIO], cwd=ROOT, env=env, check=True)
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--keep", action="store_true", help="leave the lab up at the end")
+    parser.add_argument("--no-converge", action="store_true",
+                        help="reuse a lab molecule already converged (molecule converge -s drbd_uml)")
+    args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    env = environment()
+    os.environ.update({"PATH": env["PATH"]})
+    t0 = time.monotonic()
+    if not args.no_converge:
+        molecule("create", env)
+        molecule("converge", env)
+    print("lab converged in %.0f s" % (time.monotonic() - t0), flush=True)
+    state = json.loads(subprocess.run([UMLCTL, "--name", LAB_NAME, "state"], capture_output=True, text=True,
+                                      check=True).stdout)
+    vip = state["vip_pool"][0]
+    results = []
+    out_dir = tempfile.mkdtemp(prefix="drbd-failover-")
+    try:
+        for index in range(1, args.runs + 1):
+            result = one_run(index, vip, out_dir)
+            results.append(result)
+            print("run %d: killed %s, %s served after %.1f s; %d acknowledged writes, %d missing; "
+                  "%s back in sync %.0f s later"
+                  % (index, result["killed"], result["survivor"], result["failover_seconds"], result["acked"],
+                     result["missing"], result["killed"], result["back_seconds"]), flush=True)
+    finally:
+        print(json.dumps(summary(results), sort_keys=True), flush=True)
+        if not args.keep:
+            molecule("destroy", env)
+    return 0 if results and summary(results)["missing"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -31,8 +31,7 @@ def tasks(items):
     for task in items:
         yield task
         for key in ("block", "rescue", "always"):
-            for inner in tasks(task.get(key) or []):
-                yield inner
+            yield from tasks(task.get(key) or [])
 
 
 def pcs_cib_tasks():

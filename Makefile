@@ -37,7 +37,11 @@ TEST_COLLECTIONS_ROOT := $(CACHE)/collections
 #   make integration TARGETS="pcs_cib drbd_resource"
 TARGETS ?=
 # Molecule scenarios `make test` runs; each must exist under molecule/.
+# MOLECULE_SCENARIOS run on the podman lab (after lab-image), UML_SCENARIOS
+# on User-mode Linux nodes (after uml-image: the sid kernel root and the
+# guest image, built once per run and shared by every UML scenario).
 MOLECULE_SCENARIOS ?= default graid nas_dual_controller
+UML_SCENARIOS ?= drbd_uml
 SCENARIO ?= default
 VM_SCENARIO ?= drbd_vm
 
@@ -46,7 +50,9 @@ VM_SCENARIO ?= drbd_vm
 # build is timed against its own budget, not the first scenario's.
 TEST_STAGES := unit changelog-lint lint sanity importer integration \
 	$(if $(strip $(MOLECULE_SCENARIOS)),lab-image) \
-	$(addprefix molecule-,$(MOLECULE_SCENARIOS))
+	$(addprefix molecule-,$(MOLECULE_SCENARIOS)) \
+	$(if $(strip $(UML_SCENARIOS)),uml-image) \
+	$(addprefix molecule-,$(UML_SCENARIOS))
 
 export HSC_VENV := $(VENV)
 export HSC_CACHE_DIR := $(CACHE)
@@ -64,7 +70,8 @@ endif
 
 BOOTSTRAP_STAMP := $(VENV)/.hsc-bootstrap-stamp
 BOOTSTRAP_INPUTS := requirements-dev.txt scripts/constraints-dev.txt \
-	scripts/apt-packages.txt scripts/bootstrap.sh tests/requirements.yml
+	scripts/apt-packages.txt scripts/apt-packages-browser.txt scripts/bootstrap.sh \
+	tests/requirements.yml
 
 RSYNC_EXCLUDES := --filter=':- .gitignore' --exclude=/.git/ --exclude=/.venv/ --exclude=/.cache/ \
 	--exclude=/build/ --exclude=/lab/state/ --exclude=/tests/output/ \
@@ -72,7 +79,7 @@ RSYNC_EXCLUDES := --filter=':- .gitignore' --exclude=/.git/ --exclude=/.venv/ --
 	--exclude=/.ansible/ --exclude='/*.tar.gz'
 
 .PHONY: help bootstrap unit tree integration sanity lint changelog-lint build \
-	importer lab-image molecule test test-stages lab lab-down test-vm constraints clean
+	importer lab-image uml-image molecule test test-stages lab lab-down test-vm constraints clean
 
 help:
 	@sed -n '2,8p' Makefile | sed 's/^# \{0,1\}//'
@@ -159,6 +166,12 @@ importer: build
 # loaded from .cache/lab-image or already present on a warm one.
 lab-image: $(BOOTSTRAP_STAMP)
 	$(ROOT)/lab/labctl image
+
+# The UML lab's kernel root (debootstrap sid + user-mode-linux) and guest
+# image (the lab's Debian 12 packages plus lab/uml/guest-packages.txt):
+# built on a cold machine, found in .cache/uml-image on a warm one.
+uml-image: $(BOOTSTRAP_STAMP)
+	$(ROOT)/lab/umlctl image
 
 molecule: $(BOOTSTRAP_STAMP) | $(COLL_DIR)
 	@test -f $(ROOT)/molecule/$(SCENARIO)/molecule.yml || \

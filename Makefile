@@ -4,7 +4,6 @@
 #   make lab-down     remove everything the lab created
 #   make test         every gate CI runs (unit, integration, sanity, lint,
 #                     changelog-lint, importer, molecule $(MOLECULE_SCENARIOS))
-#   make test-vm      the opt-in VM scenario (QEMU, slow)
 #
 # Every target that needs tools depends on the bootstrap stamp: the first run
 # on a fresh machine installs apt packages, the venv and the test-time
@@ -43,7 +42,6 @@ TARGETS ?=
 MOLECULE_SCENARIOS ?= default graid nas_dual_controller
 UML_SCENARIOS ?= drbd_uml
 SCENARIO ?= default
-VM_SCENARIO ?= drbd_vm
 
 # Stages of `make test`, in order; each needs a line in ci-budget.txt. The
 # lab's node image is a stage of its own (when a scenario runs), so its cold
@@ -79,7 +77,7 @@ RSYNC_EXCLUDES := --filter=':- .gitignore' --exclude=/.git/ --exclude=/.venv/ --
 	--exclude=/.ansible/ --exclude='/*.tar.gz'
 
 .PHONY: help bootstrap unit tree integration sanity lint changelog-lint build \
-	importer lab-image uml-image molecule test test-stages lab lab-down test-vm constraints clean
+	importer lab-image uml-image molecule test test-stages lab lab-down constraints clean
 
 help:
 	@sed -n '2,8p' Makefile | sed 's/^# \{0,1\}//'
@@ -200,10 +198,6 @@ lab: $(BOOTSTRAP_STAMP) | $(COLL_DIR)
 
 lab-down:
 	$(ROOT)/lab/labctl down
-
-test-vm: $(BOOTSTRAP_STAMP) | $(COLL_DIR)
-	$(ROOT)/scripts/bootstrap.sh --vm
-	@$(MAKE) --no-print-directory molecule SCENARIO=$(VM_SCENARIO)
 
 # Re-pin every package of the venv after changing requirements-dev.txt.
 constraints: $(BOOTSTRAP_STAMP)

@@ -7,8 +7,7 @@
 # in CI) and the offline get-pip stand-in that `ansible-test --requirements`
 # needs. Idempotent; a warm run only checks a stamp and returns.
 #
-# Usage: scripts/bootstrap.sh [--vm]
-#   --vm   also install scripts/apt-packages-vm.txt (QEMU, for make test-vm)
+# Usage: scripts/bootstrap.sh
 #
 # Environment:
 #   HSC_VENV        venv path             (default: <repo>/.venv)
@@ -30,10 +29,8 @@ PIP_PIN="pip==26.3"
 ANSIBLE_BUNDLE_VERSION="12.3.0"
 TEST_COLLECTIONS=(containers.podman ansible.posix community.general)
 
-WITH_VM=false
 for arg in "$@"; do
     case $arg in
-        --vm) WITH_VM=true ;;
         -h | --help) sed -n '2,18p' "$0"; exit 0 ;;
         *) echo "bootstrap: unknown argument: $arg" >&2; exit 2 ;;
     esac
@@ -43,7 +40,6 @@ log() { echo "bootstrap: $*"; }
 die() { echo "bootstrap: ERROR: $*" >&2; exit 1; }
 
 apt_lists=("$ROOT/scripts/apt-packages.txt")
-$WITH_VM && apt_lists+=("$ROOT/scripts/apt-packages-vm.txt")
 # Installed without their recommended packages: the browser's would pull in a
 # desktop (udev, upower, printing, a newer systemd).
 apt_lists_no_recommends=("$ROOT/scripts/apt-packages-browser.txt")

@@ -354,7 +354,7 @@ def test_find_holders(tmp_path):
     assert _drbd.find_holders(["/dev/drbd1"], proc_root=str(proc), sys_root=str(sysfs)) == []
 
 
-# captured on a Debian 12 VM with DRBD 8.4.11 (lab/vm) ----------------------------------
+# captured on a Debian 12 VM with DRBD 8.4.11 (former QEMU tier) ----------------------------------
 def test_captured_84_proc_and_events2_agree():
     proc = _drbd.summarize(_drbd.resource_from_proc(
         "r0", {0: 0}, _drbd.parse_proc_drbd(fixture("proc-drbd-84-wfconnection.txt"))))

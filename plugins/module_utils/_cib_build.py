@@ -162,18 +162,17 @@ def fence_devices(nodes, scsi_devices=None, mpath_devices=None, extra_devices=No
 # --------------------------------------------------------------------------
 # NAS services (roles/nas_services)
 
-DAEMON_OPS = [{"action": "monitor", "interval": "30s", "timeout": "60s"},
-              {"action": "start", "interval": "0s", "timeout": "90s"},
-              {"action": "stop", "interval": "0s", "timeout": "90s"}]
-LAYER_OPS = [{"action": "monitor", "interval": "10s", "timeout": "20s"},
-             {"action": "start", "interval": "0s", "timeout": "60s"},
-             {"action": "stop", "interval": "0s", "timeout": "60s"}]
-FS_OPS = [{"action": "monitor", "interval": "20s", "timeout": "40s"},
-          {"action": "start", "interval": "0s", "timeout": "60s"},
-          {"action": "stop", "interval": "0s", "timeout": "60s"}]
-MGMT_OPS = [{"action": "monitor", "interval": "30s", "timeout": "60s"},
-            {"action": "start", "interval": "0s", "timeout": "60s"},
-            {"action": "stop", "interval": "0s", "timeout": "60s"}]
+def _monitor_start_stop(interval, monitor_timeout, start_stop_timeout):
+    """A monitor every ``interval`` and the start/stop timeouts of one kind of resource."""
+    return [{"action": "monitor", "interval": interval, "timeout": monitor_timeout},
+            {"action": "start", "interval": "0s", "timeout": start_stop_timeout},
+            {"action": "stop", "interval": "0s", "timeout": start_stop_timeout}]
+
+
+DAEMON_OPS = _monitor_start_stop("30s", "60s", "90s")
+LAYER_OPS = _monitor_start_stop("10s", "20s", "60s")
+FS_OPS = _monitor_start_stop("20s", "40s", "60s")
+MGMT_OPS = _monitor_start_stop("30s", "60s", "60s")
 VIP_OPS = [{"action": "monitor", "interval": "10s", "timeout": "20s"}]
 
 

@@ -114,11 +114,25 @@ def missing_writes(survivor, acked_file):
     return len(ssh(survivor, script, timeout=300).split())
 
 
+def locate_primary():
+    """The node running vip_data (the DRBD primary), read on whichever node answers, or None."""
+    for node in ("node1", "node2"):
+        try:
+            primary = primary_from_locate(ssh(node, "crm_resource --locate --resource vip_data",
+                                              timeout=20, check=False))
+        except subprocess.TimeoutExpired:
+            continue
+        if primary:
+            return primary
+    return None
+
+
 def one_run(index, vip, out_dir):
-    primary = primary_from_locate(ssh("node1", "crm_resource --locate --resource vip_data", check=False)
-                                  or ssh("node2", "crm_resource --locate --resource vip_data", check=False))
-    if primary not in ("node1", "node2"):
-        raise RuntimeError("no node runs vip_data")
+    # a fresh converge (or the previous run's rejoin) may still be starting the stack
+    found = []
+    wait("a node running vip_data", lambda: found.append(locate_primary()) or found[-1] in ("node1", "node2"),
+         timeout=300)
+    primary = found[-1]
     survivor = "node2" if primary == "node1" else "node1"
     run_dir = os.path.join(out_dir, "run%d" % index)
     proc = subprocess.run([FAILOVER, LAB_NAME, primary, survivor, vip, run_dir], capture_output=True,

@@ -93,11 +93,13 @@ def ssh(node, remote, timeout=60, check=True):
 
 
 def wait(what, predicate, timeout, interval=2):
+    """The first true value of ``predicate()``, polled every ``interval`` s for at most ``timeout`` s."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            if predicate():
-                return
+            value = predicate()
+            if value:
+                return value
         except (RuntimeError, subprocess.TimeoutExpired):
             pass
         time.sleep(interval)
@@ -122,17 +124,14 @@ def locate_primary():
                                               timeout=20, check=False))
         except subprocess.TimeoutExpired:
             continue
-        if primary:
+        if primary in ("node1", "node2"):
             return primary
     return None
 
 
 def one_run(index, vip, out_dir):
     # a fresh converge (or the previous run's rejoin) may still be starting the stack
-    found = []
-    wait("a node running vip_data", lambda: found.append(locate_primary()) or found[-1] in ("node1", "node2"),
-         timeout=300)
-    primary = found[-1]
+    primary = wait("a node running vip_data", locate_primary, timeout=300)
     survivor = "node2" if primary == "node1" else "node1"
     run_dir = os.path.join(out_dir, "run%d" % index)
     proc = subprocess.run([FAILOVER, LAB_NAME, primary, survivor, vip, run_dir], capture_output=True,

@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The roles' CIB builders as filters (docs in fence_devices.yml, nas_services_cib.yml,
-nas_dual_controller_cib.yml, nas_dual_controller_services_groups.yml, drbd_cib.yml, cib_merge.yml)."""
+nas_dual_controller_cib.yml, nas_dual_controller_services_groups.yml, nas_integrated_cib.yml,
+nas_integrated_services_groups.yml, drbd_cib.yml, cib_merge.yml)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -28,8 +29,8 @@ def fence_devices(nodes, scsi_devices=None, mpath_devices=None, extra_devices=No
                  sbd)
 
 
-def nas_services_cib(groups, nfs_server="ganesha", smb_enabled=True):
-    return _call(_cib_build.nas_services_objects, list(groups or []), nfs_server, smb_enabled)
+def nas_services_cib(groups, nfs_server="ganesha", smb_enabled=True, kernel_layout="auto"):
+    return _call(_cib_build.nas_services_objects, list(groups or []), nfs_server, smb_enabled, kernel_layout)
 
 
 def nas_dual_controller_services_groups(groups):
@@ -49,6 +50,14 @@ def nas_dual_controller_cib(groups, services, management=None, location_score=50
     return _call(_dual_controller, groups, services, management, location_score, stickiness, networks)
 
 
+def nas_integrated_services_groups(groups):
+    return _call(_cib_build.nas_integrated_services_groups, list(groups or []))
+
+
+def nas_integrated_cib(config, services):
+    return _call(_cib_build.nas_integrated_cib, config, services)
+
+
 def drbd_cib(resources, hosts, monitor_promoted="29s", monitor_unpromoted="31s", timeouts=None):
     return _call(_cib_build.drbd_cib, list(resources or []), list(hosts or []), monitor_promoted,
                  monitor_unpromoted, timeouts)
@@ -65,6 +74,8 @@ class FilterModule(object):
             "nas_services_cib": nas_services_cib,
             "nas_dual_controller_services_groups": nas_dual_controller_services_groups,
             "nas_dual_controller_cib": nas_dual_controller_cib,
+            "nas_integrated_services_groups": nas_integrated_services_groups,
+            "nas_integrated_cib": nas_integrated_cib,
             "drbd_cib": drbd_cib,
             "cib_merge": cib_merge,
         }

@@ -17,6 +17,9 @@ variables; the filter plugin ``cib_build`` exposes them to the roles:
 - :func:`nas_dual_controller_stacks` / :func:`nas_dual_controller_cib`: the
   dual-controller design as stacks (one per file-sharing group plus the
   management group) and their pcs_cib input;
+- :func:`nas_integrated_check` / :func:`nas_integrated_stacks` /
+  :func:`nas_integrated_cib`: the integrated DRBD design's refusals (named
+  fields) and its stacks (a base stack on the DRBD Promoted, one per group);
 - :func:`drbd_cib`: the DRBD role's promotable clones and the stacks on them;
 - :func:`merge`: several pcs_cib inputs into one (one push per cluster).
 """
@@ -25,6 +28,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import ipaddress
 import re
 
 from ansible.module_utils.parsing.convert_bool import boolean
@@ -193,7 +197,10 @@ def _group_name(group, what):
     return group["name"]
 
 
-def nas_services_objects(groups, nfs_server="ganesha", smb_enabled=True):
+KERNEL_LAYOUTS = ("auto", "shared")
+
+
+def nas_services_objects(groups, nfs_server="ganesha", smb_enabled=True, kernel_layout="auto"):
     """The Pacemaker objects the NAS services need (the fact ``nas_services_pacemaker``).
 
     ``resources``/``clones``/``constraints``: the daemons that run on every
@@ -201,9 +208,17 @@ def nas_services_objects(groups, nfs_server="ganesha", smb_enabled=True):
     ``group_layers[group]``: the group's stack layers (kind nfs/smb);
     ``group_constraints[group]``: the group with the daemon clones it needs;
     ``filesystem_options``: extra options for the groups' Filesystem resources.
+
+    ``kernel_layout`` (kernel NFS only): ``auto`` runs ``nfsserver`` inside a
+    single NFS group, or clones ``nfs-server`` for two or more; ``shared``
+    leaves the one ``nfsserver`` to the design (the integrated NAS puts it in
+    its base stack, its state on replicated storage), so the groups get only
+    their ``exportfs`` layers.
     """
     if nfs_server not in ("ganesha", "kernel", "none"):
         raise BuildError("nas_services_nfs_server must be ganesha, kernel or none, got %r" % (nfs_server,))
+    if kernel_layout not in KERNEL_LAYOUTS:
+        raise BuildError("kernel_layout must be auto or shared, got %r" % (kernel_layout,))
     for group in groups:
         name = _group_name(group, "nas_services_groups")
         for export in group.get("nfs_exports") or []:
@@ -214,8 +229,8 @@ def nas_services_objects(groups, nfs_server="ganesha", smb_enabled=True):
             _need(share, "path", "%s: SMB share %s" % (name, share["name"]))
     nfs_groups = [g for g in groups if g.get("nfs_exports")]
     ganesha = nfs_server == "ganesha" and len(nfs_groups) > 0
-    kernel_single = nfs_server == "kernel" and len(nfs_groups) == 1
-    kernel_clone = nfs_server == "kernel" and len(nfs_groups) > 1
+    kernel_single = nfs_server == "kernel" and kernel_layout == "auto" and len(nfs_groups) == 1
+    kernel_clone = nfs_server == "kernel" and kernel_layout == "auto" and len(nfs_groups) > 1
     smb = bool(smb_enabled)
     daemons = []
     if ganesha:
@@ -255,7 +270,7 @@ def nas_services_objects(groups, nfs_server="ganesha", smb_enabled=True):
                                                                                          "group %s" % name),
                                            "nfs_ip": group.get("vip")},
                                "operations": _ops(DAEMON_OPS)})
-            else:
+            elif kernel_clone:
                 placed.append({"type": "colocation", "resource": gid, "with": "nas_nfsd-clone", "score": "INFINITY"})
             for export in exports:
                 for i, client in enumerate(export.get("clients") or []):
@@ -381,6 +396,406 @@ def nas_dual_controller_cib(groups, services, management=None, location_score=50
         "groups": cib["groups"] + mgmt["groups"],
         "clones": list(services.get("clones") or []) + cib.get("clones", []) + mgmt.get("clones", []),
         "constraints": list(services.get("constraints") or []) + cib["constraints"] + placed + mgmt["constraints"],
+    }
+
+
+# --------------------------------------------------------------------------
+# the integrated design (roles/nas_integrated): two nodes, local RAID, DRBD,
+# LVM on DRBD, one filesystem per sharing group, whole-node failover
+
+BASE_STACK = "nas"
+RAID_TYPES = ("md", "graid", "none")
+MD_LEVELS = {"0": 2, "1": 2, "4": 3, "5": 3, "6": 4, "10": 2}
+FSTYPES = ("xfs", "ext4")
+LV_NAME_RE = re.compile(r"^[A-Za-z0-9+_.][A-Za-z0-9+_.-]{0,126}$")
+VG_NAME_RE = re.compile(r"^[A-Za-z0-9+_.][A-Za-z0-9+_.-]{0,126}$")
+GROUP_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
+SIZE_RE = re.compile(r"^([0-9]+(?:\.[0-9]+)?)([bBsSkKmMgGtTpPeE]?)$")
+SIZE_UNITS = {"": 1 << 20, "b": 1, "s": 512, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40,
+              "p": 1 << 50, "e": 1 << 60}
+EXTENT = 4 << 20          # LVM's default physical extent
+PV_DATA_START = 1 << 20   # LVM's default pe_start
+DRBD_MD_FIXED = 36 << 10  # DRBD 8.4/9 internal metadata: 4 KiB superblock + 32 KiB activity log (+ the bitmap)
+
+
+def parse_size(value, what):
+    """Bytes of an LVM size (``lvcreate --size``: a number, MiB without a unit, binary units)."""
+    text = _text(value).strip() if value is not None else ""
+    match = SIZE_RE.match(text)
+    if not match:
+        raise BuildError("%s must be a size such as 200g, 512m or 1.5t (binary units, MiB without one; no %% "
+                         "sizes), got %r" % (what, value))
+    size = int(float(match.group(1)) * SIZE_UNITS[match.group(2).lower()])
+    if size <= 0:
+        raise BuildError("%s must be larger than 0, got %r" % (what, value))
+    return size
+
+
+def _human(size):
+    for unit, factor in (("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20)):
+        if size >= factor:
+            return "%.1f %s" % (float(size) / factor, unit)
+    return "%d bytes" % size
+
+
+def _extents(size):
+    return -(-size // EXTENT) * EXTENT
+
+
+def drbd_usable(backing):
+    """Bytes of the DRBD device on a backing device of ``backing`` bytes (internal metadata at its end)."""
+    bitmap = -(-backing // 32768)
+    bitmap = -(-bitmap // 4096) * 4096
+    return backing - bitmap - DRBD_MD_FIXED
+
+
+def vg_capacity(vg_size=None, device_sizes=None):
+    """Bytes the volume group can hand out: from ``vg_size`` (stated) or the smallest DRBD backing device.
+
+    Returns ``(bytes, where)`` or ``(None, None)`` when neither is known.
+    """
+    if vg_size not in (None, ""):
+        return parse_size(vg_size, "nas_integrated_vg_size"), "nas_integrated_vg_size %s" % vg_size
+    known = [(int(size), node) for node, size in (device_sizes or {}).items() if size not in (None, "", 0)]
+    if not known:
+        return None, None
+    backing, node = min(known)
+    pv = drbd_usable(backing) - PV_DATA_START
+    return max(0, pv // EXTENT * EXTENT), "the DRBD device on %s's %s backing device" % (node, _human(backing))
+
+
+def _network(value, field):
+    try:
+        return ipaddress.ip_network(_text(value).strip(), strict=True)
+    except ValueError as e:
+        raise BuildError("%s must be a network in CIDR form such as 10.77.0.0/24, got %r (%s)" % (field, value, e))
+
+
+def _host_on(address, net, field):
+    """Raise unless ``address`` is a host address of ``net``."""
+    try:
+        addr = ipaddress.ip_address(_text(address).strip())
+    except ValueError:
+        raise BuildError("%s must be an IP address, got %r" % (field, address))
+    if addr.version != net.version or addr not in net:
+        raise BuildError("%s %s is not on %s" % (field, address, net))
+    if net.version == 4 and net.prefixlen < 31 and addr in (net.network_address, net.broadcast_address):
+        raise BuildError("%s %s is the network or broadcast address of %s" % (field, address, net))
+    return addr
+
+
+def _under(path, top):
+    return path == top or path.startswith(top.rstrip("/") + "/")
+
+
+def _partition_of(child, parent):
+    """Whether ``child`` names a partition of ``parent`` (/dev/sdb1 of /dev/sdb, /dev/nvme0n1p2 of /dev/nvme0n1)."""
+    return child.startswith(parent) and re.match(r"^p?[0-9]+$", child[len(parent):]) is not None
+
+
+def _check_raid(node):
+    """The local RAID of one node: the DRBD disk is the array, members are distinct and not the array."""
+    host = node.get("host") or node.get("name")
+    field = "nas_integrated_raid of %s" % host
+    raid = node.get("raid")
+    if not isinstance(raid, dict) or not raid:
+        raise BuildError("%s is not set: give {type: md, device: /dev/md0, level: 1, members: [...]}, "
+                         "{type: graid, device: ...} or {type: none, device: ...} (a host variable)" % field)
+    rtype = raid.get("type", "md")
+    if rtype not in RAID_TYPES:
+        raise BuildError("%s.type must be md, graid or none, got %r" % (field, rtype))
+    device = raid.get("device")
+    if not device or not _text(device).startswith("/dev/"):
+        raise BuildError("%s.device must be the block device DRBD replicates (a /dev path), got %r" % (field, device))
+    if re.match(r"^/dev/drbd", device):
+        raise BuildError("%s.device %s is a DRBD device: give the local disk or array under DRBD" % (field, device))
+    members = raid.get("members") or []
+    spares = raid.get("spares") or []
+    if rtype != "md":
+        if members or spares:
+            raise BuildError("%s: members and spares are for type md; with type %s the device %s is given as it is"
+                             % (field, rtype, device))
+        return
+    level = _text(raid.get("level", "")).lower().replace("raid", "")
+    if level not in MD_LEVELS:
+        raise BuildError("%s.level must be one of %s, got %r" % (field, ", ".join(sorted(MD_LEVELS, key=int)),
+                                                                   raid.get("level")))
+    if not re.match(r"^/dev/md(/[^/]+|[0-9]+)$", device):
+        raise BuildError("%s.device %s must be an md array (/dev/mdN or /dev/md/NAME): DRBD sits on the array, "
+                         "not on one of its members" % (field, device))
+    if not isinstance(members, (list, tuple)) or len(members) < MD_LEVELS[level]:
+        raise BuildError("%s.members: RAID level %s needs at least %d members, got %r"
+                         % (field, level, MD_LEVELS[level], members))
+    resolved = node.get("resolved") or {}
+
+    def real(path):
+        return resolved.get(path) or path
+
+    seen = {}
+    for key, paths in (("members", members), ("spares", spares)):
+        for path in paths:
+            if not path or not _text(path).startswith("/dev/"):
+                raise BuildError("%s.%s: %r is not a /dev path" % (field, key, path))
+            if path == device or real(path) == real(device):
+                raise BuildError("%s.%s lists %s, the array DRBD sits on: the DRBD disk must be the md device, "
+                                 "not one of its members" % (field, key, path))
+            if re.match(r"^/dev/(drbd|md)", real(path)):
+                raise BuildError("%s.%s lists %s: a member must be a local disk or partition, not a DRBD or md "
+                                 "device" % (field, key, path))
+            if real(path) in seen:
+                raise BuildError("%s.%s lists %s, which is already listed as %s (%s): a disk can be in the array "
+                                 "once" % (field, key, path, seen[real(path)][1], seen[real(path)][0]))
+            for other, (other_key, other_path) in seen.items():
+                if _partition_of(real(path), other) or _partition_of(other, real(path)):
+                    raise BuildError("%s.%s: %s and %s (%s) overlap (one is a partition of the other)"
+                                     % (field, key, path, other_path, other_key))
+            seen[real(path)] = (key, path)
+
+
+def _vip(group, client_net, field):
+    vip = group.get("vip")
+    if not isinstance(vip, dict) or not vip.get("address"):
+        raise BuildError("%s.vip needs address and cidr_netmask" % field)
+    _host_on(vip["address"], client_net, "%s.vip.address" % field)
+    if vip.get("cidr_netmask") in (None, ""):
+        raise BuildError("%s.vip needs cidr_netmask" % field)
+    if _text(vip["cidr_netmask"]) != _text(client_net.prefixlen):
+        raise BuildError("%s.vip.cidr_netmask is %s but nas_integrated_client_network %s is /%d"
+                         % (field, vip["cidr_netmask"], client_net, client_net.prefixlen))
+    return vip["address"]
+
+
+def nas_integrated_check(config):
+    """Refuse, naming the field, anything the integrated design cannot deploy safely. Pure; returns a summary.
+
+    ``config``: ``nodes`` ([{host, name, replication_address, raid, resolved, device_size}]),
+    ``replication_network``, ``client_network``, ``client_interface``, ``vg_name``, ``vg_size``,
+    ``volumes``, ``groups``, ``nfs_state`` ({volume, size, mountpoint, fstype}).
+    """
+    if not isinstance(config, dict):
+        raise BuildError("nas_integrated: the design's settings must be a dictionary")
+    nodes = config.get("nodes") or []
+    if len(nodes) != 2:
+        raise BuildError("nas_integrated: the design needs exactly two nodes in the play (the inventory group "
+                         "nas_integrated), got %d: %s" % (len(nodes), ", ".join(_text(n.get("host")) for n in nodes)))
+    rep_net = _network(config.get("replication_network"), "nas_integrated_replication_network")
+    client_net = _network(config.get("client_network"), "nas_integrated_client_network")
+    if rep_net.version == client_net.version and rep_net.overlaps(client_net):
+        raise BuildError("nas_integrated_replication_network %s overlaps nas_integrated_client_network %s: the "
+                         "replication link needs a network of its own" % (rep_net, client_net))
+    if not config.get("client_interface"):
+        raise BuildError("nas_integrated_client_interface must name the clients' interface (ethmonitor watches it "
+                         "and the VIPs go on it)")
+    addresses = {}
+    for node in nodes:
+        host = node.get("host") or node.get("name")
+        if not node.get("replication_address"):
+            raise BuildError("drbd_replication_address of %s is not set: give each node its address on "
+                             "nas_integrated_replication_network %s (a host variable)" % (host, rep_net))
+        addr = _host_on(node["replication_address"], rep_net, "drbd_replication_address of %s" % host)
+        if addr in addresses:
+            raise BuildError("drbd_replication_address of %s is %s, the same as %s's" % (host, addr, addresses[addr]))
+        addresses[addr] = host
+        _check_raid(node)
+
+    vg = config.get("vg_name") or ""
+    if not VG_NAME_RE.match(vg) or vg in (".", ".."):
+        raise BuildError("nas_integrated_vg_name must be a volume group name (letters, digits, + _ . -), got %r" % vg)
+    volumes = config.get("volumes") or []
+    sizes = {}
+    for i, volume in enumerate(volumes):
+        if not isinstance(volume, dict) or not volume.get("name"):
+            raise BuildError("nas_integrated_volumes: item %d needs a name (the logical volume)" % (i + 1))
+        name = _text(volume["name"])
+        field = "nas_integrated_volumes[%s]" % name
+        if not LV_NAME_RE.match(name) or name in (".", "..") or name.startswith(("snapshot", "pvmove")):
+            raise BuildError("%s: %r is not a valid logical volume name" % (field, name))
+        if name in sizes:
+            raise BuildError("nas_integrated_volumes: %s is declared twice" % name)
+        sizes[name] = _extents(parse_size(volume.get("size"), "%s.size" % field))
+        if (volume.get("fstype") or "xfs") not in FSTYPES:
+            raise BuildError("%s.fstype must be xfs or ext4, got %r" % (field, volume.get("fstype")))
+
+    groups = config.get("groups") or []
+    if not groups:
+        raise BuildError("nas_integrated_groups: the design needs at least one sharing group")
+    names, used, mounts, vips, export_ids, share_names = set(), {}, {}, {}, {}, {}
+    for group in groups:
+        name = _group_name(group, "nas_integrated_groups")
+        field = "nas_integrated_groups[%s]" % name
+        if not GROUP_NAME_RE.match(name):
+            raise BuildError("%s: the name must match ^[a-z][a-z0-9_]{0,30}$ (it becomes resource ids)" % field)
+        if name == BASE_STACK:
+            raise BuildError("%s: %s is the name of the design's base stack (DRBD, LVM, NFS server); choose "
+                             "another" % (field, BASE_STACK))
+        if name in names:
+            raise BuildError("nas_integrated_groups: two groups are named %s" % name)
+        names.add(name)
+        volume = group.get("volume")
+        if not volume:
+            raise BuildError("%s.volume must name its logical volume in nas_integrated_volumes" % field)
+        if volume not in sizes:
+            raise BuildError("%s.volume %s is not declared in nas_integrated_volumes (declared: %s)"
+                             % (field, volume, ", ".join(sizes) or "none"))
+        if volume in used:
+            raise BuildError("%s.volume %s is also the volume of group %s: one filesystem per sharing group"
+                             % (field, volume, used[volume]))
+        used[volume] = name
+        mountpoint = _text(group.get("mountpoint") or "")
+        if not re.match(r"^/[^ ]*[^/ ]$", mountpoint):
+            raise BuildError("%s.mountpoint must be an absolute path without a trailing slash, got %r"
+                             % (field, group.get("mountpoint")))
+        for other_mount, other in mounts.items():
+            if _under(mountpoint, other_mount) or _under(other_mount, mountpoint):
+                raise BuildError("%s.mountpoint %s and group %s's %s are nested or the same"
+                                 % (field, mountpoint, other, other_mount))
+        mounts[mountpoint] = name
+        address = _vip(group, client_net, field)
+        if address in vips:
+            raise BuildError("%s.vip.address %s is also group %s's VIP" % (field, address, vips[address]))
+        vips[address] = name
+        for export in group.get("nfs_exports") or []:
+            _need(export, "id", "%s: an NFS export" % field)
+            path = _text(_need(export, "path", "%s.nfs_exports[%s]" % (field, export["id"])))
+            if not _under(path, mountpoint):
+                raise BuildError("%s.nfs_exports[%s].path %s is not inside the group's mountpoint %s"
+                                 % (field, export["id"], path, mountpoint))
+            if _text(export["id"]) in export_ids:
+                raise BuildError("%s.nfs_exports: export id %s is also used by group %s (ids are unique in the "
+                                 "cluster)" % (field, export["id"], export_ids[_text(export["id"])]))
+            export_ids[_text(export["id"])] = name
+        for share in group.get("smb_shares") or []:
+            share_name = _text(_need(share, "name", "%s: an SMB share" % field))
+            path = _text(_need(share, "path", "%s.smb_shares[%s]" % (field, share_name)))
+            if not _under(path, mountpoint):
+                raise BuildError("%s.smb_shares[%s].path %s is not inside the group's mountpoint %s"
+                                 % (field, share_name, path, mountpoint))
+            if share_name.lower() in share_names:
+                raise BuildError("%s.smb_shares: share %s is also a share of group %s"
+                                 % (field, share_name, share_names[share_name.lower()]))
+            share_names[share_name.lower()] = name
+
+    nfs = any(g.get("nfs_exports") for g in groups)
+    if nfs:
+        state = config.get("nfs_state") or {}
+        sfield = "nas_integrated_nfs_state"
+        sname = _text(state.get("volume") or "")
+        if not LV_NAME_RE.match(sname):
+            raise BuildError("%s.volume must be a logical volume name, got %r" % (sfield, state.get("volume")))
+        if sname in sizes:
+            raise BuildError("%s.volume %s is also in nas_integrated_volumes: the NFS state has a volume of its "
+                             "own" % (sfield, sname))
+        sizes[sname] = _extents(parse_size(state.get("size"), "%s.size" % sfield))
+        smount = _text(state.get("mountpoint") or "")
+        if not re.match(r"^/[^ ]*[^/ ]$", smount):
+            raise BuildError("%s.mountpoint must be an absolute path without a trailing slash, got %r"
+                             % (sfield, state.get("mountpoint")))
+        for other_mount, other in mounts.items():
+            if _under(smount, other_mount) or _under(other_mount, smount):
+                raise BuildError("%s.mountpoint %s and group %s's %s are nested or the same"
+                                 % (sfield, smount, other, other_mount))
+        if (state.get("fstype") or "ext4") not in FSTYPES:
+            raise BuildError("%s.fstype must be xfs or ext4, got %r" % (sfield, state.get("fstype")))
+
+    device_sizes = dict((n.get("host") or n.get("name"), n.get("device_size")) for n in nodes)
+    capacity, where = vg_capacity(config.get("vg_size"), device_sizes)
+    if capacity is not None:
+        for name, size in sizes.items():
+            if size > capacity:
+                field = "nas_integrated_nfs_state.size" if name not in [v.get("name") for v in volumes] \
+                    else "nas_integrated_volumes[%s].size" % name
+                raise BuildError("%s (%s) is larger than the volume group %s (%s, from %s)"
+                                 % (field, _human(size), vg, _human(capacity), where))
+        total = sum(sizes.values())
+        if total > capacity:
+            raise BuildError("nas_integrated_volumes: the logical volumes need %s in total (%s), more than the volume "
+                             "group %s holds (%s, from %s)"
+                             % (_human(total), ", ".join("%s %s" % (n, _human(s)) for n, s in sizes.items()), vg,
+                                _human(capacity), where))
+    return {"volumes": sizes, "vg_capacity": capacity, "vg_capacity_from": where}
+
+
+def nas_integrated_services_groups(groups):
+    """nas_services_groups from nas_integrated_groups: the service keys and the VIP address."""
+    result = []
+    for group in groups:
+        name = _group_name(group, "nas_integrated_groups")
+        item = dict((k, v) for k, v in group.items() if k in SERVICES_GROUP_KEYS)
+        vip = group.get("vip")
+        if not isinstance(vip, dict) or "address" not in vip:
+            raise BuildError("nas_integrated_groups[%s].vip needs address" % name)
+        item["vip"] = vip["address"]
+        result.append(item)
+    return result
+
+
+def nas_integrated_stacks(config, services):
+    """The base stack (LVM, NFS state, nfsserver, ethmonitor) on the DRBD Promoted, then one stack per group."""
+    vg = config["vg_name"]
+    interface = config["client_interface"]
+    stickiness = {"resource-stickiness": _text(config.get("stickiness", 100))}
+    groups = config.get("groups") or []
+    volumes = dict((v["name"], v) for v in config.get("volumes") or [])
+    force_unmount = (services.get("filesystem_options") or {}).get("force_unmount", "true")
+    layers = [{"kind": "lvm", "id": "lvm_%s" % BASE_STACK, "agent": "ocf:heartbeat:LVM-activate",
+               "options": {"vgname": vg, "vg_access_mode": "system_id"}, "operations": _ops(FS_OPS)}]
+    nfs_groups = [g for g in groups if g.get("nfs_exports")]
+    if nfs_groups:
+        state = config["nfs_state"]
+        layers.append({"kind": "filesystem", "id": "fs_nfsstate", "agent": "ocf:heartbeat:Filesystem",
+                       "options": {"device": "/dev/%s/%s" % (vg, state["volume"]), "directory": state["mountpoint"],
+                                   "fstype": state.get("fstype") or "ext4", "force_unmount": "true"},
+                       "operations": _ops(FS_OPS)})
+        options = {"nfs_shared_infodir": "%s/nfsinfo" % state["mountpoint"],
+                   "nfs_ip": ",".join(_text(g["vip"]["address"]) for g in nfs_groups)}
+        if config.get("nfs_server_scope"):
+            options["nfs_server_scope"] = config["nfs_server_scope"]
+        layers.append({"kind": "nfs", "id": "nfsserver", "agent": "ocf:heartbeat:nfsserver", "options": options,
+                       "operations": _ops(DAEMON_OPS)})
+    layers.append({"kind": "ethmonitor", "id": "ethmonitor_%s" % re.sub(r"[^A-Za-z0-9_.-]", "_", interface),
+                   "agent": "ocf:heartbeat:ethmonitor", "options": {"interface": interface},
+                   "operations": [{"action": "monitor", "interval": "10s", "timeout": "60s"}]})
+    base = {"name": BASE_STACK, "below": {"resource": "drbd_%s-clone" % config.get("drbd_resource", "r0"),
+                                          "role": "Promoted"},
+            "meta": dict(stickiness), "layers": layers}
+    attribute = "ethmonitor-%s" % interface
+    stacks = [base]
+    for group in groups:
+        name = group["name"]
+        volume = volumes[group["volume"]]
+        fs_options = {"device": "/dev/%s/%s" % (vg, volume["name"]), "directory": group["mountpoint"],
+                      "fstype": volume.get("fstype") or "xfs", "force_unmount": force_unmount}
+        if volume.get("fs_options"):
+            fs_options["options"] = volume["fs_options"]
+        vip = _vip_options(dict(group["vip"], nic=group["vip"].get("nic") or interface),
+                           "nas_integrated_groups[%s]" % name)
+        group_layers = [{"kind": "filesystem", "id": "fs_%s" % name, "agent": "ocf:heartbeat:Filesystem",
+                         "options": fs_options, "operations": _ops(FS_OPS)}]
+        group_layers.extend((services.get("group_layers") or {}).get(name) or [])
+        group_layers.append({"kind": "vip", "id": "vip_%s" % name, "agent": "ocf:heartbeat:IPaddr2",
+                             "options": vip, "operations": _ops(VIP_OPS)})
+        stacks.append({"name": name, "after": [BASE_STACK], "with": [BASE_STACK], "meta": dict(stickiness),
+                       "health": [{"attribute": attribute, "op": "ne", "value": 1}], "layers": group_layers})
+    return stacks
+
+
+def nas_integrated_cib(config, services):
+    """pcs_cib input of the integrated design, after :func:`nas_integrated_check`.
+
+    ``services`` is :func:`nas_services_objects` of the groups with the kernel
+    NFS server in the ``shared`` layout (the one nfsserver is the base stack's).
+    """
+    nas_integrated_check(config)
+    cib = stacks_to_cib(nas_integrated_stacks(config, services))
+    group_constraints = services.get("group_constraints") or {}
+    placed = []
+    for group in config.get("groups") or []:
+        placed.extend(group_constraints.get(group["name"]) or [])
+    return {
+        "resources": list(services.get("resources") or []) + cib["resources"],
+        "groups": cib["groups"],
+        "clones": list(services.get("clones") or []) + cib.get("clones", []),
+        "constraints": list(services.get("constraints") or []) + cib["constraints"] + placed,
     }
 
 

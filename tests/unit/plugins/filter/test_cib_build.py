@@ -22,7 +22,8 @@ MGMT = {"enabled": True, "name": "mgmt", "prefers": "", "vip": {"address": "198.
 
 def test_every_documented_filter_is_there():
     assert sorted(FILTERS) == ["cib_merge", "drbd_cib", "fence_devices", "nas_dual_controller_cib",
-                               "nas_dual_controller_services_groups", "nas_services_cib"]
+                               "nas_dual_controller_services_groups", "nas_integrated_cib",
+                               "nas_integrated_services_groups", "nas_services_cib"]
 
 
 def test_dual_controller_through_the_filters():
@@ -51,3 +52,20 @@ def test_builder_errors_become_filter_errors():
                             ["n1", "n2"])
     with pytest.raises(AnsibleFilterError, match="id a is in part 1 and part 2"):
         FILTERS["cib_merge"]([{"resources": [{"id": "a"}]}, {"groups": [{"id": "a", "members": ["b"]}]}])
+
+
+def test_integrated_through_the_filters():
+    config = {"nodes": [{"host": "a", "replication_address": "10.77.0.1",
+                         "raid": {"type": "none", "device": "/dev/vdb"}},
+                        {"host": "b", "replication_address": "10.77.0.2",
+                         "raid": {"type": "none", "device": "/dev/vdb"}}],
+              "replication_network": "10.77.0.0/24", "client_network": "192.0.2.0/24", "client_interface": "eth1",
+              "vg_name": "vg", "volumes": [{"name": "lv1", "size": "1g"}],
+              "groups": [dict(GROUPS[0], volume="lv1")], "drbd_resource": "r0",
+              "nfs_state": {"volume": "st", "size": "64m", "mountpoint": "/srv/st"}}
+    groups = FILTERS["nas_integrated_services_groups"](config["groups"])
+    services = FILTERS["nas_services_cib"](groups, nfs_server="kernel", smb_enabled=False, kernel_layout="shared")
+    out = FILTERS["nas_integrated_cib"](config, services)
+    assert [g["id"] for g in out["groups"]] == ["g_nas", "g_g1"]
+    with pytest.raises(AnsibleFilterError, match=r"nas_integrated_groups\[g1\].volume lv2 is not declared"):
+        FILTERS["nas_integrated_cib"](dict(config, groups=[dict(GROUPS[0], volume="lv2")]), services)

@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The roles' CIB builders as filters (docs in fence_devices.yml, nas_services_cib.yml,
 nas_dual_controller_cib.yml, nas_dual_controller_services_groups.yml, nas_integrated_cib.yml,
-nas_integrated_services_groups.yml, drbd_cib.yml, cib_merge.yml)."""
+nas_integrated_services_groups.yml, nas_integrated_lvm_filter.yml, drbd_cib.yml, cib_merge.yml)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -58,6 +58,10 @@ def nas_integrated_cib(config, services):
     return _call(_cib_build.nas_integrated_cib, config, services)
 
 
+def nas_integrated_lvm_filter(udev_outputs, paths):
+    return _call(_cib_build.lvm_global_filter, list(udev_outputs or []), list(paths or []))
+
+
 def drbd_cib(resources, hosts, monitor_promoted="29s", monitor_unpromoted="31s", timeouts=None):
     return _call(_cib_build.drbd_cib, list(resources or []), list(hosts or []), monitor_promoted,
                  monitor_unpromoted, timeouts)
@@ -76,6 +80,7 @@ class FilterModule(object):
             "nas_dual_controller_cib": nas_dual_controller_cib,
             "nas_integrated_services_groups": nas_integrated_services_groups,
             "nas_integrated_cib": nas_integrated_cib,
+            "nas_integrated_lvm_filter": nas_integrated_lvm_filter,
             "drbd_cib": drbd_cib,
             "cib_merge": cib_merge,
         }

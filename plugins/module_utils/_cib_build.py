@@ -715,6 +715,43 @@ def nas_integrated_check(config):
     return {"volumes": sizes, "vg_capacity": capacity, "vg_capacity_from": where}
 
 
+def lvm_global_filter(udev_outputs, paths):
+    """LVM ``devices/global_filter`` for LVM on DRBD: /dev/drbd* in, every name of the backing devices out.
+
+    LVM accepts a device when ANY of its names matches an ``a`` pattern before
+    an ``r`` one, so the backing device is rejected by every name udev gives it
+    (``DEVNAME``, ``DEVLINKS``, ``/dev/block/MAJOR:MINOR``), not only the one
+    in the inventory; everything else stays accepted (a root VG keeps working).
+    ``udev_outputs``: ``udevadm info --query=property`` outputs (text, or
+    command results with ``stdout``); ``paths``: the names the inventory gives.
+    """
+    names = []
+
+    def add(name):
+        name = _text(name).strip()
+        if name and name not in names:
+            if re.match(r"^/dev/drbd", name):
+                raise BuildError("%s is a DRBD device: it cannot be under DRBD" % name)
+            names.append(name)
+
+    for path in paths or []:
+        add(path)
+    for output in udev_outputs or []:
+        if isinstance(output, dict):
+            if output.get("rc", 0) != 0:
+                continue
+            output = output.get("stdout") or ""
+        props = dict(line.split("=", 1) for line in _text(output).splitlines() if "=" in line)
+        add(props.get("DEVNAME", ""))
+        for link in props.get("DEVLINKS", "").split():
+            add(link)
+        if props.get("MAJOR") and props.get("MINOR"):
+            add("/dev/block/%s:%s" % (props["MAJOR"], props["MINOR"]))
+    # escape only what LVM's regex engine treats as special (libdm parse_rx)
+    return ["a|^/dev/drbd[0-9]+$|"] + ["r|^%s$|" % re.sub(r"([.^$*+?()\[\]{}|\\])", r"\\\1", name)
+                                      for name in names] + ["a|.*|"]
+
+
 def nas_integrated_services_groups(groups):
     """nas_services_groups from nas_integrated_groups: the service keys and the VIP address."""
     result = []

@@ -47,7 +47,7 @@ def pcs_cib_tasks():
 def test_every_role_pcs_cib_task_is_known_and_switched():
     found = pcs_cib_tasks()
     assert sorted(found) == ["roles/drbd/tasks/pacemaker.yml", "roles/nas_dual_controller/tasks/cib.yml",
-                             "roles/pacemaker/tasks/fencing.yml"]
+                             "roles/nas_integrated/tasks/cib.yml", "roles/pacemaker/tasks/fencing.yml"]
     assert all(len(v) == 1 for v in found.values())
     assert found["roles/pacemaker/tasks/fencing.yml"][0]["when"] == "pacemaker_cib_push | bool"
     assert found["roles/drbd/tasks/pacemaker.yml"][0]["when"] == "drbd_cib_push | bool"
@@ -85,3 +85,51 @@ def test_tasks_that_carry_fence_passwords_keep_no_log():
         assert task["no_log"] == "{{ pacemaker_secure_logging }}"
     design = pcs_cib_tasks()["roles/nas_dual_controller/tasks/cib.yml"][0]
     assert "pacemaker_secure_logging" in design["no_log"] and "__pacemaker_has_ipmi" in design["no_log"]
+
+
+# --- the integrated design (roles/nas_integrated) ------------------------------
+
+
+def includes(path, role):
+    return [t for t in tasks(load(path)) if (t.get("ansible.builtin.include_role") or {}).get("name") == role]
+
+
+def test_integrated_includes_the_building_blocks_without_their_push():
+    main = "roles/nas_integrated/tasks/main.yml"
+    pacemaker = includes(main, "hastorage.cluster.pacemaker")
+    drbd = includes(main, "hastorage.cluster.drbd")
+    assert len(pacemaker) == 2 and len(drbd) == 2  # each validated first, then run
+    for task in pacemaker:
+        assert task["vars"]["pacemaker_cib_push"] is False
+    for task in drbd:
+        assert task["vars"]["drbd_cib_push"] is False
+        assert task["vars"]["drbd_protocol"] == "C"
+    services = includes(main, "hastorage.cluster.nas_services")
+    assert [t["vars"]["nas_services_nfs_server"] for t in services] == ["kernel", "kernel"]
+
+
+def test_integrated_checks_everything_before_the_first_change():
+    main = load("roles/nas_integrated/tasks/main.yml")
+    names = [(t.get("ansible.builtin.include_tasks") or (t.get("ansible.builtin.include_role") or {}).get("tasks_from")
+              or (t.get("ansible.builtin.include_role") or {}).get("name")) for t in main]
+    assert names[:4] == ["validate.yml", "validate.yml", "validate.yml", "validate.yml"]
+    assert names[4] == "raid.yml"
+    # the validation tasks only read and assert
+    for task in tasks(load("roles/nas_integrated/tasks/validate.yml")):
+        modules = [k for k in task if k.startswith("ansible.builtin.")]
+        assert modules and all(m in ("ansible.builtin.stat", "ansible.builtin.command", "ansible.builtin.set_fact",
+                                     "ansible.builtin.assert") for m in modules), task["name"]
+        if "ansible.builtin.command" in task:
+            assert task["changed_when"] is False and task["ansible.builtin.command"]["argv"][0] == "lsblk"
+
+
+def test_integrated_push_carries_fencing_drbd_and_the_design():
+    task = pcs_cib_tasks()["roles/nas_integrated/tasks/cib.yml"][0]
+    merged = task["vars"]["__nas_integrated_cib_input"]
+    assert "[pacemaker_cib_objects, drbd_cib_objects, __nas_integrated_objects]" in merged
+    assert "hastorage.cluster.cib_merge" in merged
+    for key in ("stonith", "fencing_levels", "properties", "resource_defaults", "operation_defaults",
+                "resources", "groups", "clones", "constraints"):
+        assert task[PCS_CIB][key] == "{{ __nas_integrated_cib_input.%s }}" % key
+    assert "pacemaker_secure_logging" in task["no_log"] and "__pacemaker_has_ipmi" in task["no_log"]
+    assert task["run_once"] is True

@@ -23,7 +23,7 @@ MGMT = {"enabled": True, "name": "mgmt", "prefers": "", "vip": {"address": "198.
 def test_every_documented_filter_is_there():
     assert sorted(FILTERS) == ["cib_merge", "drbd_cib", "fence_devices", "nas_dual_controller_cib",
                                "nas_dual_controller_services_groups", "nas_integrated_cib",
-                               "nas_integrated_services_groups", "nas_services_cib"]
+                               "nas_integrated_lvm_filter", "nas_integrated_services_groups", "nas_services_cib"]
 
 
 def test_dual_controller_through_the_filters():

@@ -13,6 +13,7 @@ from ansible_collections.hastorage.cluster.plugins.module_utils import _cib
 from ansible_collections.hastorage.cluster.plugins.module_utils._cib_build import (
     BuildError,
     drbd_usable,
+    lvm_global_filter,
     merge,
     nas_integrated_check,
     nas_integrated_cib,
@@ -333,3 +334,26 @@ def test_names_ids_and_paths():
     refused(changed(["volumes", 1, "name"], "-x"), r"nas_integrated_volumes\[-x\]: '-x' is not a valid logical volume")
     refused(changed(["volumes", 1, "fstype"], "btrfs"), r"nas_integrated_volumes\[lv_proj\].fstype must be xfs or ext4")
     refused(changed(["vg_name"], "vg nas"), "nas_integrated_vg_name must be a volume group name")
+
+
+# --- the LVM filter --------------------------------------------------------------------------
+
+UDEV_MD0 = """DEVPATH=/devices/virtual/block/md0
+DEVNAME=/dev/md0
+MAJOR=9
+MINOR=0
+DEVLINKS=/dev/md/nas /dev/disk/by-id/md-name-nas1:nas /dev/disk/by-id/md-uuid-0a1b2c3d:4e5f6071:8293a4b5:c6d7e8f9
+"""
+
+
+def test_lvm_filter_rejects_every_name_of_the_backing_devices():
+    patterns = lvm_global_filter([{"rc": 0, "stdout": UDEV_MD0}, {"rc": 1, "stdout": ""}, "DEVNAME=/dev/sdb\n"],
+                                 ["/dev/md0", "/dev/sdb", "/dev/sdc"])
+    assert patterns == ["a|^/dev/drbd[0-9]+$|", "r|^/dev/md0$|", "r|^/dev/sdb$|", "r|^/dev/sdc$|",
+                        "r|^/dev/md/nas$|", "r|^/dev/disk/by-id/md-name-nas1:nas$|",
+                        "r|^/dev/disk/by-id/md-uuid-0a1b2c3d:4e5f6071:8293a4b5:c6d7e8f9$|",
+                        "r|^/dev/block/9:0$|", "a|.*|"]
+    assert lvm_global_filter([], ["/dev/disk/by-path/pci-0000:00:1f.2-ata-1"])[1] == \
+        r"r|^/dev/disk/by-path/pci-0000:00:1f\.2-ata-1$|"
+    with pytest.raises(BuildError, match="/dev/drbd0 is a DRBD device"):
+        lvm_global_filter([], ["/dev/drbd0"])

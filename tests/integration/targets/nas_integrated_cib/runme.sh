@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# The integrated design offline, on two inventory hosts that are both this
+# machine:
+# 1. every class of bad input of issue 12 is refused by the role's
+#    validate.yml with the field named (the first thing a deploy runs);
+# 2. the example inventory passes ansible-inventory --list and the checks;
+# 3. the CIB flow of a deploy converges a CIB file in ONE pcs_cib push (epoch
+#    +1, the pacemaker and drbd roles' own pushes skipped, IPMI passwords not
+#    in the output), and a second run changes nothing;
+# 4. crm_simulate: DRBD is promoted before the base stack, each group starts
+#    after it, bottom-up with its VIP last, all on the Promoted node; a
+#    failed node or a dead client link moves everything to the other node.
+set -euo pipefail
+export LC_ALL=C.UTF-8 ANSIBLE_NOCOLOR=1 ANSIBLE_HOST_KEY_CHECKING=False
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+python=$(command -v python3)
+inv=(-i inventory.yml -e "ansible_python_interpreter=$python")
+
+# --- 1. refusals -----------------------------------------------------------
+refuse() {  # refuse NAME EXPECTED-TEXT [ansible-playbook args...]
+    local name=$1 expect=$2 rc=0
+    shift 2
+    ansible-playbook "${inv[@]}" validate.yml "$@" > "$work/refusal.log" 2>&1 || rc=$?
+    if [[ $rc -eq 0 ]]; then
+        cat "$work/refusal.log"; echo "refusal '$name': the validation accepted it" >&2; exit 1
+    fi
+    if ! grep -qF -- "$expect" "$work/refusal.log"; then
+        cat "$work/refusal.log"; echo "refusal '$name': the message does not say: $expect" >&2; exit 1
+    fi
+    if grep -q 'accepted: ' "$work/refusal.log"; then
+        echo "refusal '$name': the checks went on after the refusal" >&2; exit 1
+    fi
+    echo "refused: $name"
+}
+
+refuse "replication address not on the replication network" \
+    "drbd_replication_address of nas2 10.78.0.12 is not on 10.77.0.0/24" \
+    -e '{"drbd_replication_address": "{{ bad_replication_address }}"}'
+refuse "the VIP not on the client network" \
+    "nas_integrated_groups[proj].vip.address 198.51.100.102 is not on 192.0.2.0/24" \
+    -e '{"hsc_vip": {"address": "198.51.100.102", "cidr_netmask": 24}}' \
+    -e '{"nas_integrated_groups": [{"name": "home", "volume": "lv_home", "mountpoint": "/srv/home", "vip": {"address": "192.0.2.101", "cidr_netmask": 24}}, {"name": "proj", "volume": "lv_proj", "mountpoint": "/srv/proj", "vip": "{{ hsc_vip }}"}]}'
+refuse "a sharing group on a volume that does not exist" \
+    "nas_integrated_groups[proj].volume lv_data is not declared in nas_integrated_volumes (declared: lv_home, lv_proj)" \
+    -e '{"nas_integrated_groups": [{"name": "home", "volume": "lv_home", "mountpoint": "/srv/home", "vip": {"address": "192.0.2.101", "cidr_netmask": 24}}, {"name": "proj", "volume": "lv_data", "mountpoint": "/srv/proj", "vip": {"address": "192.0.2.102", "cidr_netmask": 24}}]}'
+refuse "a filesystem larger than the volume group" \
+    "nas_integrated_volumes[lv_home].size (20.0 GiB) is larger than the volume group vg_nas (15.0 GiB, from nas_integrated_vg_size 15g)" \
+    -e nas_integrated_vg_size=15g
+refuse "the volumes together larger than the volume group" \
+    "nas_integrated_volumes: the logical volumes need 30.2 GiB in total (lv_home 20.0 GiB, lv_proj 10.0 GiB, nfsstate 256.0 MiB), more than the volume group vg_nas holds (25.0 GiB" \
+    -e nas_integrated_vg_size=25g
+refuse "a RAID member that is the DRBD backing disk" \
+    "nas_integrated_raid of nas2.members lists /dev/md0, the array DRBD sits on: the DRBD disk must be the md device, not one of its members" \
+    -e '{"nas_integrated_raid": "{{ bad_raid }}"}'
+refuse "a RAID member listed twice" \
+    "nas_integrated_raid of nas1.members lists /dev/hsc-test-sdb, which is already listed as /dev/hsc-test-sdb (members)" \
+    -e '{"nas_integrated_raid": {"type": "md", "device": "/dev/md0", "level": 1, "members": ["/dev/hsc-test-sdb", "/dev/hsc-test-sdb"]}}'
+refuse "three nodes" "nas_integrated: the design needs exactly two nodes in the play (the inventory group nas_integrated), got 3: nas1, nas2, nas3" \
+    -e hsc_hosts=three
+refuse "two groups with one name" "nas_integrated_groups: two groups are named home" \
+    -e '{"nas_integrated_groups": [{"name": "home", "volume": "lv_home", "mountpoint": "/srv/home", "vip": {"address": "192.0.2.101", "cidr_netmask": 24}}, {"name": "home", "volume": "lv_proj", "mountpoint": "/srv/proj", "vip": {"address": "192.0.2.102", "cidr_netmask": 24}}]}'
+refuse "an NFS export outside its group's mountpoint" \
+    "nas_integrated_groups[home].nfs_exports[101].path /srv/proj/x is not inside the group's mountpoint /srv/home" \
+    -e '{"nas_integrated_groups": [{"name": "home", "volume": "lv_home", "mountpoint": "/srv/home", "vip": {"address": "192.0.2.101", "cidr_netmask": 24}, "nfs_exports": [{"id": 101, "path": "/srv/proj/x", "clients": [{"network": "192.0.2.0/24"}]}]}]}'
+refuse "nodes given different designs" "nas_integrated: the nodes ['nas1', 'nas2'] see different design settings" \
+    -e '{"nas_integrated_vg_name": "{{ \"vg_a\" if inventory_hostname == \"nas1\" else \"vg_b\" }}"}'
+echo "nas_integrated_cib: refusals done at ${SECONDS} s"
+
+# --- 2. the example inventory ------------------------------------------------
+# ansible-test runs a copy of this directory: find the collection's copy
+example=""
+IFS=: read -ra roots <<< "${ANSIBLE_COLLECTIONS_PATH:-}"
+for root in "${roots[@]}" ../../../..; do
+    for candidate in "$root/ansible_collections/hastorage/cluster/inventories/examples/integrated" \
+                     "$root/inventories/examples/integrated"; do
+        if [[ -d $candidate ]]; then example=$candidate; break 2; fi
+    done
+done
+[[ -n $example ]] || { echo "inventories/examples/integrated not found" >&2; exit 1; }
+ansible-inventory -i "$example" --list > "$work/example.json"
+"$python" - "$work/example.json" <<'CHECK'
+import json, sys
+inv = json.load(open(sys.argv[1]))
+assert inv["nas_integrated"]["hosts"] == ["nas-a", "nas-b"], inv["nas_integrated"]
+hv = inv["_meta"]["hostvars"]
+assert [hv[h]["nas_integrated_raid"]["type"] for h in ("nas-a", "nas-b")] == ["md", "md"]
+assert len(hv["nas-a"]["nas_integrated_groups"]) == 2
+CHECK
+secrets='{"vault_hacluster_password": "x", "vault_ad_join_password": "x", "vault_drbd_shared_secret": "x",
+          "vault_ipmi_password_nas_a": "x", "vault_ipmi_password_nas_b": "x"}'
+ansible-playbook -i "$example" validate.yml -e hsc_hosts=nas_integrated -e ansible_connection=local \
+    -e "ansible_python_interpreter=$python" -e "$secrets" > "$work/example.log" 2>&1 \
+    || { cat "$work/example.log"; echo "the example inventory does not pass the checks" >&2; exit 1; }
+grep -q 'accepted: g_nas g_home g_projects' "$work/example.log" || { cat "$work/example.log"; exit 1; }
+echo "nas_integrated_cib: example inventory checked at ${SECONDS} s"
+
+# --- 3. one push, idempotent ---------------------------------------------------
+export CIB_file="$work/cib.xml"
+cibadmin --empty > "$CIB_file"
+cibadmin -C -o nodes -X '<node id="1" uname="node1"/>'
+cibadmin -C -o nodes -X '<node id="2" uname="node2"/>'
+unset CIB_file
+epoch() { "$python" -c 'import sys, xml.etree.ElementTree as E; print(E.parse(sys.argv[1]).getroot().get("epoch"))' "$1"; }
+before=$(epoch "$work/cib.xml")
+for run in 1 2; do
+    ansible-playbook "${inv[@]}" converge.yml -e "hsc_cib=$work/cib.xml" > "$work/converge$run.log" 2>&1 \
+        || { cat "$work/converge$run.log"; exit 1; }
+done
+cat "$work/converge1.log"
+after=$(epoch "$work/cib.xml")
+grep -q 'pushes: pacemaker=skipped drbd=skipped design=True' \
+    "$work/converge1.log" || { echo "the first run did not make exactly the design's push" >&2; exit 1; }
+[[ $after -eq $((before + 1)) ]] || { echo "epoch $before -> $after: one push bumps it by one" >&2; exit 1; }
+grep -q 'pushes: pacemaker=skipped drbd=skipped design=False' \
+    "$work/converge2.log" || { cat "$work/converge2.log"; echo "the second run changed the CIB" >&2; exit 1; }
+grep -Eq 'nas1 +: ok=[0-9]+ +changed=0 ' "$work/converge2.log" && grep -Eq 'nas2 +: ok=[0-9]+ +changed=0 ' "$work/converge2.log" \
+    || { cat "$work/converge2.log"; echo "the second run reported changes" >&2; exit 1; }
+[[ $(epoch "$work/cib.xml") -eq $after ]] || { echo "the second run moved the epoch" >&2; exit 1; }
+if grep -q 'ipmi-secret' "$work/converge1.log" "$work/converge2.log"; then
+    echo "an IPMI password is in the output" >&2; exit 1
+fi
+# offline the CIB has no quorum and no node state: crm_verify warns about
+# that; an error in the configuration fails
+crm_verify -V --xml-file "$work/cib.xml" > "$work/verify.txt" 2>&1 || true
+if grep -Ei '(^|\) )error' "$work/verify.txt"; then echo "crm_verify found errors in the CIB" >&2; exit 1; fi
+echo "nas_integrated_cib: one push (epoch $before -> $after), second run unchanged at ${SECONDS} s"
+
+# --- 4. placement and failover in crm_simulate ---------------------------------
+cd "$work"
+crm_simulate -x cib.xml --quorum=true --node-up=node1 --node-up=node2 -S -O up.xml > /dev/null
+# what the running agents would do: DRBD's promotion scores (node1 the better),
+# the client link up on both nodes
+CIB_file=up.xml crm_attribute -N node1 -n master-drbd_r0 -v 10000 -l reboot
+CIB_file=up.xml crm_attribute -N node2 -n master-drbd_r0 -v 1000 -l reboot
+CIB_file=up.xml crm_attribute -N node1 -n ethmonitor-eth1 -v 1 -l reboot
+CIB_file=up.xml crm_attribute -N node2 -n ethmonitor-eth1 -v 1 -l reboot
+crm_simulate -x up.xml -S -O running.xml > start.txt
+"$python" - start.txt <<'CHECK'
+import re, sys
+text = open(sys.argv[1]).read()
+steps = re.findall(r"Resource action: +(\S+) +(promote|start) on (node\d)",
+                   text.split("Executing Cluster Transition:")[1].split("Revised Cluster Status:")[0])
+order = [r for r, action, node in steps if action == "promote" or not r.startswith(("drbd_", "ethmonitor", "nas_"))]
+where = set(node for r, action, node in steps if not r.startswith(("drbd_", "ethmonitor", "nas_")))
+assert where == {"node1"}, steps
+assert order[0] == "drbd_r0", order
+assert order[1:4] == ["lvm_nas", "fs_nfsstate", "nfsserver"], order
+for group, layers in (("home", ["fs_home", "exp_home_101_1", "smb_home", "vip_home"]),
+                      ("proj", ["fs_proj", "smb_proj", "vip_proj"])):
+    got = [r for r in order if r in layers]
+    assert got == layers, (group, got)
+    assert order.index(layers[0]) > order.index("nfsserver"), order
+print("start order:", " ".join(order))
+CHECK
+
+crm_simulate -x running.xml -S --node-fail=node1 --quorum=true > fail.txt
+"$python" - fail.txt <<'CHECK'
+import re, sys
+text = open(sys.argv[1]).read()
+transition = text.split("Executing Cluster Transition:")[1].split("Revised Cluster Status:")[0]
+steps = re.findall(r"Resource action: +(\S+) +(promote|start) on (node\d)", transition)
+started = [r for r, action, node in steps if node == "node2"]
+# the survivor fences node1 before it promotes DRBD
+assert "Fencing node1 (reboot)" in transition, transition
+assert transition.index("Fencing node1") < re.search(r"drbd_r0\S* +promote on node2", transition).start(), transition
+assert started.index("drbd_r0") < started.index("lvm_nas") < started.index("fs_home") < started.index("vip_home"), started
+assert started.index("fs_proj") < started.index("vip_proj"), started
+print("after node1 failed, node2 ran:", " ".join(started))
+CHECK
+
+# the client link of node1 dies (ethmonitor sets its attribute to 0): the
+# whole node's services move, DRBD is promoted on node2
+CIB_file=running.xml crm_attribute -N node1 -n ethmonitor-eth1 -v 0 -l reboot
+crm_simulate -x running.xml -S > link.txt
+"$python" - link.txt <<'CHECK'
+import re, sys
+text = open(sys.argv[1]).read()
+status = text.split("Revised Cluster Status:")[1]
+for rsc in ("lvm_nas", "nfsserver", "fs_home", "vip_home", "fs_proj", "vip_proj"):
+    assert re.search(r"%s\s+\(\S+\):\s+Started node2" % rsc, status), (rsc, status)
+assert re.search(r"Promoted: \[ node2 \]", status), status
+print("client link down on node1: everything on node2")
+CHECK
+echo "nas_integrated_cib: done in ${SECONDS} s"

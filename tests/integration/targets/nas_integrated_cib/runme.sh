@@ -9,7 +9,8 @@
 #    in the output), and a second run changes nothing;
 # 4. crm_simulate: DRBD is promoted before the base stack, each group starts
 #    after it, bottom-up with its VIP last, all on the Promoted node; a
-#    failed node or a dead client link moves everything to the other node.
+#    failed node, a dead client link or a move of the base stack takes
+#    everything to the other node.
 set -euo pipefail
 export LC_ALL=C.UTF-8 ANSIBLE_NOCOLOR=1 ANSIBLE_HOST_KEY_CHECKING=False
 
@@ -182,5 +183,18 @@ for rsc in ("lvm_nas", "nfsserver", "fs_home", "vip_home", "fs_proj", "vip_proj"
     assert re.search(r"%s\s+\(\S+\):\s+Started node2" % rsc, status), (rsc, status)
 assert re.search(r"Promoted: \[ node2 \]", status), status
 print("client link down on node1: everything on node2")
+CHECK
+# an operator moves the base stack (switchover.yml adds such a cli-prefer):
+# DRBD's promotion and every group follow it
+crm_simulate -x up.xml -S -O running2.xml > /dev/null
+CIB_file=running2.xml cibadmin -C -o constraints -X '<rsc_location id="cli-prefer-g_nas" rsc="g_nas" node="node2" score="INFINITY"/>'
+crm_simulate -x running2.xml -S > move.txt
+"$python" - move.txt <<'CHECK'
+import re, sys
+status = open(sys.argv[1]).read().split("Revised Cluster Status:")[1]
+for rsc in ("lvm_nas", "nfsserver", "fs_home", "vip_home", "fs_proj", "vip_proj"):
+    assert re.search(r"%s\s+\(\S+\):\s+Started node2" % rsc, status), (rsc, status)
+assert re.search(r"Promoted: \[ node2 \]", status), status
+print("base stack moved to node2: DRBD and every group followed")
 CHECK
 echo "nas_integrated_cib: done in ${SECONDS} s"

@@ -518,8 +518,8 @@ def _check_raid(node):
         return
     level = _text(raid.get("level", "")).lower().replace("raid", "")
     if level not in MD_LEVELS:
-        raise BuildError("%s.level must be one of %s, got %r" % (field, ", ".join(sorted(MD_LEVELS, key=int)),
-                                                                   raid.get("level")))
+        levels = ", ".join(sorted(MD_LEVELS, key=int))
+        raise BuildError("%s.level must be one of %s, got %r" % (field, levels, raid.get("level")))
     if not re.match(r"^/dev/md(/[^/]+|[0-9]+)$", device):
         raise BuildError("%s.device %s must be an md array (/dev/mdN or /dev/md/NAME): DRBD sits on the array, "
                          "not on one of its members" % (field, device))
@@ -748,8 +748,8 @@ def lvm_global_filter(udev_outputs, paths):
         if props.get("MAJOR") and props.get("MINOR"):
             add("/dev/block/%s:%s" % (props["MAJOR"], props["MINOR"]))
     # escape only what LVM's regex engine treats as special (libdm parse_rx)
-    return ["a|^/dev/drbd[0-9]+$|"] + ["r|^%s$|" % re.sub(r"([.^$*+?()\[\]{}|\\])", r"\\\1", name)
-                                      for name in names] + ["a|.*|"]
+    rejects = ["r|^%s$|" % re.sub(r"([.^$*+?()\[\]{}|\\])", r"\\\1", name) for name in names]
+    return ["a|^/dev/drbd[0-9]+$|"] + rejects + ["a|.*|"]
 
 
 def nas_integrated_services_groups(groups):

@@ -46,8 +46,8 @@ CONFIG = {
     "groups": [
         {"name": "home", "volume": "lv_home", "mountpoint": "/srv/home", "dns_name": "nas-home",
          "vip": {"address": "192.0.2.101", "cidr_netmask": 24},
-         "nfs_exports": [{"id": 101, "path": "/srv/home/unix", "clients": [{"network": "192.0.2.0/24"},
-                                                                            {"network": "198.51.100.7"}]}],
+         "nfs_exports": [{"id": 101, "path": "/srv/home/unix",
+                          "clients": [{"network": "192.0.2.0/24"}, {"network": "198.51.100.7"}]}],
          "smb_shares": [{"name": "home", "path": "/srv/home/users"}]},
         {"name": "proj", "volume": "lv_proj", "mountpoint": "/srv/proj",
          "vip": {"address": "192.0.2.102", "cidr_netmask": 24, "nic": "bond1"},
@@ -59,7 +59,8 @@ CONFIG = {
 }
 
 
-def services(config=CONFIG, smb=True):
+def services(config=None, smb=True):
+    config = config or CONFIG
     return nas_services_objects(nas_integrated_services_groups(config["groups"]), nfs_server="kernel",
                                 smb_enabled=smb, kernel_layout="shared")
 

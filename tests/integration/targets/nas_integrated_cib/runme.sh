@@ -15,7 +15,12 @@ set -euo pipefail
 export LC_ALL=C.UTF-8 ANSIBLE_NOCOLOR=1 ANSIBLE_HOST_KEY_CHECKING=False
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+loop=""
+cleanup() {
+    if [[ -n $loop ]]; then losetup --detach "$loop" || true; fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
 python=$(command -v python3)
 inv=(-i inventory.yml -e "ansible_python_interpreter=$python")
 
@@ -67,6 +72,13 @@ refuse "an NFS export outside its group's mountpoint" \
     -e '{"nas_integrated_groups": [{"name": "home", "volume": "lv_home", "mountpoint": "/srv/home", "vip": {"address": "192.0.2.101", "cidr_netmask": 24}, "nfs_exports": [{"id": 101, "path": "/srv/proj/x", "clients": [{"network": "192.0.2.0/24"}]}]}]}'
 refuse "nodes given different designs" "nas_integrated: the nodes ['nas1', 'nas2'] see different design settings" \
     -e '{"nas_integrated_vg_name": "{{ \"vg_a\" if inventory_hostname == \"nas1\" else \"vg_b\" }}"}'
+# the size of an existing backing device is read (lsblk) and counts: a
+# 1 GiB loop device cannot hold 30 GiB of volumes
+truncate -s 1G "$work/backing.img"
+loop=$(losetup --find --show "$work/backing.img")
+refuse "volumes larger than the existing backing device" \
+    "nas_integrated_volumes[lv_home].size (20.0 GiB) is larger than the volume group vg_nas (1020.0 MiB, from the DRBD device on nas1's 1.0 GiB backing device)" \
+    -e "{\"nas_integrated_raid\": {\"type\": \"none\", \"device\": \"$loop\"}}"
 echo "nas_integrated_cib: refusals done at ${SECONDS} s"
 
 # --- 2. the example inventory ------------------------------------------------

@@ -12,8 +12,9 @@ VIP on top), then ``--runs`` times:
    primary, its UML process is killed (power loss), and the clock runs until
    the survivor serves (DRBD Primary, /srv/data mounted, VIP up);
 3. checks every acknowledged write on the survivor (RPO: missing writes);
-4. waits until the killed node is back (the fence device's reboot powers it
-   on) and DRBD is Connected, UpToDate on both sides, before the next run.
+4. powers the killed node on (the fence devices power off and leave it off,
+   ``pcmk_reboot_action=off``), waits until DRBD is Connected, UpToDate on
+   both sides, before the next run.
 
 Prints one line per run and the median, min and max failover time and the
 total of missing writes; ``molecule destroy`` at the end (``--keep`` leaves
@@ -61,6 +62,45 @@ def in_sync(proc_drbd):
     return bool(state) and state[0] == "Connected" and state[3] == "UpToDate" and state[4] == "UpToDate"
 
 
+# What the survivor's journal says happened after the kill, in order; the
+# first line matching each pattern after the kill is that step's time.
+PHASES = (
+    ("membership", re.compile(r"corosync\[\d+\]: +\[TOTEM \] A new membership .* formed\. Members left")),
+    ("fenced", re.compile(r"pacemaker-fenced\[\d+\]: .*Operation '(reboot|off)' .*returned 0")),
+    ("drbd_peer_lost", re.compile(r"kernel: drbd \S+: .*conn\( (Connected|WFReportParams) -> ")),
+    ("promoted", re.compile(r"Result of promote operation for drbd_\S+ on \S+: ok")),
+    ("filesystem", re.compile(r"Result of start operation for fs_\S+ on \S+: ok")),
+    ("vip", re.compile(r"Result of start operation for vip_\S+ on \S+: ok")),
+)
+JOURNAL_LINE_RE = re.compile(r"^(\d+\.\d+) (.*)$")
+
+
+def phases(journal, killed_at):
+    """Seconds from the kill to each step of PHASES, from ``journalctl -o short-unix`` text.
+
+    A step the journal does not show is absent from the result.
+    """
+    found = {}
+    for line in (journal or "").splitlines():
+        match = JOURNAL_LINE_RE.match(line)
+        if not match or float(match.group(1)) < killed_at:
+            continue
+        for name, pattern in PHASES:
+            if name not in found and pattern.search(match.group(2)):
+                found[name] = round(float(match.group(1)) - killed_at, 1)
+    return found
+
+
+def phase_medians(results):
+    """The median of each phase over the runs that show it."""
+    medians = {}
+    for name, _pattern in PHASES:
+        values = [r["phases"][name] for r in results if name in r.get("phases", {})]
+        if values:
+            medians[name] = round(statistics.median(values), 1)
+    return medians
+
+
 def summary(results):
     """Median/min/max of the failover times and the missing writes of ``results`` (dicts)."""
     times = [r["failover_seconds"] for r in results]
@@ -71,6 +111,7 @@ def summary(results):
         "max_s": max(times) if times else None,
         "acked": sum(r["acked"] for r in results),
         "missing": sum(r["missing"] for r in results),
+        "phase_medians_s": phase_medians(results),
     }
 
 
@@ -142,6 +183,13 @@ def one_run(index, vip, out_dir):
         raise RuntimeError("run %d: %s" % (index, result.get("error") or proc.stderr.strip()))
     result["missing"] = missing_writes(survivor, os.path.join(run_dir, "acked.clean"))
     result.update({"killed": primary, "survivor": survivor})
+    journal = ssh(survivor, "journalctl -o short-unix --no-pager --since @%d" % int(result["killed_at"] - 1),
+                  timeout=120, check=False)
+    result["phases"] = phases(journal, result["killed_at"])
+    # the fence devices power a node off (pcmk_reboot_action off): power it on
+    # as an operator would, once the failover is measured
+    subprocess.run([UMLCTL, "--name", LAB_NAME, "start", primary], capture_output=True, text=True,
+                   timeout=300, check=True)
     t0 = time.monotonic()
     wait("%s back and DRBD UpToDate on both sides" % primary,
          lambda: in_sync(ssh(primary, "cat /proc/drbd", timeout=20)) and in_sync(ssh(survivor, "cat /proc/drbd")),
@@ -188,6 +236,9 @@ def main(argv=None):
                   "%s back in sync %.0f s later"
                   % (index, result["killed"], result["survivor"], result["failover_seconds"], result["acked"],
                      result["missing"], result["killed"], result["back_seconds"]), flush=True)
+            print("  after the kill, on %s: %s" % (result["survivor"], ", ".join(
+                "%s %.1f s" % (name, result["phases"][name]) for name, _p in PHASES if name in result["phases"])),
+                flush=True)
     finally:
         print(json.dumps(summary(results), sort_keys=True), flush=True)
         if not args.keep:

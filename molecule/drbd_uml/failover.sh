@@ -32,4 +32,4 @@ until "$UMLCTL" --name "$lab" ssh "$survivor" "grep -q 'ro:Primary' /proc/drbd &
 done
 t1=$(date +%s.%N)
 grep -E '^[0-9]+ [0-9a-f]{64}$' "$out/acked.txt" > "$out/acked.clean" || true
-python3 -c "import json,sys; print(json.dumps({'acked': int(sys.argv[1]), 'failover_seconds': round(float(sys.argv[3]) - float(sys.argv[2]), 1)}))" "$(wc -l < "$out/acked.clean")" "$t0" "$t1"
+python3 -c "import json,sys; print(json.dumps({'acked': int(sys.argv[1]), 'killed_at': float(sys.argv[2]), 'failover_seconds': round(float(sys.argv[3]) - float(sys.argv[2]), 1)}))" "$(wc -l < "$out/acked.clean")" "$t0" "$t1"

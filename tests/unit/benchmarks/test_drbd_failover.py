@@ -51,8 +51,34 @@ def test_proc_drbd_states(bench):
 def test_summary_median_and_missing_writes(bench):
     runs = [{"failover_seconds": s, "acked": 10, "missing": m} for s, m in ((9.0, 0), (12.5, 0), (7.1, 1))]
     assert bench.summary(runs) == {"runs": 3, "median_s": 9.0, "min_s": 7.1, "max_s": 12.5,
-                                   "acked": 30, "missing": 1}
+                                   "acked": 30, "missing": 1, "phase_medians_s": {}}
     assert bench.summary([])["median_s"] is None
+
+
+# the survivor's journal (journalctl -o short-unix) of a drbd_uml run: node1
+# killed at about 1796317615.7, node2 took over
+JOURNAL = open(os.path.join(os.path.dirname(__file__), "fixtures", "drbd_failover_survivor_journal.txt"),
+               encoding="utf-8").read()
+
+
+def test_phases_from_the_survivors_journal(bench):
+    assert bench.phases(JOURNAL, 1796317615.7) == {
+        "membership": 2.5, "fenced": 4.5, "drbd_peer_lost": 5.2, "promoted": 9.3, "filesystem": 11.6, "vip": 12.9}
+
+
+def test_phases_ignore_what_came_before_the_kill(bench):
+    # the membership change came before this "kill": it is not counted
+    found = bench.phases(JOURNAL, 1796317619.0)
+    assert "membership" not in found
+    assert found["fenced"] == 1.2
+    assert bench.phases("", 0) == {}
+    assert bench.phases("not a journal line\n", 0) == {}
+
+
+def test_phase_medians(bench):
+    runs = [{"phases": {"fenced": 4.0, "vip": 12.0}}, {"phases": {"fenced": 5.0, "vip": 10.0}},
+            {"phases": {"fenced": 6.0}}]
+    assert bench.phase_medians(runs) == {"fenced": 5.0, "vip": 11.0}
 
 
 def test_runs_must_be_positive(bench):

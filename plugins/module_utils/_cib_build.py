@@ -570,7 +570,8 @@ def nas_integrated_check(config):
 
     ``config``: ``nodes`` ([{host, name, replication_address, raid, resolved, device_size}]),
     ``replication_network``, ``client_network``, ``client_interface``, ``vg_name``, ``vg_size``,
-    ``volumes``, ``groups``, ``nfs_state`` ({volume, size, mountpoint, fstype}).
+    ``volumes``, ``groups``, ``nfs_state`` ({volume, size, mountpoint, fstype}); the stacks also read
+    ``drbd_resource``, ``nfs_server_scope``, ``ethmonitor_options`` and ``stickiness``.
     """
     if not isinstance(config, dict):
         raise BuildError("nas_integrated: the design's settings must be a dictionary")
@@ -789,8 +790,13 @@ def nas_integrated_stacks(config, services):
             options["nfs_server_scope"] = config["nfs_server_scope"]
         layers.append({"kind": "nfs", "id": "nfsserver", "agent": "ocf:heartbeat:nfsserver", "options": options,
                        "operations": _ops(DAEMON_OPS)})
+    ethmonitor = dict(config.get("ethmonitor_options") or {})
+    if ethmonitor.get("name") or ethmonitor.get("interface"):
+        raise BuildError("nas_integrated_ethmonitor_options: interface and name are the design's "
+                         "(nas_integrated_client_interface; the attribute ethmonitor-<interface>)")
+    ethmonitor["interface"] = interface
     layers.append({"kind": "ethmonitor", "id": "ethmonitor_%s" % re.sub(r"[^A-Za-z0-9_.-]", "_", interface),
-                   "agent": "ocf:heartbeat:ethmonitor", "options": {"interface": interface},
+                   "agent": "ocf:heartbeat:ethmonitor", "options": ethmonitor,
                    "operations": [{"action": "monitor", "interval": "10s", "timeout": "60s"}]})
     base = {"name": BASE_STACK, "below": {"resource": "drbd_%s-clone" % config.get("drbd_resource", "r0"),
                                           "role": "Promoted"},

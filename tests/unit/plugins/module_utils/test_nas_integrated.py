@@ -358,3 +358,11 @@ def test_lvm_filter_rejects_every_name_of_the_backing_devices():
         r"r|^/dev/disk/by-path/pci-0000:00:1f\.2-ata-1$|"
     with pytest.raises(BuildError, match="/dev/drbd0 is a DRBD device"):
         lvm_global_filter([], ["/dev/drbd0"])
+
+
+def test_ethmonitor_options():
+    config = changed(["ethmonitor_options"], {"link_status_only": "true", "repeat_count": 3})
+    prims = dict((r["id"], r) for r in nas_integrated_cib(config, services())["resources"])
+    assert prims["ethmonitor_eth1"]["options"] == {"link_status_only": "true", "repeat_count": 3, "interface": "eth1"}
+    with pytest.raises(BuildError, match="nas_integrated_ethmonitor_options: interface and name are the design's"):
+        nas_integrated_cib(changed(["ethmonitor_options"], {"interface": "eth9"}), services())

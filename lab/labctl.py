@@ -671,11 +671,13 @@ def install_fence_agent(cname):
            input_text=body)
 
 
-def provision_dc(state, sdir):
-    dc = state["dc"]
-    cname = dc["container"]
-    t0 = time.monotonic()
-    script = (
+def dc_provision_script(dc):
+    """The bash script that provisions the AD domain on the DC. It reads the
+    Administrator password from its stdin (never a command line or the
+    environment), writes samba-tool's output to /var/log/samba-provision.log,
+    puts the DC's krb5.conf in place and starts samba-ad-dc (enabled, so it
+    comes back after a restart of the DC)."""
+    return (
         "set -e; read -r P; rm -f /etc/samba/smb.conf; "
         "samba-tool domain provision --realm=%s --domain=%s --server-role=dc "
         "--dns-backend=SAMBA_INTERNAL --host-ip=%s "
@@ -683,25 +685,54 @@ def provision_dc(state, sdir):
         "cp /var/lib/samba/private/krb5.conf /etc/krb5.conf; "
         "systemctl disable --now smbd nmbd winbind >/dev/null 2>&1 || true; "
         "systemctl unmask samba-ad-dc; systemctl enable --now samba-ad-dc"
-    ) % (REALM, DOMAIN, dc["ip"])
-    proc = podman("exec", "-i", cname, "bash", "-c", script,
-                  input_text=read_dc_password(sdir) + "\n", check=False, timeout=600)
-    if proc.returncode != 0:
-        tail = podman("exec", cname, "tail", "-n", "20", "/var/log/samba-provision.log", check=False)
-        raise LabError("AD DC provisioning failed in %s:\n%s\n%s" % (
-            cname, proc.stderr.strip(), tail.stdout))
-    srv = "_ldap._tcp.%s" % DNS_DOMAIN
+    ) % (dc["realm"], dc["domain"], dc["ip"])
+
+
+def podman_exec(cname):
+    """An executor for provision_dc/wait_dc_ready: ARGV run in container CNAME."""
+    def execute(argv, input_text=None, **kwargs):
+        opts = ["-i"] if input_text is not None else []
+        return podman("exec", *opts, cname, *argv, input_text=input_text, **kwargs)
+    return execute
+
+
+def wait_dc_ready(dc, execute, timeout=180):
+    """Wait until the DC answers: ports 389 and 88 from the host, the
+    _ldap._tcp SRV record from its own DNS, `wbinfo -P`; then flush the
+    cache (a session in the first seconds poisons the idmap cache for 120 s)."""
+    srv = "_ldap._tcp.%s" % dc["dns_domain"]
 
     def ready():
         if not (tcp_open(dc["ip"], 389) and tcp_open(dc["ip"], 88)):
             return False
-        chk = podman("exec", cname, "host", "-t", "SRV", srv, dc["ip"], check=False, timeout=30)
+        chk = execute(["host", "-t", "SRV", srv, dc["ip"]], check=False, timeout=30)
         if chk.returncode != 0:
             return False
-        return podman("exec", cname, "wbinfo", "-P", check=False, timeout=30).returncode == 0
-    wait_for("the AD DC (SRV record, ports 389/88, wbinfo -P)", ready, 180, interval=1)
-    podman("exec", cname, "net", "cache", "flush", check=False)
-    log("AD DC %s ready (realm %s) in %.0f s" % (dc["fqdn"], REALM, time.monotonic() - t0))
+        return execute(["wbinfo", "-P"], check=False, timeout=30).returncode == 0
+    wait_for("the AD DC (SRV record, ports 389/88, wbinfo -P)", ready, timeout, interval=1)
+    execute(["net", "cache", "flush"], check=False, timeout=60)
+
+
+def provision_dc(state, sdir, execute=None, ready_timeout=180):
+    """Provision the lab's AD domain on its DC and wait until it answers.
+    EXECUTE(argv, input_text=None, check=..., timeout=...) runs a command on
+    the DC (default: podman exec in the DC container; umlctl passes ssh)."""
+    dc = state["dc"]
+    where = dc.get("container") or dc["hostname"]
+    execute = execute or podman_exec(dc["container"])
+    t0 = time.monotonic()
+    proc = execute(["bash", "-c", dc_provision_script(dc)],
+                   input_text=read_dc_password(sdir) + "\n", check=False, timeout=600)
+    if proc.returncode != 0:
+        tail = execute(["tail", "-n", "20", "/var/log/samba-provision.log"], check=False, timeout=60)
+        raise LabError("AD DC provisioning failed in %s:\n%s\n%s" % (
+            where, proc.stderr.strip(), tail.stdout))
+    t_provisioned = time.monotonic()
+    wait_dc_ready(dc, execute, ready_timeout)
+    log("AD DC %s ready (realm %s) in %.0f s (provisioning %.0f s, then answering %.0f s)" % (
+        dc["fqdn"], dc["realm"], time.monotonic() - t0, t_provisioned - t0,
+        time.monotonic() - t_provisioned))
+    return time.monotonic() - t0
 
 
 # ----- fencing API (podman system service on the bridge address) -----

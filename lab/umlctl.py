@@ -2,8 +2,8 @@
 
 Run it through the `lab/umlctl` wrapper:
 
-    lab/umlctl up|down|status|image|state [--name NAME] [--nodes N] ...
-    lab/umlctl kill|freeze|thaw|partition|heal NODE [--name NAME] [--net NET]
+    lab/umlctl up|down|status|image|state [--name NAME] [--nodes N] [--dc] ...
+    lab/umlctl kill|start|freeze|thaw|partition|heal NODE [--name NAME] [--net NET]
     lab/umlctl ssh NODE [COMMAND...]
 
 The same verbs and state layout as lab/labctl (the podman lab), for nodes that
@@ -17,6 +17,12 @@ carries the marker `hsc-uml:<name>:<node>`), one power API process (fencing)
 on the first bridge's address, and the state directory `lab/state/<name>/`.
 `down` removes exactly these; it is safe to run twice.
 
+With `up --dc` the lab also has a Samba AD domain controller, `dc1`: a UML
+node on the `net` network only (address .5, as the podman lab's DC),
+provisioned over ssh as labctl provisions its DC container; the nodes resolve
+through it. It is `state["dc"]`, not one of `state["nodes"]`: no molecule
+platform, and the power API (fencing) cannot power it off.
+
 The pure helpers (naming, addressing, command-line building, state layout,
 argument parsing) take plain data and are unit-tested in tests/unit/lab/.
 """
@@ -28,6 +34,7 @@ import hashlib
 import http.server
 import json
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -80,6 +87,17 @@ FENCE_PORT_BASE = 18900
 FENCE_PORT_SPAN = 500
 FENCE_AGENT_PATH = "/usr/sbin/fence_uml_lab"
 DNS_DOMAIN = labctl.DNS_DOMAIN
+# The lab's AD domain controller (`up --dc`): a UML node on the `net`
+# network only, at the podman lab's DC address (.5), named like its DC.
+DC_NAME = labctl.DC_HOSTNAME
+DC_HOST = labctl.DC_HOST
+# mem= of the DC: Samba AD (samba, its prefork workers, winbindd, the
+# internal DNS) plus systemd; measured in docs/lab.md.
+DEFAULT_DC_MEM_MIB = 640
+# MAC byte of the DC where nodes have their index (1..16)
+DC_MAC_INDEX = 0xdc
+# The DC answers (SRV record, 389/88, wbinfo -P) within this after provisioning.
+DC_READY_TIMEOUT = 300
 STATE_VERSION = 1
 ALIAS_PREFIX = "hsc-uml:"
 NODE_MARKER_PREFIX = "hsc-uml:"
@@ -132,6 +150,10 @@ def bridge_name(name, index):
 
 def tap_name(name, node_index, net_index):
     return "%st%dn%d" % (link_prefix(name), node_index, net_index)
+
+
+def dc_tap_name(name, net_index=0):
+    return "%sdcn%d" % (link_prefix(name), net_index)
 
 
 def link_alias(name):
@@ -195,12 +217,14 @@ def guest_key(packages, setup_script, setup_unit, kkey):
     return digest.hexdigest()[:12]
 
 
-def build_state(name, nodes, subnets, net_keys, mem_mib, data_disks, shared_disks, image):
+def build_state(name, nodes, subnets, net_keys, mem_mib, data_disks, shared_disks, image,
+                dc_mem_mib=None):
     """The lab description written to lab/state/<name>/lab.json.
 
     SUBNETS: one ipaddress network per key of NET_KEYS; DATA_DISKS: sizes
     (MiB) of each node's own disks; SHARED_DISKS: sizes of the disks every
-    node sees; IMAGE: {"kernel_root", "kernel_version", "image_dir", "base"}.
+    node sees; IMAGE: {"kernel_root", "kernel_version", "image_dir", "base"};
+    DC_MEM_MIB: mem= of the lab's AD DC, or None for a lab without one.
     """
     if len(subnets) != len(net_keys):
         raise LabError("one subnet per network needed")
@@ -264,8 +288,48 @@ def build_state(name, nodes, subnets, net_keys, mem_mib, data_disks, shared_disk
             "container_prefix": "node",
         },
         "ssh": {"user": "root", "private_key": "ssh/id_ed25519", "config": "ssh/config"},
-        "dc": None,
+        "dc": dc_entry(name, subnets[0], dc_mem_mib) if dc_mem_mib else None,
     }
+
+
+def dc_entry(name, net_subnet, mem_mib):
+    """state["dc"]: the podman lab's DC keys (`container` None: no container)
+    plus what a UML node needs to be started, stopped and reached. Not in
+    state["nodes"]: not a molecule platform, not in the power API's reach."""
+    ip = labctl.host_ip(net_subnet, DC_HOST)
+    return {
+        # the podman lab's keys (labctl.build_state)
+        "container": None,
+        "hostname": DC_NAME,
+        "fqdn": "%s.%s" % (DC_NAME, DNS_DOMAIN),
+        "ip": ip,
+        "realm": labctl.REALM,
+        "domain": labctl.DOMAIN,
+        "dns_domain": DNS_DOMAIN,
+        "admin_user": "Administrator",
+        "admin_password_file": "dc-admin-password",
+        # the UML node's: on the net network only (guest vec0), no disks
+        "name": DC_NAME,
+        "role": "dc",
+        "repl_ip": None,
+        "ips": {"net": ip},
+        "mem_mib": mem_mib,
+        "taps": {"net": dc_tap_name(name, 0)},
+        "macs": {"net": mac_address(name, DC_MAC_INDEX, 0)},
+        "cow": "nodes/%s.cow" % DC_NAME,
+        "console": "console/%s.log" % DC_NAME,
+        "disks": [],
+        "marker": node_marker(name, DC_NAME),
+    }
+
+
+def lab_machines(state):
+    """Every UML process of the lab: its nodes, then its DC if it has one."""
+    return list(state["nodes"]) + ([state["dc"]] if state.get("dc") else [])
+
+
+def is_dc(node):
+    return node.get("role") == "dc"
 
 
 def kernel_argv(state, node, pubkey):
@@ -276,10 +340,14 @@ def kernel_argv(state, node, pubkey):
         "root=/dev/ubda", "rw",
         "ubd0=%s/%s,%s/%s" % (CHROOT_STATE, node["cow"], CHROOT_IMAGE, image["base"]),
     ]
-    for disk in node["disks"] + state["shared_disks"]:
+    # the DC has no disk besides its root
+    for disk in node["disks"] + ([] if is_dc(node) else state["shared_disks"]):
         args.append("ubd%d%s=%s/%s" % (disk["ubd"], "c" if disk["shared"] else "",
                                        CHROOT_STATE, disk["file"]))
-    for key, net in sorted(state["networks"].items(), key=lambda kv: kv[1]["index"]):
+    # a tap on the networks the machine is on (the DC: net only); vec<k> = network k
+    nets = [(key, net) for key, net in sorted(state["networks"].items(), key=lambda kv: kv[1]["index"])
+            if key in node["taps"]]
+    for key, net in nets:
         args.append("vec%d:transport=tap,ifname=%s,gro=1,mac=%s" % (
             net["index"], node["taps"][key], node["macs"][key]))
     args += [
@@ -294,10 +362,16 @@ def kernel_argv(state, node, pubkey):
         "hsc.name=%s" % node["name"],
         "hsc.domain=%s" % DNS_DOMAIN,
     ]
-    for key, net in sorted(state["networks"].items(), key=lambda kv: kv[1]["index"]):
+    for key, net in nets:
         args.append("hsc.ip.%s=%s/%d" % (net["guest_if"], node["ips"][key], net["prefix"]))
+    dc = state.get("dc")
+    if dc:
+        # /etc/hosts lists the DC (FQDN first); everyone resolves through it
+        args.append("hsc.host=%s,%s" % (dc["hostname"], dc["ip"]))
     for peer in state["nodes"]:
         args.append("hsc.host=%s,%s,%s" % (peer["name"], peer["ip"], peer["repl_ip"]))
+    if dc:
+        args.append("hsc.dns=%s" % dc["ip"])
     key_type, key_body = pubkey.split()[:2]
     args.append("hsc.sshkey=%s,%s" % (key_type, key_body))
     return args
@@ -331,16 +405,19 @@ def nodes_that_fit(mem_available_mib, mem_mib, reserve=HOST_RESERVE_MIB, overhea
     return max(0, (mem_available_mib - reserve) // (mem_mib + overhead))
 
 
-def check_memory(nodes, mem_mib, mem_available_mib):
-    """Refuse a lab whose nodes' mem= does not fit in the host's free memory."""
-    fit = nodes_that_fit(mem_available_mib, mem_mib)
+def check_memory(nodes, mem_mib, mem_available_mib, dc_mem_mib=0):
+    """Refuse a lab whose nodes' (and DC's) mem= does not fit in the host's
+    free memory. DC_MEM_MIB: the DC's mem=, 0 without a DC."""
+    dc_cost = dc_mem_mib + NODE_OVERHEAD_MIB if dc_mem_mib else 0
+    fit = nodes_that_fit(mem_available_mib - dc_cost, mem_mib)
     if nodes > fit:
         raise LabError(
-            "not enough free memory: %d nodes of mem=%dM need %d MiB (each %d MiB + %d MiB "
-            "overhead, host keeps %d MiB) but %d MiB are available: %d node%s fit"
-            % (nodes, mem_mib, nodes * (mem_mib + NODE_OVERHEAD_MIB) + HOST_RESERVE_MIB,
+            "not enough free memory: %d nodes of mem=%dM%s need %d MiB (each %d MiB + %d MiB "
+            "overhead, host keeps %d MiB) but %d MiB are available: %d node%s fit%s"
+            % (nodes, mem_mib, " and the DC of mem=%dM" % dc_mem_mib if dc_mem_mib else "",
+               nodes * (mem_mib + NODE_OVERHEAD_MIB) + dc_cost + HOST_RESERVE_MIB,
                mem_mib, NODE_OVERHEAD_MIB, HOST_RESERVE_MIB, mem_available_mib, fit,
-               "" if fit == 1 else "s"))
+               "" if fit == 1 else "s", " beside the DC" if dc_mem_mib else ""))
     return fit
 
 
@@ -361,7 +438,7 @@ def ssh_config(state, state_dir_path):
     """An ssh_config that reaches every node by its name."""
     lines = []
     key = os.path.join(state_dir_path, state["ssh"]["private_key"])
-    for node in state["nodes"]:
+    for node in lab_machines(state):
         lines += ["Host %s" % node["name"], "    HostName %s" % node["ip"],
                   "    User root", "    IdentityFile %s" % key, "    IdentitiesOnly yes",
                   "    StrictHostKeyChecking no", "    UserKnownHostsFile /dev/null",
@@ -372,20 +449,25 @@ def ssh_config(state, state_dir_path):
 
 
 def find_node(state, node):
-    for entry in state["nodes"]:
+    """A node (node1..N) or the lab's DC (dc1) by name."""
+    for entry in lab_machines(state):
         if node == entry["name"]:
             return entry
     raise LabError("lab %s has no node %r (nodes: %s)" % (
-        state["name"], node, ", ".join(n["name"] for n in state["nodes"])))
+        state["name"], node, ", ".join(n["name"] for n in lab_machines(state))))
 
 
-def partition_networks(state, net):
-    """The network keys a partition/heal acts on: one, or all of them."""
+def partition_networks(state, net, node=None):
+    """The network keys a partition/heal acts on: one, or all of them (all
+    those NODE has a tap on: the DC is on net only)."""
+    keys = sorted(state["networks"], key=lambda k: state["networks"][k]["index"])
+    if node is not None:
+        keys = [k for k in keys if k in node["taps"]]
     if net in (None, "all"):
-        return sorted(state["networks"], key=lambda k: state["networks"][k]["index"])
-    if net not in state["networks"]:
-        raise LabError("lab %s has no network %r (networks: %s)" % (
-            state["name"], net, ", ".join(state["networks"])))
+        return keys
+    if net not in keys:
+        raise LabError("%s has no network %r (networks: %s)" % (
+            node["name"] if node is not None else "lab %s" % state["name"], net, ", ".join(keys)))
     return [net]
 
 
@@ -408,6 +490,11 @@ def parse_args(argv):
                     help="size of each shared disk in MiB, sparse (default 1024)")
     up.add_argument("--net", dest="extra_nets", action="append", default=[],
                     help="an extra lab network (e.g. sana, sanb), repeatable; net and repl always exist")
+    up.add_argument("--dc", action="store_true",
+                    help="add the lab's Samba AD DC %s.%s (a UML node on net, .%d), provisioned"
+                    % (DC_NAME, DNS_DOMAIN, DC_HOST))
+    up.add_argument("--dc-mem", type=int, default=DEFAULT_DC_MEM_MIB,
+                    help="mem= of the DC in MiB (default %d)" % DEFAULT_DC_MEM_MIB)
     sub.add_parser("down", help="remove everything the lab created")
     sub.add_parser("status", help="nodes, addresses, power state")
     sub.add_parser("image", help="build the kernel rootfs and the guest image (cached)")
@@ -420,10 +507,10 @@ def parse_args(argv):
                       ("heal", "put the node's taps back on their bridges"),
                       ("start", "power a node on (what the fence agent's on does)")):
         p = sub.add_parser(cmd, help=text)
-        p.add_argument("node", help="node1..N")
+        p.add_argument("node", help="node1..N or %s (the DC)" % DC_NAME)
         if cmd in ("partition", "heal"):
             p.add_argument("--net", default="all", help="network key (net, repl, ...) or all (default)")
-    p = sub.add_parser("ssh", help="ssh to a node as root (lab key)")
+    p = sub.add_parser("ssh", help="ssh to a node (or %s) as root (lab key)" % DC_NAME)
     p.add_argument("node")
     p.add_argument("remote", nargs=argparse.REMAINDER)
     for p in sub.choices.values():
@@ -435,6 +522,8 @@ def parse_args(argv):
             parser.error("--nodes must be between 1 and %d" % MAX_NODES)
         if args.mem < 128:
             parser.error("--mem must be at least 128 (MiB)")
+        if args.dc_mem < 384:
+            parser.error("--dc-mem must be at least 384 (MiB)")
         if args.data_disks < 0 or args.shared_disks < 0:
             parser.error("disk counts cannot be negative")
         if args.data_disks + args.shared_disks > MAX_UBD - 1:
@@ -888,6 +977,8 @@ def cmd_up(args):
     name = args.name
     existing = load_state(name, required=False)
     if existing:
+        if args.dc and not existing.get("dc"):
+            log("lab %s is up without a DC: --dc ignored (down and up --dc to have one)" % name)
         return resume(existing)
     if os.path.exists(state_dir(name)):
         raise LabError("lab/state/%s exists without lab.json: not this lab's to reuse "
@@ -896,7 +987,8 @@ def cmd_up(args):
     taken = [ln["ifname"] for ln in links() if ln.get("ifname", "").startswith(link_prefix(name))]
     if taken:
         raise LabError("lab %s has no state but these links exist: %s" % (name, ", ".join(taken)))
-    check_memory(args.nodes, args.mem, mem_available_mib())
+    dc_mem = args.dc_mem if args.dc else None
+    check_memory(args.nodes, args.mem, mem_available_mib(), dc_mem or 0)
     t_start = time.monotonic()
     image = ensure_image()
     t_up = time.monotonic()
@@ -909,13 +1001,13 @@ def cmd_up(args):
             subnets = labctl.pick_subnets(name, labctl.used_subnets(), count=len(net_keys))
             state = build_state(name, args.nodes, subnets, net_keys, args.mem,
                                 [args.data_disk_size] * args.data_disks,
-                                [args.shared_disk_size] * args.shared_disks, image)
+                                [args.shared_disk_size] * args.shared_disks, image, dc_mem)
             state["status"] = "creating"
             save_state(state)
             for key in net_keys:
                 create_bridge(state, key)
-        for node in state["nodes"]:
-            for key in net_keys:
+        for node in lab_machines(state):
+            for key in node["taps"]:
                 create_tap(state, node, key)
         for disk in [d for n in state["nodes"] for d in n["disks"]] + state["shared_disks"]:
             with open(os.path.join(sdir, disk["file"]), "wb") as fd:
@@ -924,9 +1016,15 @@ def cmd_up(args):
              "-f", os.path.join(sdir, state["ssh"]["private_key"])])
         with open(os.path.join(sdir, state["ssh"]["config"]), "w", encoding="utf-8") as fd:
             fd.write(ssh_config(state, sdir))
+        if state["dc"]:
+            labctl.write_dc_password(sdir)
         start_power_api(state)
-        for node in state["nodes"]:
+        # the DC first: provisioning it is the longest step, the nodes boot meanwhile
+        for node in ([state["dc"]] if state["dc"] else []) + state["nodes"]:
             start_node(state, node)
+        if state["dc"]:
+            wait_booted(state, state["dc"])
+            provision_dc(state)
         for node in state["nodes"]:
             wait_booted(state, node)
             install_fence_agent(state, node)
@@ -951,15 +1049,44 @@ def resume(state):
                            % (state["networks"][key]["bridge"], state["name"]))
     if not power_api_alive(state):
         start_power_api(state)
-    for node in state["nodes"]:
+    for node in lab_machines(state):
         if power_state(node) == "frozen":
             freeze_node(node, False)
         start_node(state, node)
+    if state.get("dc"):
+        wait_booted(state, state["dc"])
+        provision_dc(state)
     for node in state["nodes"]:
         wait_booted(state, node)
         install_fence_agent(state, node)
     print_status(state)
     return 0
+
+
+def remote_exec(state, node):
+    """An executor for labctl's DC functions: ARGV run on NODE over ssh, each
+    argument quoted for the remote shell; stdin is INPUT_TEXT or empty."""
+    def execute(argv, input_text=None, **kwargs):
+        return ssh(state, node, [shlex.join(argv)], input_text=input_text or "", **kwargs)
+    return execute
+
+
+def provision_dc(state):
+    """Provision the AD domain on the DC as labctl does for its container
+    (labctl.provision_dc: password from the state file on stdin), or, on a DC
+    that already has its domain (resume, a restarted DC), wait until it answers."""
+    dc = state["dc"]
+    execute = remote_exec(state, dc)
+    t0 = time.monotonic()
+    done = execute(["test", "-e", "/var/lib/samba/private/sam.ldb"], check=False, timeout=60)
+    if done.returncode == 0:
+        labctl.wait_dc_ready(dc, execute, DC_READY_TIMEOUT)
+        log("AD DC %s (already provisioned) answering in %.0f s" % (dc["fqdn"], time.monotonic() - t0))
+        return
+    # the DC is no cluster node: pcsd (enabled in the image) only costs it memory
+    execute(["systemctl", "disable", "--now", "pcsd.service", "pcsd-ruby.service"], check=False, timeout=120)
+    labctl.provision_dc(state, state_dir(state["name"]), execute, DC_READY_TIMEOUT)
+    log("AD DC %s provisioned and answering in %.0f s" % (dc["fqdn"], time.monotonic() - t0))
 
 
 def ssh_argv(state, node, remote):
@@ -1102,14 +1229,22 @@ def cmd_down(args):
 
 def lab_node_markers(name):
     """Markers of node processes of lab NAME that still run (state or no state)."""
-    prefix = node_marker(name, "")
     found = set()
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             argv = read_cmdline(entry)
             if argv and os.path.basename(argv[0]) == "unshare":
-                found.update(a for a in argv if a.startswith(prefix) and a[len(prefix):].startswith("node"))
+                found.update(a for a in argv if is_lab_marker(name, a))
     return sorted(found)
+
+
+def is_lab_marker(name, arg):
+    """Is ARG the marker of a node (node<i>) or of the DC of lab NAME?"""
+    prefix = node_marker(name, "")
+    if not arg.startswith(prefix):
+        return False
+    rest = arg[len(prefix):]
+    return rest == DC_NAME or (rest.startswith("node") and rest[4:].isdigit())
 
 
 def teardown(name):
@@ -1166,13 +1301,18 @@ def print_status(state):
     print("  ssh            ssh -F %s node1" % os.path.join(sdir, state["ssh"]["config"]))
     for disk in state["shared_disks"]:
         print("  shared disk    %s <- %s" % (disk["device"], disk["file"]))
+    dc = state.get("dc")
+    if dc:
+        print("  AD DC          %s (%s), realm %s, domain %s, %s's password in %s" % (
+            dc["fqdn"], dc["ip"], dc["realm"], dc["domain"], dc["admin_user"],
+            os.path.join(sdir, dc["admin_password_file"])))
     print("  %-8s %-6s %-15s %-15s %-7s %s" % ("NODE", "MEM", "NET", "REPL", "POWER", "CUT"))
-    for node in state["nodes"]:
+    for node in lab_machines(state):
         cut = [k for k, tap in node["taps"].items()
                if tap in present and present[tap].get("master") != state["networks"][k]["bridge"]]
         print("  %-8s %-6s %-15s %-15s %-7s %s" % (
-            node["name"], "%dM" % node["mem_mib"], node["ip"], node["repl_ip"], power_state(node),
-            ",".join(cut) or "-"))
+            node["name"], "%dM" % node["mem_mib"], node["ip"], node["repl_ip"] or "-",
+            power_state(node), ",".join(cut) or "-"))
     return 0
 
 
@@ -1189,7 +1329,7 @@ def cmd_drill(args):
             log("%s: %d processes %s" % (node["name"], count,
                                          "frozen" if args.command == "freeze" else "thawed"))
         else:
-            keys = partition_networks(state, args.net)
+            keys = partition_networks(state, args.net, node)
             for key in keys:
                 set_tap_master(state, node, key, args.command == "heal")
             log("%s: taps on %s %s" % (node["name"], ", ".join(keys),

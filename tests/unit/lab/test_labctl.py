@@ -273,3 +273,94 @@ def test_umlctl_refuses_a_podman_labs_state(monkeypatch, tmp_path):
         umlctl.load_state("hsc-lab")
     (sdir / "lab.json").write_text(json.dumps({"name": "hsc-lab", "kind": "uml", "nodes": []}))
     assert umlctl.load_state("hsc-lab")["kind"] == "uml"
+
+
+class FakeDC:
+    """Records what provision_dc / wait_dc_ready run on the DC."""
+
+    def __init__(self, provision_rc=0, srv_rc=(0,), wbinfo_rc=(0,)):
+        self.calls = []
+        self.provision_rc = provision_rc
+        self.srv_rc = list(srv_rc)
+        self.wbinfo_rc = list(wbinfo_rc)
+
+    def __call__(self, argv, input_text=None, **kwargs):
+        self.calls.append((list(argv), input_text, kwargs))
+        rc, out = 0, ""
+        if argv[0] == "bash":
+            rc = self.provision_rc
+        elif argv[0] == "host":
+            rc = self.srv_rc.pop(0) if len(self.srv_rc) > 1 else self.srv_rc[0]
+        elif argv[0] == "wbinfo":
+            rc = self.wbinfo_rc.pop(0) if len(self.wbinfo_rc) > 1 else self.wbinfo_rc[0]
+        elif argv[0] == "tail":
+            out = "ERROR(ldb): provision failed\n"
+        return labctl.subprocess.CompletedProcess(argv, rc, out, "boom" if rc else "")
+
+
+def _dc_sdir(tmp_path):
+    labctl.write_dc_password(str(tmp_path))
+    return str(tmp_path), labctl.read_dc_password(str(tmp_path))
+
+
+def test_dc_password_file_is_private_and_complex(tmp_path):
+    sdir, password = _dc_sdir(tmp_path)
+    mode = os.stat(os.path.join(sdir, "dc-admin-password")).st_mode & 0o777
+    assert mode == 0o600
+    assert len(password) >= 20 and any(c.isupper() for c in password)
+    assert any(c.islower() for c in password) and any(c.isdigit() for c in password)
+
+
+def test_dc_provision_script_reads_the_password_from_stdin():
+    dc = make_state()["dc"]
+    script = labctl.dc_provision_script(dc)
+    assert script.startswith("set -e; read -r P;")
+    assert "--adminpass=\"$P\"" in script
+    assert "--realm=LAB.EXAMPLE --domain=LAB --server-role=dc" in script
+    assert "--dns-backend=SAMBA_INTERNAL --host-ip=10.89.42.5" in script
+    assert "cp /var/lib/samba/private/krb5.conf /etc/krb5.conf" in script
+    assert script.endswith("systemctl enable --now samba-ad-dc")
+
+
+def test_provision_dc_passes_the_password_on_stdin_only(tmp_path, monkeypatch):
+    sdir, password = _dc_sdir(tmp_path)
+    monkeypatch.setattr(labctl, "tcp_open", lambda ip, port: ip == "10.89.42.5" and port in (389, 88))
+    monkeypatch.setattr(labctl.time, "sleep", lambda s: None)
+    fake = FakeDC(srv_rc=(1, 1, 0), wbinfo_rc=(1, 0))
+    labctl.provision_dc(make_state(), sdir, fake)
+    argvs = [c[0] for c in fake.calls]
+    assert argvs[0][:2] == ["bash", "-c"] and fake.calls[0][1] == password + "\n"
+    assert all(password not in " ".join(a) for a in argvs)
+    assert all(c[1] is None for c in fake.calls[1:])
+    # waited for the SRV record (answers on the 3rd try) and wbinfo -P (the
+    # 2nd, each round checking all again), then flushed the cache
+    assert [a[0] for a in argvs[1:]] == ["host", "host", "host", "wbinfo", "host", "wbinfo", "net"]
+    assert argvs[1] == ["host", "-t", "SRV", "_ldap._tcp.lab.example", "10.89.42.5"]
+    assert argvs[-1] == ["net", "cache", "flush"]
+
+
+def test_provision_dc_failure_shows_the_log(tmp_path):
+    sdir = _dc_sdir(tmp_path)[0]
+    fake = FakeDC(provision_rc=1)
+    with pytest.raises(labctl.LabError, match=r"(?s)provisioning failed in hsc-lab-dc.*ERROR\(ldb\)"):
+        labctl.provision_dc(make_state(), sdir, fake)
+    assert [c[0][0] for c in fake.calls] == ["bash", "tail"]
+
+
+def test_wait_dc_ready_needs_both_ports(monkeypatch):
+    monkeypatch.setattr(labctl, "tcp_open", lambda ip, port: port == 389)
+    monkeypatch.setattr(labctl.time, "sleep", lambda s: None)
+    fake = FakeDC()
+    with pytest.raises(labctl.LabError, match="timed out"):
+        labctl.wait_dc_ready(make_state()["dc"], fake, timeout=0)
+    assert not fake.calls
+
+
+def test_podman_exec_uses_i_only_with_stdin(monkeypatch):
+    seen = []
+    monkeypatch.setattr(labctl, "run", lambda argv, **kw: seen.append((argv, kw.get("input_text"))))
+    execute = labctl.podman_exec("hsc-lab-dc")
+    execute(["bash", "-c", "x"], input_text="pw\n", check=False)
+    execute(["wbinfo", "-P"], check=False)
+    assert seen == [(["podman", "exec", "-i", "hsc-lab-dc", "bash", "-c", "x"], "pw\n"),
+                    (["podman", "exec", "hsc-lab-dc", "wbinfo", "-P"], None)]

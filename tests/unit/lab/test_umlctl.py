@@ -6,6 +6,7 @@ from __future__ import absolute_import, division, print_function
 
 import ipaddress
 import os
+import shlex
 import subprocess
 import sys
 
@@ -24,10 +25,10 @@ IMAGE = {"kernel_root": "/cache/uml-image/kernel-k", "kernel_version": "7.2.7",
 PUBKEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample hsc-uml:hsc-uml"
 
 
-def make_state(nodes=2, extra=(), data=(1024,), shared=()):
+def make_state(nodes=2, extra=(), data=(1024,), shared=(), dc_mem=None):
     keys = umlctl.network_keys(list(extra))
     return umlctl.build_state("hsc-uml", nodes, SUBNETS[:len(keys)], keys, 512,
-                              list(data), list(shared), dict(IMAGE))
+                              list(data), list(shared), dict(IMAGE), dc_mem)
 
 
 def test_link_names_fit_ifnamsiz_and_carry_the_lab_prefix():
@@ -263,3 +264,260 @@ def test_molecule_vars_read_keys_the_uml_state_has(rel):
         dotted = path.lstrip(".").replace("[", ".").replace("]", "")
         base = state if root == "state" else state["nodes"][0]
         assert _lookup(base, dotted) is not None, "lab_%s%s" % (root, path)
+
+
+# ----- the lab's AD DC (`up --dc`) -----
+
+PODMAN_DC_KEYS = {"container", "hostname", "fqdn", "ip", "realm", "domain", "dns_domain",
+                  "admin_user", "admin_password_file"}
+
+
+def test_build_state_with_dc():
+    state = make_state(nodes=2, extra=("sana",), shared=(1024,), dc_mem=640)
+    dc = state["dc"]
+    podman_dc = umlctl.labctl.build_state("hsc-lab", 2, SUBNETS[0], SUBNETS[1], 18401, [], True, "img")["dc"]
+    # the podman lab's keys with its values (but no container) ...
+    assert PODMAN_DC_KEYS <= set(dc)
+    assert {k: dc[k] for k in PODMAN_DC_KEYS - {"container"}} == {
+        k: podman_dc[k] for k in PODMAN_DC_KEYS - {"container"}}
+    assert dc["container"] is None
+    assert (dc["hostname"], dc["fqdn"], dc["ip"], dc["realm"]) == (
+        "dc1", "dc1.lab.example", "10.89.42.5", "LAB.EXAMPLE")
+    # ... and a UML node's, on net only, no disks
+    assert (dc["name"], dc["mem_mib"], dc["disks"], dc["repl_ip"]) == ("dc1", 640, [], None)
+    assert dc["taps"] == {"net": umlctl.dc_tap_name("hsc-uml")} and list(dc["macs"]) == ["net"]
+    assert dc["ips"] == {"net": "10.89.42.5"}
+    assert dc["marker"] == "hsc-uml:hsc-uml:dc1"
+    assert (dc["cow"], dc["console"]) == ("nodes/dc1.cow", "console/dc1.log")
+    # its tap and MAC are the lab's and no node's
+    node_taps = {t for n in state["nodes"] for t in n["taps"].values()}
+    node_macs = {m for n in state["nodes"] for m in n["macs"].values()}
+    assert dc["taps"]["net"].startswith(umlctl.link_prefix("hsc-uml")) and len(dc["taps"]["net"]) <= 15
+    assert dc["taps"]["net"] not in node_taps and dc["macs"]["net"] not in node_macs
+    # not a node: molecule platforms and the fence power API never see it
+    assert [n["name"] for n in state["nodes"]] == ["node1", "node2"]
+    assert state["fence"]["host_map"] == {"node1": "node1", "node2": "node2"}
+    assert "dc1" not in state["fence"]["pcmk_host_map"]
+    assert dc["ip"] not in state["vip_pool"]
+    assert [m["name"] for m in umlctl.lab_machines(state)] == ["node1", "node2", "dc1"]
+    assert make_state()["dc"] is None and umlctl.lab_machines(make_state())[-1]["name"] == "node2"
+
+
+def test_kernel_argv_of_the_dc():
+    state = make_state(nodes=2, extra=("sana",), data=(1024, 512), shared=(1024,), dc_mem=640)
+    dc = state["dc"]
+    argv = umlctl.kernel_argv(state, dc, PUBKEY)
+    assert argv[:4] == ["mem=640M", "root=/dev/ubda", "rw", "ubd0=/hsc/state/nodes/dc1.cow,/hsc/image/base.img"]
+    # no data disk, no shared disk: the root disk only
+    assert [a for a in argv if a.startswith("ubd")] == [argv[3]]
+    # only the net tap, as vec0
+    assert [a for a in argv if a.startswith("vec")] == [
+        "vec0:transport=tap,ifname=%s,gro=1,mac=%s" % (dc["taps"]["net"], dc["macs"]["net"])]
+    assert [a for a in argv if a.startswith("hsc.ip.")] == ["hsc.ip.vec0=10.89.42.5/24"]
+    assert "hsc.name=dc1" in argv and "hsc.dns=10.89.42.5" in argv
+    hosts = [a for a in argv if a.startswith("hsc.host=")]
+    assert hosts == ["hsc.host=dc1,10.89.42.5", "hsc.host=node1,10.89.42.11,10.89.43.11",
+                     "hsc.host=node2,10.89.42.12,10.89.43.12"]
+    assert "umid=hsc-uml-dc1" in argv and "seccomp=on" in argv
+    launcher = umlctl.launcher_argv(state, dc, "/s", PUBKEY)
+    assert umlctl.matches_marker(launcher, "hsc-uml:hsc-uml:dc1") and launcher[15] == "704"
+
+
+def test_kernel_argv_of_nodes_with_and_without_a_dc():
+    with_dc = make_state(dc_mem=640)
+    argv = umlctl.kernel_argv(with_dc, with_dc["nodes"][0], PUBKEY)
+    assert "hsc.dns=10.89.42.5" in argv
+    assert [a for a in argv if a.startswith("hsc.host=")][0] == "hsc.host=dc1,10.89.42.5"
+    # a node's own taps are unchanged by the DC
+    assert len([a for a in argv if a.startswith("vec")]) == 2
+    plain = make_state()
+    argv = umlctl.kernel_argv(plain, plain["nodes"][0], PUBKEY)
+    assert not [a for a in argv if a.startswith("hsc.dns=") or a.startswith("hsc.host=dc1")]
+
+
+def test_memory_check_counts_the_dc():
+    # room for 3 nodes of 512 without a DC; a DC of 640 (736 with overhead) takes more than one
+    avail = 1024 + 3 * (512 + 96)
+    assert umlctl.check_memory(3, 512, avail) == 3
+    with pytest.raises(umlctl.LabError, match=r"3 nodes of mem=512M and the DC of mem=640M need "
+                                              r"%d MiB .* 1 node fit beside the DC"
+                       % (1024 + 3 * 608 + 736)):
+        umlctl.check_memory(3, 512, avail, dc_mem_mib=640)
+    assert umlctl.check_memory(2, 512, avail + 736, dc_mem_mib=640) == 3
+    with pytest.raises(umlctl.LabError, match="0 nodes fit beside the DC"):
+        umlctl.check_memory(1, 512, 1024 + 736, dc_mem_mib=640)
+
+
+def test_find_node_ssh_config_and_partition_of_the_dc():
+    state = make_state(dc_mem=640)
+    assert umlctl.find_node(state, "dc1") is state["dc"]
+    with pytest.raises(umlctl.LabError, match="no node 'dc1'"):
+        umlctl.find_node(make_state(), "dc1")
+    text = umlctl.ssh_config(state, "/s")
+    assert "Host dc1\n    HostName 10.89.42.5\n" in text and "Host node2\n" in text
+    assert umlctl.ssh_argv(state, state["dc"], ["true"])[-2:] == ["dc1", "true"]
+    assert umlctl.partition_networks(state, "all", state["dc"]) == ["net"]
+    assert umlctl.partition_networks(state, "net", state["dc"]) == ["net"]
+    with pytest.raises(umlctl.LabError, match="dc1 has no network 'repl'"):
+        umlctl.partition_networks(state, "repl", state["dc"])
+    assert umlctl.partition_networks(state, "all", state["nodes"][0]) == ["net", "repl"]
+
+
+def test_teardown_markers_include_the_dc():
+    assert umlctl.is_lab_marker("hsc-uml", "hsc-uml:hsc-uml:dc1")
+    assert umlctl.is_lab_marker("hsc-uml", "hsc-uml:hsc-uml:node12")
+    for other in ("hsc-uml:hsc-uml-2:dc1", "hsc-uml:hsc-uml-2:node1", "hsc-uml:hsc-uml:dc2",
+                  "hsc-uml:hsc-uml:nodex", "hsc-uml:hsc-uml:", "hsc-uml:hsc:node1"):
+        assert not umlctl.is_lab_marker("hsc-uml", other), other
+
+
+class _Handler(umlctl.PowerHandler):
+    """The power API's request handling without a socket."""
+
+    def __init__(self, state, path):  # pylint: disable=super-init-not-called
+        self.lab_state, self.path, self.replies = state, path, []
+
+    def reply(self, code, body):
+        self.replies.append((code, body))
+
+
+def test_power_api_cannot_reach_the_dc(monkeypatch):
+    state = make_state(dc_mem=640)
+    touched = []
+    monkeypatch.setattr(umlctl, "power_state", lambda n: touched.append(n["name"]) or "on")
+    monkeypatch.setattr(umlctl, "kill_node", lambda n: touched.append("kill " + n["name"]))
+    for path in ("/v1/nodes/dc1/off", "/v1/nodes/dc1/on"):
+        handler = _Handler(state, path)
+        handler.do_POST()
+        assert handler.replies == [(404, {"error": "no such node or action"})]
+    handler = _Handler(state, "/v1/nodes/dc1")
+    handler.do_GET()
+    assert handler.replies[0][0] == 404
+    handler = _Handler(state, "/v1/nodes")
+    handler.do_GET()
+    assert handler.replies == [(200, {"node1": "on", "node2": "on"})]
+    assert "dc1" not in touched and not [t for t in touched if t.startswith("kill")]
+
+
+def test_power_api_still_reaches_nodes(monkeypatch, tmp_path):
+    state = make_state(dc_mem=640)
+    state["name"] = "hsc-uml-unit-%d" % os.getpid()
+    killed = []
+    monkeypatch.setattr(umlctl.labctl, "LOCK_DIR", str(tmp_path))
+    monkeypatch.setattr(umlctl, "power_state", lambda n: "off")
+    monkeypatch.setattr(umlctl, "kill_node", lambda n: killed.append(n["name"]))
+    handler = _Handler(state, "/v1/nodes/node2/off")
+    handler.do_POST()
+    assert killed == ["node2"] and handler.replies == [(200, {"name": "node2", "power": "off"})]
+
+
+def test_remote_exec_quotes_for_the_remote_shell(monkeypatch):
+    state = make_state(dc_mem=640)
+    seen = []
+    monkeypatch.setattr(umlctl, "run", lambda argv, **kw: seen.append((argv, kw)))
+    execute = umlctl.remote_exec(state, state["dc"])
+    script = "set -e; read -r P; echo \"$P\" > /x; host -t SRV 'a b'"
+    execute(["bash", "-c", script], input_text="secret\n", check=False, timeout=600)
+    execute(["wbinfo", "-P"], check=False)
+    (argv1, kw1), (argv2, kw2) = seen
+    assert argv1[argv1.index("dc1") + 1:] == [shlex.join(["bash", "-c", script])]
+    assert shlex.split(argv1[-1]) == ["bash", "-c", script]
+    assert kw1["input_text"] == "secret\n" and "secret" not in " ".join(argv1)
+    assert kw1["timeout"] == 600 and kw1["check"] is False
+    assert argv2[-1] == "wbinfo -P" and kw2["input_text"] == ""  # never the caller's stdin
+
+
+def test_parse_args_dc(monkeypatch):
+    monkeypatch.delenv("HSC_UML_LAB_NAME", raising=False)
+    args = umlctl.parse_args(["up"])
+    assert (args.dc, args.dc_mem) == (False, umlctl.DEFAULT_DC_MEM_MIB)
+    args = umlctl.parse_args(["up", "--dc", "--dc-mem", "768"])
+    assert (args.dc, args.dc_mem) == (True, 768)
+    assert umlctl.parse_args(["kill", "dc1"]).node == "dc1"
+    with pytest.raises(SystemExit):
+        umlctl.parse_args(["up", "--dc", "--dc-mem", "200"])
+
+
+def _run_setup(tmp_path, cmdline):
+    """lab/uml/hsc-uml-setup with its paths moved under TMP_PATH and stubs of
+    hostname, ip and ssh-keygen; returns the stubs' calls."""
+    root = tmp_path
+    for sub in ("etc", "root", "bin"):
+        (root / sub).mkdir(exist_ok=True)
+    for cmd in ("hostname", "ip", "ssh-keygen"):
+        stub = root / "bin" / cmd
+        stub.write_text("#!/bin/sh\necho %s \"$@\" >> %s/calls\n" % (cmd, root))
+        stub.chmod(0o755)
+    (root / "cmdline").write_text(cmdline + "\n")
+    with open(os.path.join(LAB_DIR, "uml", "hsc-uml-setup"), encoding="utf-8") as fd:
+        script = fd.read()
+    for old in ("/proc/cmdline", "/etc/", "/root/"):
+        new = str(root / "cmdline") if old == "/proc/cmdline" else str(root) + old
+        script = script.replace(old, new)
+    (root / "setup").write_text(script)
+    env = dict(os.environ, PATH="%s:%s" % (root / "bin", os.environ["PATH"]))
+    proc = subprocess.run(["/bin/sh", str(root / "setup")], env=env, capture_output=True, text=True,
+                          check=False)
+    assert proc.returncode == 0, proc.stderr
+    return (root / "calls").read_text()
+
+
+def test_guest_setup_writes_hosts_and_resolv_conf_for_the_dc(tmp_path):
+    state = make_state(dc_mem=640)
+    argv = umlctl.kernel_argv(state, state["nodes"][0], PUBKEY)
+    calls = _run_setup(tmp_path, " ".join(["mem=512M"] + argv))
+    hosts = (tmp_path / "etc" / "hosts").read_text().splitlines()
+    assert hosts[2:] == ["10.89.42.5\tdc1.lab.example dc1",
+                         "10.89.42.11\tnode1.lab.example node1", "10.89.43.11\tnode1-repl.lab.example node1-repl",
+                         "10.89.42.12\tnode2.lab.example node2", "10.89.43.12\tnode2-repl.lab.example node2-repl"]
+    assert (tmp_path / "etc" / "resolv.conf").read_text() == "search lab.example\nnameserver 10.89.42.5\n"
+    assert (tmp_path / "etc" / "hostname").read_text() == "node1\n"
+    assert "ip addr replace 10.89.42.11/24 dev vec0" in calls
+    assert (tmp_path / "root" / ".ssh" / "authorized_keys").read_text().startswith("ssh-ed25519 AAAAC3")
+
+
+def test_guest_setup_replaces_a_resolv_conf_symlink_and_leaves_it_without_a_dc(tmp_path):
+    state = make_state(dc_mem=640)
+    argv = umlctl.kernel_argv(state, state["dc"], PUBKEY)
+    (tmp_path / "etc").mkdir()
+    os.symlink("/run/nowhere/resolv.conf", str(tmp_path / "etc" / "resolv.conf"))
+    _run_setup(tmp_path, " ".join(argv))
+    assert not os.path.islink(str(tmp_path / "etc" / "resolv.conf"))
+    assert (tmp_path / "etc" / "resolv.conf").read_text() == "search lab.example\nnameserver 10.89.42.5\n"
+    assert (tmp_path / "etc" / "hosts").read_text().splitlines()[2] == "10.89.42.5\tdc1.lab.example dc1"
+
+    plain = make_state()
+    other = tmp_path / "plain"
+    other.mkdir()
+    (other / "etc").mkdir()
+    (other / "etc" / "resolv.conf").write_text("nameserver 192.0.2.53\n")
+    _run_setup(other, " ".join(umlctl.kernel_argv(plain, plain["nodes"][1], PUBKEY)))
+    assert (other / "etc" / "resolv.conf").read_text() == "nameserver 192.0.2.53\n"
+    assert "dc1" not in (other / "etc" / "hosts").read_text()
+
+
+@pytest.mark.parametrize("provisioned", [False, True])
+def test_provision_dc_over_ssh_once(monkeypatch, tmp_path, provisioned):
+    state = make_state(dc_mem=640)
+    umlctl.labctl.write_dc_password(str(tmp_path))
+    password = umlctl.labctl.read_dc_password(str(tmp_path))
+    calls = []
+
+    def execute(argv, input_text=None, **kwargs):
+        calls.append((list(argv), input_text))
+        rc = 1 if argv[:2] == ["test", "-e"] and not provisioned else 0
+        return subprocess.CompletedProcess(argv, rc, "", "")
+    monkeypatch.setattr(umlctl, "remote_exec", lambda st, node: execute if node is st["dc"] else None)
+    monkeypatch.setattr(umlctl, "state_dir", lambda name: str(tmp_path))
+    monkeypatch.setattr(umlctl.labctl, "tcp_open", lambda ip, port: ip == "10.89.42.5")
+    umlctl.provision_dc(state)
+    argvs = [c[0] for c in calls]
+    assert argvs[0] == ["test", "-e", "/var/lib/samba/private/sam.ldb"]
+    assert argvs[-1] == ["net", "cache", "flush"] and ["wbinfo", "-P"] in argvs
+    provisions = [c for c in calls if c[0][0] == "bash"]
+    if provisioned:  # a restarted DC keeps its domain: only wait for it
+        assert not provisions and not [a for a in argvs if a[0] == "systemctl"]
+    else:
+        assert len(provisions) == 1 and provisions[0][1] == password + "\n"
+        assert argvs[1][:3] == ["systemctl", "disable", "--now"] and "pcsd.service" in argvs[1]
+    assert all(password not in " ".join(a) for a in argvs)

@@ -170,6 +170,14 @@ def locate_primary():
     return None
 
 
+def clock_offset(node):
+    """This host's clock minus ``node``'s, in seconds (a UML guest's clock can lag by seconds on a loaded host)."""
+    before = time.time()
+    guest = float(ssh(node, "date +%s.%N", timeout=30).strip())
+    after = time.time()
+    return (before + after) / 2 - guest
+
+
 def one_run(index, vip, out_dir):
     # a fresh converge (or the previous run's rejoin) may still be starting the stack
     primary = wait("a node running vip_data", locate_primary, timeout=300)
@@ -183,9 +191,9 @@ def one_run(index, vip, out_dir):
         raise RuntimeError("run %d: %s" % (index, result.get("error") or proc.stderr.strip()))
     result["missing"] = missing_writes(survivor, os.path.join(run_dir, "acked.clean"))
     result.update({"killed": primary, "survivor": survivor})
-    journal = ssh(survivor, "journalctl -o short-unix --no-pager --since @%d" % int(result["killed_at"] - 1),
+    journal = ssh(survivor, "journalctl -o short-unix --no-pager --since @%d" % int(result["killed_at"] - 120),
                   timeout=120, check=False)
-    result["phases"] = phases(journal, result["killed_at"])
+    result["phases"] = phases(journal, result["killed_at"] - clock_offset(survivor))
     # the fence devices power a node off (pcmk_reboot_action off): power it on
     # as an operator would, once the failover is measured
     subprocess.run([UMLCTL, "--name", LAB_NAME, "start", primary], capture_output=True, text=True,

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Drill clients of the nas_integrated scenario, run ON THE LAB'S CLIENT NODE
+# (dc1) through `umlctl ssh dc1 bash -s -- ARGS < clients.sh`:
+#   clients.sh VIP NFS_EXPORT SMB_SHARE SECONDS TAG
+# For at most SECONDS, or until /root/hsc-drill/TAG.stop exists (the drill
+# creates it once the failover is over), two writers send numbered 4 KiB
+# records to the group behind VIP, one record every 0.2 s each:
+#   NFS v4.2, kernel client, hard mount: each record is written with
+#     dd conv=fsync into NFS_EXPORT/rec-TAG-<n> (during a failover the write
+#     blocks and completes on the survivor);
+#   SMB: smbclient puts each record as SMB_SHARE/rec-TAG-<n>, with the
+#     credentials of /root/.hsc-drill-auth (smbclient -A; written beforehand
+#     through ssh's stdin, 0600, never on a command line).
+# A record counts as acknowledged only when the write returned success; each
+# acknowledgement is a line "<epoch> <n> <sha256>" in
+# /root/hsc-drill/TAG-{nfs,smb}.ack on the client's own disk. Prints those
+# two files at the end, each line prefixed with its protocol.
+set -u
+vip=$1 nfs_export=$2 smb_share=$3 seconds=$4 tag=$5
+case $seconds in ''|*[!0-9]*) echo "SECONDS must be a number" >&2; exit 2 ;; esac
+(( seconds <= 600 )) || { echo "at most 600 s" >&2; exit 2; }
+out=/root/hsc-drill
+mnt=/mnt/hsc-drill-nfs
+mkdir -p "$out" "$mnt"
+if ! mountpoint -q "$mnt"; then
+  mount -t nfs -o vers=4.2,hard,timeo=20,retrans=3 "$vip:$nfs_export" "$mnt" || exit 3
+fi
+rm -f "$out/$tag.stop"
+: > "$out/$tag-nfs.ack"
+: > "$out/$tag-smb.ack"
+end=$((SECONDS + seconds))
+
+# send_nfs/send_smb FILE N: one record over that protocol; true when acknowledged
+send_nfs() {
+  dd if="$1" of="$mnt/rec-$tag-$2" bs=4096 conv=fsync status=none 2> /dev/null
+}
+
+send_smb() {
+  timeout 15 smbclient -A /root/.hsc-drill-auth "//$vip/$smb_share" -c "put $1 rec-$tag-$2" > /dev/null 2>&1
+}
+
+# writer PROTOCOL: numbered records until the end or the stop file
+writer() {
+  local proto=$1 i=0 rec sum
+  rec=$(mktemp)
+  while (( SECONDS < end )) && [ ! -e "$out/$tag.stop" ]; do
+    i=$((i + 1))
+    head -c 4096 /dev/urandom > "$rec"
+    sum=$(sha256sum < "$rec" | cut -d' ' -f1)
+    if "send_$proto" "$rec" "$i"; then
+      echo "$(date +%s.%N) $i $sum" >> "$out/$tag-$proto.ack"
+    fi
+    sleep 0.2
+  done
+  rm -f "$rec"
+}
+
+writer nfs &
+writer smb &
+wait
+umount "$mnt" 2> /dev/null || umount -l "$mnt" 2> /dev/null || true
+sed 's/^/nfs /' "$out/$tag-nfs.ack"
+sed 's/^/smb /' "$out/$tag-smb.ack"

@@ -737,17 +737,22 @@ def lvm_global_filter(udev_outputs, paths):
 
     for path in paths or []:
         add(path)
+    # udev lists DEVLINKS in no fixed order (seen on the UML lab: two reads a
+    # second apart differed), so its names are sorted: the same devices give
+    # the same filter, and a re-run changes nothing
+    found = []
     for output in udev_outputs or []:
         if isinstance(output, dict):
             if output.get("rc", 0) != 0:
                 continue
             output = output.get("stdout") or ""
         props = dict(line.split("=", 1) for line in _text(output).splitlines() if "=" in line)
-        add(props.get("DEVNAME", ""))
-        for link in props.get("DEVLINKS", "").split():
-            add(link)
+        found.append(props.get("DEVNAME", ""))
+        found.extend(props.get("DEVLINKS", "").split())
         if props.get("MAJOR") and props.get("MINOR"):
-            add("/dev/block/%s:%s" % (props["MAJOR"], props["MINOR"]))
+            found.append("/dev/block/%s:%s" % (props["MAJOR"], props["MINOR"]))
+    for name in sorted(_text(n).strip() for n in found):
+        add(name)
     # escape only what LVM's regex engine treats as special (libdm parse_rx)
     rejects = ["r|^%s$|" % re.sub(r"([.^$*+?()\[\]{}|\\])", r"\\\1", name) for name in names]
     return ["a|^/dev/drbd[0-9]+$|"] + rejects + ["a|.*|"]

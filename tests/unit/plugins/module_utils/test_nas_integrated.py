@@ -350,14 +350,22 @@ DEVLINKS=/dev/md/nas /dev/disk/by-id/md-name-nas1:nas /dev/disk/by-id/md-uuid-0a
 def test_lvm_filter_rejects_every_name_of_the_backing_devices():
     patterns = lvm_global_filter([{"rc": 0, "stdout": UDEV_MD0}, {"rc": 1, "stdout": ""}, "DEVNAME=/dev/sdb\n"],
                                  ["/dev/md0", "/dev/sdb", "/dev/sdc"])
+    # the inventory's names first, then udev's, sorted
     assert patterns == ["a|^/dev/drbd[0-9]+$|", "r|^/dev/md0$|", "r|^/dev/sdb$|", "r|^/dev/sdc$|",
-                        "r|^/dev/md/nas$|", "r|^/dev/disk/by-id/md-name-nas1:nas$|",
+                        "r|^/dev/block/9:0$|", "r|^/dev/disk/by-id/md-name-nas1:nas$|",
                         "r|^/dev/disk/by-id/md-uuid-0a1b2c3d:4e5f6071:8293a4b5:c6d7e8f9$|",
-                        "r|^/dev/block/9:0$|", "a|.*|"]
+                        "r|^/dev/md/nas$|", "a|.*|"]
     assert lvm_global_filter([], ["/dev/disk/by-path/pci-0000:00:1f.2-ata-1"])[1] == \
         r"r|^/dev/disk/by-path/pci-0000:00:1f\.2-ata-1$|"
     with pytest.raises(BuildError, match="/dev/drbd0 is a DRBD device"):
         lvm_global_filter([], ["/dev/drbd0"])
+
+
+def test_lvm_filter_does_not_depend_on_the_order_udev_lists_links_in():
+    # two reads of one device on the UML lab, a second apart
+    first = "DEVNAME=/dev/ubdb\nMAJOR=98\nMINOR=16\nDEVLINKS=/dev/disk/by-path/platform-uml-blkdev.1 /dev/disk/by-diskseq/2\n"
+    second = "DEVNAME=/dev/ubdb\nMAJOR=98\nMINOR=16\nDEVLINKS=/dev/disk/by-diskseq/2 /dev/disk/by-path/platform-uml-blkdev.1\n"
+    assert lvm_global_filter([first], ["/dev/md0"]) == lvm_global_filter([second], ["/dev/md0"])
 
 
 def test_ethmonitor_options():

@@ -552,6 +552,22 @@ def _check_raid(node):
             seen[real(path)] = (key, path)
 
 
+def _mountpoint(value, field, mounts):
+    """``value`` as a mountpoint of ``field``: absolute, no trailing slash, not nested with one of ``mounts``.
+
+    ``mounts``: {mountpoint: group name} of the mountpoints checked before.
+    """
+    mountpoint = _text(value or "")
+    if not re.match(r"^/[^ ]*[^/ ]$", mountpoint):
+        raise BuildError("%s.mountpoint must be an absolute path without a trailing slash, got %r"
+                         % (field, value))
+    for other_mount, other in mounts.items():
+        if _under(mountpoint, other_mount) or _under(other_mount, mountpoint):
+            raise BuildError("%s.mountpoint %s and group %s's %s are nested or the same"
+                             % (field, mountpoint, other, other_mount))
+    return mountpoint
+
+
 def _vip(group, client_net, field):
     vip = group.get("vip")
     if not isinstance(vip, dict) or not vip.get("address"):
@@ -642,14 +658,7 @@ def nas_integrated_check(config):
             raise BuildError("%s.volume %s is also the volume of group %s: one filesystem per sharing group"
                              % (field, volume, used[volume]))
         used[volume] = name
-        mountpoint = _text(group.get("mountpoint") or "")
-        if not re.match(r"^/[^ ]*[^/ ]$", mountpoint):
-            raise BuildError("%s.mountpoint must be an absolute path without a trailing slash, got %r"
-                             % (field, group.get("mountpoint")))
-        for other_mount, other in mounts.items():
-            if _under(mountpoint, other_mount) or _under(other_mount, mountpoint):
-                raise BuildError("%s.mountpoint %s and group %s's %s are nested or the same"
-                                 % (field, mountpoint, other, other_mount))
+        mountpoint = _mountpoint(group.get("mountpoint"), field, mounts)
         mounts[mountpoint] = name
         address = _vip(group, client_net, field)
         if address in vips:
@@ -687,14 +696,7 @@ def nas_integrated_check(config):
             raise BuildError("%s.volume %s is also in nas_integrated_volumes: the NFS state has a volume of its "
                              "own" % (sfield, sname))
         sizes[sname] = _extents(parse_size(state.get("size"), "%s.size" % sfield))
-        smount = _text(state.get("mountpoint") or "")
-        if not re.match(r"^/[^ ]*[^/ ]$", smount):
-            raise BuildError("%s.mountpoint must be an absolute path without a trailing slash, got %r"
-                             % (sfield, state.get("mountpoint")))
-        for other_mount, other in mounts.items():
-            if _under(smount, other_mount) or _under(other_mount, smount):
-                raise BuildError("%s.mountpoint %s and group %s's %s are nested or the same"
-                                 % (sfield, smount, other, other_mount))
+        _mountpoint(state.get("mountpoint"), sfield, mounts)
         if (state.get("fstype") or "ext4") not in FSTYPES:
             raise BuildError("%s.fstype must be xfs or ext4, got %r" % (sfield, state.get("fstype")))
 

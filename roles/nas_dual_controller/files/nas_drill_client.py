@@ -16,7 +16,7 @@ time and whether the server acknowledged it. With --status-file it keeps a
 small JSON file up to date after every round (the time of each protocol's
 last acknowledgement), so the playbook can wait until every protocol is
 served again instead of guessing a settle time. The SMB password comes from
-the environment variable DRILL_SMB_PASSWORD, never from the command line.
+the file --smb-password-file names (mode 0600), never from the command line.
 `verify` first waits (up to --ready-seconds) until the server answers a read
 of an acknowledged record, then reads back every acknowledged record and
 compares its content: a server still recovering is not mistaken for lost data.
@@ -199,11 +199,19 @@ def wait_until_readable(client, run_id, seqs, local, ready_seconds, clock=None, 
         sleep(2.0)
 
 
+def read_password(path):
+    """The first line of the file at ``path`` (empty without a path)."""
+    if not path:
+        return ""
+    with open(path) as handle:
+        return handle.readline().rstrip("\n")
+
+
 def make_clients(args):
     clients = []
     if args.smb_share:
         clients.append(SmbClient(args.vip, args.smb_share, args.smb_user,
-                                 os.environ.get("DRILL_SMB_PASSWORD", "")))
+                                 read_password(getattr(args, "smb_password_file", None))))
     if args.nfs_export:
         clients.append(NfsClient(args.vip, args.nfs_export))
     return clients
@@ -223,7 +231,7 @@ def cmd_write(args):
     if not clients:
         sys.exit("nothing to do: give --smb-share and/or --nfs-export")
     log = {"run_id": args.run_id, "vip": args.vip, "smb_share": args.smb_share,
-           "smb_user": args.smb_user, "nfs_export": args.nfs_export,
+           "smb_user": args.smb_user, "smb_password_file": args.smb_password_file, "nfs_export": args.nfs_export,
            "started": time.time(), "attempts": {c.proto: [] for c in clients}}
     deadline = time.time() + args.max_seconds
     workdir = tempfile.mkdtemp(prefix="hsc-drill-")
@@ -259,7 +267,7 @@ def cmd_verify(args):
     with open(getattr(args, "in")) as handle:
         log = json.load(handle)
     ns = argparse.Namespace(vip=log["vip"], smb_share=log["smb_share"], smb_user=log["smb_user"],
-                            nfs_export=log["nfs_export"])
+                            smb_password_file=log.get("smb_password_file"), nfs_export=log["nfs_export"])
     workdir = tempfile.mkdtemp(prefix="hsc-verify-")
     verified = {}
     try:
@@ -290,6 +298,7 @@ def main(argv=None):
     write.add_argument("--vip", required=True)
     write.add_argument("--smb-share")
     write.add_argument("--smb-user")
+    write.add_argument("--smb-password-file", help="file holding the SMB password (mode 0600)")
     write.add_argument("--nfs-export")
     write.add_argument("--run-id", required=True)
     write.add_argument("--out", required=True)

@@ -233,3 +233,15 @@ def test_verify_waits_for_the_server_before_counting_losses(client, tmp_path, mo
     assert out["lost_records"] == [3]
     assert out["acknowledged"] == 3
     assert out["ready_after_seconds"] is not None
+
+
+def test_the_smb_password_comes_from_its_file(client, tmp_path):
+    secret = tmp_path / "smb-password"
+    secret.write_text("Lab-Only-1\nignored\n")
+    assert client.read_password(str(secret)) == "Lab-Only-1"
+    assert client.read_password(None) == ""
+    args = client.argparse.Namespace(vip="10.0.0.1", smb_share="s", smb_user="LAB\\u", smb_password_file=str(secret),
+                                     nfs_export=None)
+    (smb,) = client.make_clients(args)
+    assert smb.env["PASSWD"] == "Lab-Only-1"
+    assert "Lab-Only-1" not in smb.base

@@ -1,7 +1,9 @@
 # hastorage.cluster: developer and CI entry points. See README.md.
 #
-#   make lab          bootstrap, start the podman lab, deploy site.yml, print status
-#   make lab-down     remove everything the lab created
+#   make lab          bootstrap, start the lab, deploy site.yml, print status
+#                     (DESIGN=dual_controller, the default, on the podman lab;
+#                     DESIGN=integrated on User-mode Linux nodes)
+#   make lab-down     remove everything the lab created (same DESIGN)
 #   make test         every gate CI runs (unit, integration, sanity, lint,
 #                     changelog-lint, importer, molecule $(MOLECULE_SCENARIOS))
 #
@@ -186,18 +188,24 @@ test: $(BOOTSTRAP_STAMP)
 test-stages:
 	@echo $(TEST_STAGES)
 
+# DESIGN picks the lab and the design `make lab` deploys:
+#   dual_controller  podman lab hsc-lab (3 controllers), inventories/lab
+#   integrated       UML lab hsc-lab-int (2 nodes, 2 disks each, AD DC dc1),
+#                    inventories/lab_integrated (the nas_integrated scenario's design)
+DESIGN ?= dual_controller
+LAB_DESIGNS := dual_controller integrated
+LAB_INVENTORY := $(ROOT)/inventories/$(if $(filter integrated,$(DESIGN)),lab_integrated,lab)
+UML_LAB_UP := $(ROOT)/lab/umlctl --name hsc-lab-int up --nodes 2 --data-disks 2 --dc
+
 lab: $(BOOTSTRAP_STAMP) | $(COLL_DIR)
-	$(ROOT)/lab/labctl up
-	ansible-playbook -i $(ROOT)/inventories/lab $(ROOT)/playbooks/site.yml
-	@if [ -f $(ROOT)/playbooks/status.yml ]; then \
-		echo ansible-playbook -i $(ROOT)/inventories/lab $(ROOT)/playbooks/status.yml; \
-		ansible-playbook -i $(ROOT)/inventories/lab $(ROOT)/playbooks/status.yml; \
-	else \
-		echo lab/labctl status; $(ROOT)/lab/labctl status; \
-	fi
+	@case " $(LAB_DESIGNS) " in *" $(DESIGN) "*) ;; \
+		*) echo "DESIGN=$(DESIGN): one of $(LAB_DESIGNS)" >&2; exit 2 ;; esac
+	$(if $(filter integrated,$(DESIGN)),$(UML_LAB_UP),$(ROOT)/lab/labctl up)
+	ansible-playbook -i $(LAB_INVENTORY) $(ROOT)/playbooks/site.yml
+	ansible-playbook -i $(LAB_INVENTORY) $(ROOT)/playbooks/status.yml
 
 lab-down:
-	$(ROOT)/lab/labctl down
+	$(if $(filter integrated,$(DESIGN)),$(ROOT)/lab/umlctl --name hsc-lab-int down,$(ROOT)/lab/labctl down)
 
 # Re-pin every package of the venv after changing requirements-dev.txt.
 constraints: $(BOOTSTRAP_STAMP)

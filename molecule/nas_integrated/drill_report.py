@@ -19,7 +19,8 @@ import json
 import re
 import sys
 
-ACK_RE = re.compile(r"^(nfs|smb) (\d+(?:\.\d+)?) (\d+) ([0-9a-f]{64})$")
+PROTOCOLS = ("nfs", "nfs3", "smb")
+ACK_RE = re.compile(r"^(nfs3|nfs|smb) (\d+(?:\.\d+)?) (\d+) ([0-9a-f]{64})$")
 
 
 def parse_acks(text):
@@ -48,7 +49,7 @@ def downtime(times, killed_at):
 def report(text, killed_at):
     acks = parse_acks(text)
     result = {}
-    for protocol in ("nfs", "smb"):
+    for protocol in PROTOCOLS:
         records = acks.get(protocol, [])
         result[protocol] = {
             "acked": len(records),

@@ -178,6 +178,14 @@ LAYER_OPS = _monitor_start_stop("10s", "20s", "60s")
 FS_OPS = _monitor_start_stop("20s", "40s", "60s")
 MGMT_OPS = _monitor_start_stop("30s", "60s", "60s")
 VIP_OPS = [{"action": "monitor", "interval": "10s", "timeout": "20s"}]
+# ethmonitor's own defaults (5 checks 10 s apart, each watching the packet
+# counter for 5 s and then arping 5 neighbours) take up to a minute to call a
+# link dead that keeps its carrier (a dead switch port behind a live one, a
+# cut further up): three checks 5 s apart, 2 s of packet counter and 3
+# neighbours call it in about 15 s. A link that loses its carrier fails the
+# first check at once. The inventory's options win.
+ETHMONITOR_OPTIONS = {"repeat_count": "3", "repeat_interval": "5", "pktcnt_timeout": "2",
+                      "arping_cache_entries": "3"}
 
 
 def _ops(ops):
@@ -797,7 +805,7 @@ def nas_integrated_stacks(config, services):
             options["nfs_server_scope"] = config["nfs_server_scope"]
         layers.append({"kind": "nfs", "id": "nfsserver", "agent": "ocf:heartbeat:nfsserver", "options": options,
                        "operations": _ops(DAEMON_OPS)})
-    ethmonitor = dict(config.get("ethmonitor_options") or {})
+    ethmonitor = dict(ETHMONITOR_OPTIONS, **(config.get("ethmonitor_options") or {}))
     if ethmonitor.get("name") or ethmonitor.get("interface"):
         raise BuildError("nas_integrated_ethmonitor_options: interface and name are the design's "
                          "(nas_integrated_client_interface; the attribute ethmonitor-<interface>)")

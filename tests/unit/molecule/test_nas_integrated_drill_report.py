@@ -26,6 +26,11 @@ def test_parse_keeps_only_ack_lines_sorted(drill):
     assert acks["smb"] == [(100.5, 2, SUM)]
 
 
+def test_parse_tells_nfs3_from_nfs(drill):
+    acks = drill.parse_acks("nfs3 100.0 1 %s\nnfs 100.1 1 %s\nnfs4 100.2 1 %s\n" % (SUM, SUM, SUM))
+    assert acks == {"nfs3": [(100.0, 1, SUM)], "nfs": [(100.1, 1, SUM)]}
+
+
 def test_downtime_spans_the_kill(drill):
     assert drill.downtime([1.0, 1.3, 1.6, 9.9, 10.2], 1.7) == 8.3
     # nothing before the kill: from the kill
@@ -41,6 +46,8 @@ def test_report_per_protocol(drill):
     result = drill.report(text, 10.5)
     assert result["nfs"] == {"acked": 4, "after_kill": 2, "rto_s": 10.7}
     assert result["smb"] == {"acked": 2, "after_kill": 0, "rto_s": None}
+    # a protocol with no record at all is reported, and never came back
+    assert result["nfs3"] == {"acked": 0, "after_kill": 0, "rto_s": None}
 
 
 def test_usage(drill, capsys):

@@ -135,7 +135,9 @@ def test_resource_options():
     # the VIP goes on the client interface unless the group names its own
     assert prims["vip_home"]["options"] == {"ip": "192.0.2.101", "cidr_netmask": "24", "nic": "eth1"}
     assert prims["vip_proj"]["options"]["nic"] == "bond1"
-    assert prims["ethmonitor_eth1"]["options"] == {"interface": "eth1"}
+    # the design's quicker dead-link detection (about 15 s instead of a minute)
+    assert prims["ethmonitor_eth1"]["options"] == {"interface": "eth1", "repeat_count": "3", "repeat_interval": "5",
+                                                   "pktcnt_timeout": "2", "arping_cache_entries": "3"}
     meta = dict((g["id"], g.get("meta")) for g in cib["groups"])
     assert meta == dict((g, {"resource-stickiness": "100"}) for g in ("g_nas", "g_home", "g_proj"))
 
@@ -371,6 +373,9 @@ def test_lvm_filter_does_not_depend_on_the_order_udev_lists_links_in():
 def test_ethmonitor_options():
     config = changed(["ethmonitor_options"], {"link_status_only": "true", "repeat_count": 3})
     prims = dict((r["id"], r) for r in nas_integrated_cib(config, services())["resources"])
-    assert prims["ethmonitor_eth1"]["options"] == {"link_status_only": "true", "repeat_count": 3, "interface": "eth1"}
+    # the inventory's options win over the design's, the others stay
+    assert prims["ethmonitor_eth1"]["options"] == {"link_status_only": "true", "repeat_count": 3, "interface": "eth1",
+                                                   "repeat_interval": "5", "pktcnt_timeout": "2",
+                                                   "arping_cache_entries": "3"}
     with pytest.raises(BuildError, match="nas_integrated_ethmonitor_options: interface and name are the design's"):
         nas_integrated_cib(changed(["ethmonitor_options"], {"interface": "eth9"}), services())

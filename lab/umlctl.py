@@ -792,18 +792,38 @@ def create_bridge(state, key):
     run(["ip", "link", "set", "dev", br, "up"])
 
 
+def quiet_tap(tap):
+    """A tap off its bridge says nothing to the node: no IPv6 (no link-local
+    address, so no router solicitations or MLD reports of the host's own)
+    and no ARP replies (arp_ignore 8: the host answered the cut node's ARP
+    for the bridge's address through the tap, and ethmonitor, which calls a
+    link alive when a neighbour answers, never saw the cut)."""
+    for path, value in (("/proc/sys/net/ipv6/conf/%s/disable_ipv6" % tap, "1"),
+                        ("/proc/sys/net/ipv4/conf/%s/arp_ignore" % tap, "8")):
+        if os.path.exists(path):
+            with open(path, "w", encoding="ascii") as fd:
+                fd.write(value + "\n")
+
+
 def create_tap(state, node, key):
     tap = node["taps"][key]
     run(["ip", "tuntap", "add", "dev", tap, "mode", "tap"])
+    quiet_tap(tap)
     run(["ip", "link", "set", "dev", tap, "alias", state["link_alias"]])
     run(["ip", "link", "set", "dev", tap, "master", state["networks"][key]["bridge"], "up"])
 
 
 def set_tap_master(state, node, key, attach):
+    """Put the tap on its bridge, or take it off: a cut link delivers nothing
+    to the node. The tap stays up: a tap taken down on the host side stops
+    the guest's vector interface for good (it received nothing after the tap
+    came up again until the guest took vec0 down and up). quiet_tap keeps
+    the host from answering the cut node through it."""
     tap = node["taps"][key]
     if attach:
         run(["ip", "link", "set", "dev", tap, "master", state["networks"][key]["bridge"], "up"])
     else:
+        quiet_tap(tap)
         run(["ip", "link", "set", "dev", tap, "nomaster"])
 
 

@@ -812,7 +812,11 @@ def nas_integrated_stacks(config, services):
     ethmonitor["interface"] = interface
     layers.append({"kind": "ethmonitor", "id": "ethmonitor_%s" % re.sub(r"[^A-Za-z0-9_.-]", "_", interface),
                    "agent": "ocf:heartbeat:ethmonitor", "options": ethmonitor,
-                   "operations": [{"action": "monitor", "interval": "10s", "timeout": "60s"}]})
+                   # start runs the checks too: at the default 20 s a start on a
+                   # dead link timed out on the UML lab (a failed start, not an
+                   # attribute of 0)
+                   "operations": [{"action": "monitor", "interval": "10s", "timeout": "60s"},
+                                  {"action": "start", "interval": "0s", "timeout": "60s"}]})
     base = {"name": BASE_STACK, "below": {"resource": "drbd_%s-clone" % config.get("drbd_resource", "r0"),
                                           "role": "Promoted"},
             "meta": dict(stickiness), "layers": layers}

@@ -486,7 +486,13 @@ def openstack_control_plane_cib(config):
     The DRBD promotable clone itself is the drbd role's (``drbd_cib_objects``).
     """
     openstack_control_plane_check(config)
-    return stacks_to_cib(openstack_control_plane_stacks(config))
+    cib = stacks_to_cib(openstack_control_plane_stacks(config))
+    # the VIPs run only where HAProxy runs, and the stack only on the DRBD
+    # Promoted: DRBD is promoted only where HAProxy runs too, or a controller
+    # without HAProxy would keep the promotion and the stack could run nowhere
+    cib["constraints"].append({"type": "colocation", "resource": "drbd_%s-clone" % config.get("drbd_resource", "r0"),
+                               "role": "Promoted", "with": "g_%s-clone" % HAPROXY_STACK, "score": "INFINITY"})
+    return cib
 
 
 def openstack_control_plane_haproxy(config):

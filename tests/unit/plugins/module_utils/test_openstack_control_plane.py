@@ -437,6 +437,11 @@ def test_the_vips_are_placed_with_haproxy_but_not_ordered_after_it():
     assert not [c for c in constraints if c["type"] == "order" and c["first"] == "g_haproxy-clone"]
 
 
+def test_drbd_is_promoted_only_where_haproxy_runs():
+    assert {"type": "colocation", "resource": "drbd_hafs-clone", "role": "Promoted", "with": "g_haproxy-clone",
+            "score": "INFINITY"} in cib()["constraints"]
+
+
 def test_haproxy_and_the_active_active_services_are_clones():
     clones = by_id(cib()["clones"])
     assert clones["g_haproxy-clone"] == {"id": "g_haproxy-clone", "resource": "g_haproxy",

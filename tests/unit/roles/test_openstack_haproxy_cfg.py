@@ -34,7 +34,7 @@ def render(config=None, timeouts=None):
     with open(TEMPLATE) as f:
         template = env.from_string(f.read())
     return template.render(ansible_managed="Ansible managed",
-                           openstack_control_plane_haproxy_proxies=openstack_control_plane_haproxy(config or CONFIG),
+                           __openstack_control_plane_haproxy_proxies=openstack_control_plane_haproxy(config or CONFIG),
                            openstack_control_plane_haproxy_maxconn=4096,
                            openstack_control_plane_haproxy_timeouts=timeouts or TIMEOUTS)
 

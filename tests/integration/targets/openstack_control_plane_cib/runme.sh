@@ -4,7 +4,8 @@
 # 1. every class of bad input of issue 14 is refused by the role's
 #    validate.yml with the field named (the first thing a deploy runs);
 # 2. the example inventory passes ansible-inventory --list, the checks and
-#    the role's argument spec (which refuses a tier other than ha/basic);
+#    the role's argument spec (which refuses a tier other than ha/basic),
+#    and the role's HAProxy template renders from it and passes haproxy -c;
 # 3. the CIB flow of a deploy, on the example inventory's data, converges a
 #    CIB file in ONE pcs_cib push (epoch +1, the pacemaker and drbd roles'
 #    own pushes skipped, no password in the output), and a second run
@@ -135,6 +136,23 @@ ansible-playbook "${site[@]}" -e '{"openstack_control_plane_services": [{"name":
 if [[ $rc -eq 0 ]] || ! grep -q 'value of tier must be one of: ha, basic, got: gold found in openstack_control_plane_services' "$work/spec.log"; then
     cat "$work/spec.log"; echo "the argument spec accepted tier gold" >&2; exit 1
 fi
+# the role's HAProxy template through the template module, checked by haproxy -c
+template="$example/../../../roles/openstack_control_plane/templates/haproxy.cfg.j2"
+mkdir "$work/haproxy"
+ansible-playbook "${example_args[@]}" render.yml -e "hsc_template=$template" -e "hsc_out=$work/haproxy" \
+    > "$work/render.log" 2>&1 || { cat "$work/render.log"; echo "the HAProxy configuration does not render or check" >&2; exit 1; }
+"$python" - "$work/haproxy/haproxy-ctl-a.cfg" "$work/haproxy/haproxy-ctl-b.cfg" <<'CHECK'
+import sys
+a, b = (open(p).read() for p in sys.argv[1:])
+assert a == b, "the controllers' HAProxy configurations differ"
+for line in ("bind 10.40.0.10:5000", "option httpchk GET /v3", "bind 10.40.0.10:9292", "option httpchk GET /healthcheck",
+             "bind 10.40.0.10:8774", "bind 10.40.0.10:9696", "bind 192.0.2.10:80", "bind 10.40.0.10:3306",
+             "server ctl-a 10.40.0.11:8774 check weight 100", "server ctl-b 10.40.0.12:8774 check weight 100",
+             "stats socket /run/haproxy/admin.sock mode 660 level admin", "retries 3", "option redispatch"):
+    assert line in a, line
+assert "6080" not in a and "novncproxy" not in a, "a port with vip none has a frontend"
+print("HAProxy configuration rendered and checked (haproxy -c -dW)")
+CHECK
 echo "openstack_control_plane_cib: example inventory checked at ${SECONDS} s"
 
 # --- 3. one push, idempotent, on the example inventory's data -------------------

@@ -370,7 +370,7 @@ def openstack_control_plane_check(config):
     for key in ("internal_interface", "external_interface"):
         if not re.match(r"^[A-Za-z0-9_.:-]{1,15}$", _text(config.get(key) or "")):
             raise OpenStackBuildError("%s%s must name the interface the %s VIP goes on (the same name on every "
-                                      "controller), got %r" % (PREFIX, key, key.split("_")[0], config.get(key)))
+                                      "controller), got %r" % (PREFIX, key, key.split("_", maxsplit=1)[0], config.get(key)))
     internal_vip = _host_on(config.get("internal_vip"), internal, PREFIX + "internal_vip")
     _host_on(config.get("external_vip"), external, PREFIX + "external_vip")
     hosts = []

@@ -226,7 +226,7 @@ def test_refuses_two_services_on_one_listen_port():
 def test_basic_services_on_different_nodes_may_share_a_port():
     config = copy.deepcopy(CONFIG)
     config["services"].append({"name": "lab_b", "tier": "basic", "unit": "lab-b", "nodes": ["ctl-b"],
-                                "ports": [{"port": 6080, "vip": "none"}]})
+                               "ports": [{"port": 6080, "vip": "none"}]})
     openstack_control_plane_check(config)
     config["services"][-1]["nodes"] = ["ctl-a"]
     refused(config, "openstack_control_plane_services[lab_b].ports[0].port 6080 is also "
@@ -250,7 +250,7 @@ def test_a_wildcard_listener_on_another_port_is_accepted():
 def test_refuses_a_wildcard_listener_on_the_external_frontend_port():
     config = copy.deepcopy(CONFIG)
     config["services"].append({"name": "web", "tier": "basic", "unit": "nginx", "nodes": ["ctl-b"], "listen": "any",
-                                "ports": [{"port": 6080, "vip": "none"}]})
+                               "ports": [{"port": 6080, "vip": "none"}]})
     refused(config, "openstack_control_plane_services[web].ports[0].port 6080: the service listens on every address "
                     "(listen: any) and HAProxy binds the external VIP on port 6080")
 

@@ -182,11 +182,15 @@ def test_openstack_tasks_that_carry_database_passwords_keep_no_log():
     for path in sorted(glob.glob(os.path.join(ROOT, "roles", "openstack_control_plane", "tasks", "*.yml"))):
         for task in tasks(load(os.path.relpath(path, ROOT))):
             text = str(task)
-            if "_db_password" in text:
+            if "_db_password" in text and "ansible.builtin.assert" not in task:
                 carrying.append(task["name"])
                 assert task.get("no_log") == "{{ openstack_control_plane_secure_logging | bool }}", task["name"]
-    # the check that they are set, Keystone's and Glance's configuration
-    assert len(carrying) == 3, carrying
+            if "ansible.builtin.assert" in task and "_db_password" in text:
+                # the check that they are set reads their lengths only
+                assert all("_db_password | length" in c for c in task["ansible.builtin.assert"]["that"]
+                           if "_db_password" in c), task["name"]
+    # Keystone's and Glance's configuration
+    assert len(carrying) == 2, carrying
     # no command line carries them
     for path in sorted(glob.glob(os.path.join(ROOT, "roles", "openstack_control_plane", "tasks", "*.yml"))):
         for task in tasks(load(os.path.relpath(path, ROOT))):

@@ -88,6 +88,9 @@ refuse "a service listening on every address on a frontend's port" \
 refuse "a basic service on the HAFS" \
     "openstack_control_plane_services[nova_api]: a basic service cannot need the HAFS filesystem" \
     -e "$(services "$glance" '{"name": "nova_api", "tier": "basic", "unit": "nova-api", "nodes": ["ctl1"], "hafs": true}')"
+refuse "no database password for Keystone" \
+    "openstack_control_plane_keystone_db_password and openstack_control_plane_glance_db_password must be set" \
+    -e openstack_control_plane_keystone_db_password=
 refuse "controllers given different designs" \
     "openstack_control_plane: the controllers ['ctl1', 'ctl2'] see different design settings" \
     -e '{"openstack_control_plane_internal_vip": "{{ \"10.40.0.10\" if inventory_hostname == \"ctl1\" else \"10.40.0.20\" }}"}'

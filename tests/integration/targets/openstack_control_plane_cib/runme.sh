@@ -6,6 +6,7 @@
 # 2. the example inventory passes ansible-inventory --list, the checks and
 #    the role's argument spec (which refuses a tier other than ha/basic),
 #    and the role's HAProxy template renders from it and passes haproxy -c;
+#    the controllers' configuration tasks run in check mode on it;
 # 3. the CIB flow of a deploy, on the example inventory's data, converges a
 #    CIB file in ONE pcs_cib push (epoch +1, the pacemaker and drbd roles'
 #    own pushes skipped, no password in the output), and a second run
@@ -156,6 +157,21 @@ for line in ("bind 10.40.0.10:5000", "option httpchk GET /v3", "bind 10.40.0.10:
 assert "6080" not in a and "novncproxy" not in a, "a port with vip none has a frontend"
 print("HAProxy configuration rendered and checked (haproxy -c -dW)")
 CHECK
+# the controllers' configuration tasks in check mode on this machine: every
+# expression and template resolves with the example's data, the diffs show
+# what each controller would get, no password is shown, nothing is written
+written_before=$(ls -d /etc/default/nova-api /etc/haproxy/haproxy.cfg /etc/mysql/mariadb.conf.d/60-hastorage-openstack.cnf 2>/dev/null || true)
+ansible-playbook "${example_args[@]}" --check --diff check_mode.yml > "$work/check.log" 2>&1 \
+    || { cat "$work/check.log"; echo "the configuration tasks fail in check mode" >&2; exit 1; }
+for line in '+DAEMON_ARGS="--http-socket 10.40.0.11:8774 --ini /etc/nova/nova-api-uwsgi.ini"' \
+            '+DAEMON_ARGS="--http-socket 10.40.0.12:9696 --ini /etc/neutron/neutron-api-uwsgi.ini"' \
+            '+OPENSTACK_KEYSTONE_URL = "http://10.40.0.10:5000/v3"' '+bind-address = 10.40.0.12' \
+            '+datadir = /srv/hafs/mysql' '+Listen 10.40.0.11:5000' '+Listen 10.40.0.12:80'; do
+    grep -qF -- "$line" "$work/check.log" || { cat "$work/check.log"; echo "check mode does not show: $line" >&2; exit 1; }
+done
+if grep -Eq 'kdb-secret|gdb-secret' "$work/check.log"; then echo "a database password is in the output" >&2; exit 1; fi
+[[ $(ls -d /etc/default/nova-api /etc/haproxy/haproxy.cfg /etc/mysql/mariadb.conf.d/60-hastorage-openstack.cnf 2>/dev/null || true) == "$written_before" ]] \
+    || { echo "check mode wrote files" >&2; exit 1; }
 echo "openstack_control_plane_cib: example inventory checked at ${SECONDS} s"
 
 # --- 3. one push, idempotent, on the example inventory's data -------------------

@@ -47,7 +47,8 @@ def pcs_cib_tasks():
 def test_every_role_pcs_cib_task_is_known_and_switched():
     found = pcs_cib_tasks()
     assert sorted(found) == ["roles/drbd/tasks/pacemaker.yml", "roles/nas_dual_controller/tasks/cib.yml",
-                             "roles/nas_integrated/tasks/cib.yml", "roles/pacemaker/tasks/fencing.yml"]
+                             "roles/nas_integrated/tasks/cib.yml", "roles/openstack_control_plane/tasks/cib.yml",
+                             "roles/pacemaker/tasks/fencing.yml"]
     assert all(len(v) == 1 for v in found.values())
     assert found["roles/pacemaker/tasks/fencing.yml"][0]["when"] == "pacemaker_cib_push | bool"
     assert found["roles/drbd/tasks/pacemaker.yml"][0]["when"] == "drbd_cib_push | bool"
@@ -133,3 +134,65 @@ def test_integrated_push_carries_fencing_drbd_and_the_design():
         assert task[PCS_CIB][key] == "{{ __nas_integrated_cib_input.%s }}" % key
     assert "pacemaker_secure_logging" in task["no_log"] and "__pacemaker_has_ipmi" in task["no_log"]
     assert task["run_once"] is True
+
+
+# --- the OpenStack control plane design (roles/openstack_control_plane) ---------
+
+
+def test_openstack_includes_the_building_blocks_without_their_push():
+    main = "roles/openstack_control_plane/tasks/main.yml"
+    pacemaker = includes(main, "hastorage.cluster.pacemaker")
+    drbd = includes(main, "hastorage.cluster.drbd")
+    assert len(pacemaker) == 2 and len(drbd) == 2  # each validated first, then run
+    for task in pacemaker:
+        assert task["vars"]["pacemaker_cib_push"] is False
+    for task in drbd:
+        assert task["vars"]["drbd_cib_push"] is False
+        assert task["vars"]["drbd_protocol"] == "C"
+
+
+def test_openstack_checks_everything_before_the_first_change():
+    main = load("roles/openstack_control_plane/tasks/main.yml")
+    names = [(t.get("ansible.builtin.include_tasks") or (t.get("ansible.builtin.include_role") or {}).get("tasks_from")
+              or (t.get("ansible.builtin.include_role") or {}).get("name")) for t in main]
+    assert names[:3] == ["validate.yml", "validate.yml", "validate.yml"]
+    assert names[3] == "packages.yml"
+    assert names[-2:] == ["cib.yml", "wait.yml"]
+    # the validation tasks only read and assert
+    for task in tasks(load("roles/openstack_control_plane/tasks/validate.yml")):
+        modules = [k for k in task if k.startswith("ansible.builtin.")]
+        assert modules and all(m in ("ansible.builtin.set_fact", "ansible.builtin.assert") for m in modules), \
+            task["name"]
+
+
+def test_openstack_push_carries_fencing_drbd_and_the_design():
+    task = pcs_cib_tasks()["roles/openstack_control_plane/tasks/cib.yml"][0]
+    merged = task["vars"]["__openstack_control_plane_cib_input"]
+    assert "[pacemaker_cib_objects, drbd_cib_objects, __openstack_control_plane_objects]" in merged
+    assert "hastorage.cluster.cib_merge" in merged
+    for key in ("stonith", "fencing_levels", "properties", "resource_defaults", "operation_defaults",
+                "resources", "groups", "clones", "constraints"):
+        assert task[PCS_CIB][key] == "{{ __openstack_control_plane_cib_input.%s }}" % key
+    assert "pacemaker_secure_logging" in task["no_log"] and "__pacemaker_has_ipmi" in task["no_log"]
+    assert task["run_once"] is True
+
+
+def test_openstack_tasks_that_carry_database_passwords_keep_no_log():
+    carrying = []
+    for path in sorted(glob.glob(os.path.join(ROOT, "roles", "openstack_control_plane", "tasks", "*.yml"))):
+        for task in tasks(load(os.path.relpath(path, ROOT))):
+            text = str(task)
+            if "_db_password" in text and "ansible.builtin.assert" not in task:
+                carrying.append(task["name"])
+                assert task.get("no_log") == "{{ openstack_control_plane_secure_logging | bool }}", task["name"]
+            if "ansible.builtin.assert" in task and "_db_password" in text:
+                # the check that they are set reads their lengths only
+                assert all("_db_password | length" in c for c in task["ansible.builtin.assert"]["that"]
+                           if "_db_password" in c), task["name"]
+    # Keystone's and Glance's configuration
+    assert len(carrying) == 2, carrying
+    # no command line carries them
+    for path in sorted(glob.glob(os.path.join(ROOT, "roles", "openstack_control_plane", "tasks", "*.yml"))):
+        for task in tasks(load(os.path.relpath(path, ROOT))):
+            if "ansible.builtin.command" in task:
+                assert "password" not in str(task["ansible.builtin.command"]), task["name"]

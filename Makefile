@@ -71,7 +71,7 @@ BOOTSTRAP_INPUTS := requirements-dev.txt scripts/constraints-dev.txt \
 	scripts/apt-packages.txt scripts/apt-packages-browser.txt scripts/bootstrap.sh \
 	tests/requirements.yml
 
-RSYNC_EXCLUDES := --filter=':- .gitignore' --exclude=/.git/ --exclude=/.venv/ --exclude=/.cache/ \
+RSYNC_EXCLUDES := --filter=':- .gitignore' --exclude=/.git --exclude=/.venv/ --exclude=/.cache/ \
 	--exclude=/build/ --exclude=/lab/state/ --exclude=/tests/output/ \
 	--exclude=/.pytest_cache/ --exclude=__pycache__/ --exclude='*.pyc' \
 	--exclude=/.ansible/ --exclude='/*.tar.gz'

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 name: multipath_portal
 short_description: Split an iSCSI portal written as IP:port
-version_added: 0.2.0
+version_added: 0.1.0
 author:
   - hastorage.cluster contributors
 description:

@@ -20,7 +20,7 @@ description:
   - A path is usable when device-mapper has it C(active) and its checker says C(ready) or C(ghost) (an ALUA
     standby path). The C(hastorage.cluster.multipath) role's C(multipath-health) Pacemaker agent counts with
     the same rule.
-version_added: 0.2.0
+version_added: 0.1.0
 author:
   - hastorage.cluster contributors (@hastorage)
 options:

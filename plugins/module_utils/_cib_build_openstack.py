@@ -33,6 +33,8 @@ __metaclass__ = type
 import ipaddress
 import re
 
+from ansible_collections.hastorage.cluster.plugins.module_utils._cib_build import BuildError
+from ansible_collections.hastorage.cluster.plugins.module_utils._cib_build import _host_on as _host_address
 from ansible_collections.hastorage.cluster.plugins.module_utils._stack import StackError, stacks_to_cib
 
 PREFIX = "openstack_control_plane_"
@@ -84,15 +86,11 @@ def _network(value, field):
 
 
 def _host_on(address, net, field):
+    """The design builders' host-address check, with this design's error."""
     try:
-        addr = ipaddress.ip_address(_text(address or "").strip())
-    except ValueError:
-        raise OpenStackBuildError("%s must be an IP address, got %r" % (field, address))
-    if addr.version != net.version or addr not in net:
-        raise OpenStackBuildError("%s %s is not on %s" % (field, address, net))
-    if net.version == 4 and net.prefixlen < 31 and addr in (net.network_address, net.broadcast_address):
-        raise OpenStackBuildError("%s %s is the network or broadcast address of %s" % (field, address, net))
-    return addr
+        return _host_address(address or "", net, field)
+    except BuildError as exc:
+        raise OpenStackBuildError(str(exc))
 
 
 def _int(value, field, low, high):

@@ -793,9 +793,10 @@ def create_bridge(state, key):
 
 
 def quiet_tap(tap):
-    """A tap off its bridge says nothing to the node: no IPv6 (no link-local
-    address, so no router solicitations or MLD reports of the host's own)
-    and no ARP replies (arp_ignore 8: the host answered the cut node's ARP
+    """A tap off its bridge says nothing to the node (set where a tap leaves
+    its bridge: on the bridge the port does no IP of its own): no IPv6 (no
+    link-local address, so no router solicitations or MLD reports of the
+    host's own) and no ARP replies (arp_ignore 8: the host answered the cut node's ARP
     for the bridge's address through the tap, and ethmonitor, which calls a
     link alive when a neighbour answers, never saw the cut)."""
     for path, value in (("/proc/sys/net/ipv6/conf/%s/disable_ipv6" % tap, "1"),
@@ -808,7 +809,6 @@ def quiet_tap(tap):
 def create_tap(state, node, key):
     tap = node["taps"][key]
     run(["ip", "tuntap", "add", "dev", tap, "mode", "tap"])
-    quiet_tap(tap)
     run(["ip", "link", "set", "dev", tap, "alias", state["link_alias"]])
     run(["ip", "link", "set", "dev", tap, "master", state["networks"][key]["bridge"], "up"])
 

@@ -328,6 +328,25 @@ def lab_machines(state):
     return list(state["nodes"]) + ([state["dc"]] if state.get("dc") else [])
 
 
+def machine_cpu(state, machine, cpus):
+    """The one host CPU MACHINE's whole process tree runs on: the machines of
+    lab_machines() in turn over CPUS (the host CPUs we may use), so the nodes
+    of a lab spread over the host's cores; None when CPUS is empty or the
+    machine is not the lab's.
+
+    Why pin at all: a guest page fault is a round trip between the guest
+    process's host stub and the UML kernel's thread. When the host scheduler
+    puts the two on different CPUs, every round trip is a cross-CPU wake-up
+    (an IPI, expensive on a virtual machine): measured on this machine kind,
+    a guest touching 200 MiB of fresh memory took 8.0 s unpinned and 1.7 s
+    pinned, an Ansible stat task 2.6 s and 1.0 s."""
+    cpus = sorted(cpus)
+    names = [m["name"] for m in lab_machines(state)]
+    if not cpus or machine["name"] not in names:
+        return None
+    return cpus[names.index(machine["name"]) % len(cpus)]
+
+
 def is_dc(node):
     return node.get("role") == "dc"
 
@@ -715,8 +734,10 @@ def freeze_node(node, frozen):
     return len(node_pids(node))
 
 
-def spawn_detached(argv, out_path, env):
-    """Start ARGV in a new session, not our child (double fork), output to OUT_PATH; return its pid."""
+def spawn_detached(argv, out_path, env, cpu=None):
+    """Start ARGV in a new session, not our child (double fork), output to
+    OUT_PATH, on host CPU CPU only (with every process it starts) unless None;
+    return its pid."""
     rfd, wfd = os.pipe()
     child = os.fork()
     if child == 0:  # pragma: no cover - runs in the forked child
@@ -724,6 +745,8 @@ def spawn_detached(argv, out_path, env):
         try:
             os.close(rfd)
             os.setsid()
+            if cpu is not None:
+                os.sched_setaffinity(0, {cpu})
             with open(out_path, "ab") as out:
                 proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,  # pylint: disable=consider-using-with
                                         stdout=out, stderr=subprocess.STDOUT, env=env, close_fds=True)
@@ -761,7 +784,10 @@ def start_node(state, node):
     if cgroup:
         os.makedirs(cgroup, exist_ok=True)
         cgroup_write(cgroup, "cgroup.freeze", "0")
-    spawn_detached(launcher_argv(state, node, sdir, pubkey, cgroup), console, env)
+    cpu = None
+    if os.environ.get("HSC_UML_CPU_PIN", "1") != "0":
+        cpu = machine_cpu(state, node, os.sched_getaffinity(0))
+    spawn_detached(launcher_argv(state, node, sdir, pubkey, cgroup), console, env, cpu)
     wait_for("%s's process" % node["name"], lambda: launcher_pid(node) is not None, 10, interval=0.1)
     return True
 

@@ -521,3 +521,23 @@ def test_provision_dc_over_ssh_once(monkeypatch, tmp_path, provisioned):
         assert len(provisions) == 1 and provisions[0][1] == password + "\n"
         assert argvs[1][:3] == ["systemctl", "disable", "--now"] and "pcsd.service" in argvs[1]
     assert all(password not in " ".join(a) for a in argvs)
+
+
+def test_machine_cpu_spreads_the_lab_over_the_host_cpus_nodes_first():
+    state = make_state(nodes=3, dc_mem=512)
+    names = [m["name"] for m in umlctl.lab_machines(state)]
+    assert names == ["node1", "node2", "node3", "dc1"]
+    on_two = [umlctl.machine_cpu(state, m, {0, 1}) for m in umlctl.lab_machines(state)]
+    assert on_two == [0, 1, 0, 1]
+    # the CPUs we may use, not 0..n-1 (a cpuset of 2, 5 and 7), in order
+    on_set = [umlctl.machine_cpu(state, m, {7, 2, 5}) for m in umlctl.lab_machines(state)]
+    assert on_set == [2, 5, 7, 2]
+    assert [umlctl.machine_cpu(state, m, {3}) for m in umlctl.lab_machines(state)] == [3] * 4
+
+
+def test_machine_cpu_none_without_cpus_or_for_a_stranger():
+    state = make_state(nodes=2)
+    assert umlctl.machine_cpu(state, state["nodes"][0], set()) is None
+    assert umlctl.machine_cpu(state, {"name": "node9"}, {0, 1}) is None
+    # a lab without a DC: the DC's name is nobody's
+    assert umlctl.machine_cpu(state, {"name": umlctl.DC_NAME}, {0, 1}) is None

@@ -467,13 +467,37 @@ def test_guest_setup_writes_hosts_and_resolv_conf_for_the_dc(tmp_path):
     argv = umlctl.kernel_argv(state, state["nodes"][0], PUBKEY)
     calls = _run_setup(tmp_path, " ".join(["mem=512M"] + argv))
     hosts = (tmp_path / "etc" / "hosts").read_text().splitlines()
-    assert hosts[2:] == ["10.89.42.5\tdc1.lab.example dc1",
-                         "10.89.42.11\tnode1.lab.example node1", "10.89.43.11\tnode1-repl.lab.example node1-repl",
-                         "10.89.42.12\tnode2.lab.example node2", "10.89.43.12\tnode2-repl.lab.example node2-repl"]
+    assert hosts[0] == "# BEGIN hsc-uml lab hosts" and hosts[-1] == "# END hsc-uml lab hosts"
+    assert hosts[3:-1] == ["10.89.42.5\tdc1.lab.example dc1",
+                           "10.89.42.11\tnode1.lab.example node1", "10.89.43.11\tnode1-repl.lab.example node1-repl",
+                           "10.89.42.12\tnode2.lab.example node2", "10.89.43.12\tnode2-repl.lab.example node2-repl"]
     assert (tmp_path / "etc" / "resolv.conf").read_text() == "search lab.example\nnameserver 10.89.42.5\n"
     assert (tmp_path / "etc" / "hostname").read_text() == "node1\n"
     assert "ip addr replace 10.89.42.11/24 dev vec0" in calls
     assert (tmp_path / "root" / ".ssh" / "authorized_keys").read_text().startswith("ssh-ed25519 AAAAC3")
+
+
+def test_guest_setup_keeps_what_the_deployment_wrote_in_hosts_across_boots(tmp_path):
+    """The first boot replaces the image's /etc/hosts; later boots rewrite
+    only the lab's block (the NAS roles' VIP names survive a fenced reboot)."""
+    state = make_state(dc_mem=640)
+    (tmp_path / "etc").mkdir()
+    hosts_file = tmp_path / "etc" / "hosts"
+    hosts_file.write_text("127.0.1.1\timage-build-host\n")
+    cmdline = " ".join(["mem=512M"] + umlctl.kernel_argv(state, state["nodes"][0], PUBKEY))
+    _run_setup(tmp_path, cmdline)
+    first = hosts_file.read_text()
+    assert "image-build-host" not in first
+    ours = "# BEGIN vip names\n10.89.42.100\tnas-share1.lab.example nas-share1\n# END vip names\n"
+    hosts_file.write_text(first + ours)
+    _run_setup(tmp_path, cmdline)
+    _run_setup(tmp_path, cmdline)
+    assert hosts_file.read_text() == first + ours
+    # a lab whose addresses changed: the block follows, the rest stays
+    other = make_state(nodes=3, dc_mem=640)
+    _run_setup(tmp_path, " ".join(["mem=512M"] + umlctl.kernel_argv(other, other["nodes"][0], PUBKEY)))
+    text = hosts_file.read_text()
+    assert text.endswith(ours) and "node3.lab.example" in text and text.count("# BEGIN hsc-uml lab hosts") == 1
 
 
 def test_guest_setup_replaces_a_resolv_conf_symlink_and_leaves_it_without_a_dc(tmp_path):
@@ -484,7 +508,7 @@ def test_guest_setup_replaces_a_resolv_conf_symlink_and_leaves_it_without_a_dc(t
     _run_setup(tmp_path, " ".join(argv))
     assert not os.path.islink(str(tmp_path / "etc" / "resolv.conf"))
     assert (tmp_path / "etc" / "resolv.conf").read_text() == "search lab.example\nnameserver 10.89.42.5\n"
-    assert (tmp_path / "etc" / "hosts").read_text().splitlines()[2] == "10.89.42.5\tdc1.lab.example dc1"
+    assert (tmp_path / "etc" / "hosts").read_text().splitlines()[3] == "10.89.42.5\tdc1.lab.example dc1"
 
     plain = make_state()
     other = tmp_path / "plain"

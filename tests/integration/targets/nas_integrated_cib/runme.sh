@@ -22,6 +22,9 @@ cleanup() {
 }
 trap cleanup EXIT
 python=$(command -v python3)
+# hsc_one_push_check: the one-push and idempotence checks every design target shares
+# shellcheck source=../setup_cib_one_push/one_push.sh
+source ../setup_cib_one_push/one_push.sh
 inv=(-i inventory.yml -e "ansible_python_interpreter=$python")
 
 # --- 1. refusals -----------------------------------------------------------
@@ -123,37 +126,7 @@ fi
 echo "nas_integrated_cib: example inventory checked at ${SECONDS} s"
 
 # --- 3. one push, idempotent ---------------------------------------------------
-export CIB_file="$work/cib.xml"
-cibadmin --empty > "$CIB_file"
-cibadmin -C -o nodes -X '<node id="1" uname="node1"/>'
-cibadmin -C -o nodes -X '<node id="2" uname="node2"/>'
-unset CIB_file
-epoch() { "$python" -c 'import sys, xml.etree.ElementTree as E; print(E.parse(sys.argv[1]).getroot().get("epoch"))' "$1"; }
-before=$(epoch "$work/cib.xml")
-for run in 1 2; do
-    ansible-playbook "${inv[@]}" converge.yml -e "hsc_cib=$work/cib.xml" > "$work/converge$run.log" 2>&1 \
-        || { cat "$work/converge$run.log"; exit 1; }
-done
-cat "$work/converge1.log"
-after=$(epoch "$work/cib.xml")
-grep -q 'pushes: pacemaker=skipped drbd=skipped design=True' \
-    "$work/converge1.log" || { echo "the first run did not make exactly the design's push" >&2; exit 1; }
-[[ $after -eq $((before + 1)) ]] || { echo "epoch $before -> $after: one push bumps it by one" >&2; exit 1; }
-grep -q 'pushes: pacemaker=skipped drbd=skipped design=False' \
-    "$work/converge2.log" || { cat "$work/converge2.log"; echo "the second run changed the CIB" >&2; exit 1; }
-if ! grep -Eq 'nas1 +: ok=[0-9]+ +changed=0 ' "$work/converge2.log" \
-        || ! grep -Eq 'nas2 +: ok=[0-9]+ +changed=0 ' "$work/converge2.log"; then
-    cat "$work/converge2.log"; echo "the second run reported changes" >&2; exit 1
-fi
-[[ $(epoch "$work/cib.xml") -eq $after ]] || { echo "the second run moved the epoch" >&2; exit 1; }
-if grep -q 'ipmi-secret' "$work/converge1.log" "$work/converge2.log"; then
-    echo "an IPMI password is in the output" >&2; exit 1
-fi
-# offline the CIB has no quorum and no node state: crm_verify warns about
-# that; an error in the configuration fails
-crm_verify -V --xml-file "$work/cib.xml" > "$work/verify.txt" 2>&1 || true
-if grep -Ei '(^|\) )error' "$work/verify.txt"; then echo "crm_verify found errors in the CIB" >&2; exit 1; fi
-echo "nas_integrated_cib: one push (epoch $before -> $after), second run unchanged at ${SECONDS} s"
+hsc_one_push_check nas_integrated_cib "$work" nas1 nas2 ipmi-secret "${inv[@]}"
 
 # --- 4. placement and failover in crm_simulate ---------------------------------
 cd "$work"

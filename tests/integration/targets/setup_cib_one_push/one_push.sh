@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Sourced by the design targets' runme.sh (aliases: needs/target/setup_cib_one_push):
+#
+#   source ../setup_cib_one_push/one_push.sh
+#   hsc_one_push_check TARGET WORK NODE_A NODE_B SECRETS_ERE ANSIBLE_PLAYBOOK_ARGS...
+#
+# Converges the target's converge.yml twice into an offline CIB file
+# (WORK/cib.xml, two nodes NODE_A and NODE_B) and checks what every design
+# promises: the first run makes exactly the design's push (the pacemaker and
+# drbd roles' own pushes skipped) and bumps the epoch by one; the second run
+# pushes nothing, reports 0 changed on both nodes and leaves the epoch; no
+# line of either run matches SECRETS_ERE; crm_verify finds no error.
+# converge.yml prints "pushes: pacemaker=... drbd=... design=<changed>".
+# Logs: WORK/converge1.log, WORK/converge2.log; the CIB stays in WORK/cib.xml.
+
+hsc_cib_epoch() {
+    python3 -c 'import sys, xml.etree.ElementTree as E; print(E.parse(sys.argv[1]).getroot().get("epoch"))' "$1"
+}
+
+hsc_one_push_check() {
+    local target=$1 work=$2 node_a=$3 node_b=$4 secrets=$5 run before after
+    shift 5
+    CIB_file="$work/cib.xml" cibadmin --empty > "$work/cib.xml"
+    CIB_file="$work/cib.xml" cibadmin -C -o nodes -X "<node id=\"1\" uname=\"$node_a\"/>"
+    CIB_file="$work/cib.xml" cibadmin -C -o nodes -X "<node id=\"2\" uname=\"$node_b\"/>"
+    before=$(hsc_cib_epoch "$work/cib.xml")
+    for run in 1 2; do
+        ansible-playbook "$@" converge.yml -e "hsc_cib=$work/cib.xml" > "$work/converge$run.log" 2>&1 \
+            || { cat "$work/converge$run.log"; exit 1; }
+    done
+    cat "$work/converge1.log"
+    after=$(hsc_cib_epoch "$work/cib.xml")
+    grep -q 'pushes: pacemaker=skipped drbd=skipped design=True' "$work/converge1.log" \
+        || { echo "$target: the first run did not make exactly the design's push" >&2; exit 1; }
+    [[ $after -eq $((before + 1)) ]] \
+        || { echo "$target: epoch $before -> $after: one push bumps it by one" >&2; exit 1; }
+    grep -q 'pushes: pacemaker=skipped drbd=skipped design=False' "$work/converge2.log" \
+        || { cat "$work/converge2.log"; echo "$target: the second run changed the CIB" >&2; exit 1; }
+    if ! grep -Eq "$node_a +: ok=[0-9]+ +changed=0 " "$work/converge2.log" \
+            || ! grep -Eq "$node_b +: ok=[0-9]+ +changed=0 " "$work/converge2.log"; then
+        cat "$work/converge2.log"; echo "$target: the second run reported changes" >&2; exit 1
+    fi
+    [[ $(hsc_cib_epoch "$work/cib.xml") -eq $after ]] \
+        || { echo "$target: the second run moved the epoch" >&2; exit 1; }
+    if grep -Eq "$secrets" "$work/converge1.log" "$work/converge2.log"; then
+        echo "$target: a secret is in the output" >&2; exit 1
+    fi
+    # offline the CIB has no quorum and no node state: crm_verify warns
+    # about that; an error in the configuration fails
+    crm_verify -V --xml-file "$work/cib.xml" > "$work/verify.txt" 2>&1 || true
+    if grep -Ei '(^|\) )error' "$work/verify.txt"; then
+        echo "$target: crm_verify found errors in the CIB" >&2; exit 1
+    fi
+    echo "$target: one push (epoch $before -> $after), second run unchanged at ${SECONDS} s"
+}

@@ -14,7 +14,7 @@ Every object a lab creates carries the lab name: Linux bridges and taps named
 `hu<hash of the name>b<k>` / `hu<hash>t<node>n<k>` whose alias is
 `hsc-uml:<name>`, one UML process tree per node (an `unshare` whose argv
 carries the marker `hsc-uml:<name>:<node>`), one power API process (fencing)
-on the first bridge's address, and the state directory `lab/state/<name>/`.
+on the `bmc` bridge's address, and the state directory `lab/state/<name>/`.
 `down` removes exactly these; it is safe to run twice.
 
 With `up --dc` the lab also has a Samba AD domain controller, `dc1`: a UML
@@ -73,8 +73,12 @@ GUEST_RECIPE = "2"
 CHROOT_IMAGE = "/hsc/image"
 CHROOT_STATE = "/hsc/state"
 CHROOT_HOSTFS = "/hsc/hostfs"
-# Networks: index k is the guest's vec<k>. `net` and `repl` always exist.
-BASE_NETWORKS = ("net", "repl")
+# Networks: index k is the guest's vec<k>. `net` (clients), `repl`
+# (replication) and `bmc` always exist. `bmc` is the out-of-band management
+# network of real servers (IPMI, iLO, iDRAC): the power API, which fences,
+# listens there only, so a node whose client or replication link is cut can
+# still fence its peer, as with a real BMC on its own switch.
+BASE_NETWORKS = ("net", "repl", "bmc")
 NODE_HOST_BASE = labctl.NODE_HOST_BASE  # node i gets .10+i
 VIP_HOSTS = labctl.VIP_HOSTS
 MAX_UBD = 8                # ubd0..ubd7; ubd0 is the root disk
@@ -171,13 +175,13 @@ def mac_address(name, node_index, net_index):
 
 
 def network_keys(extra):
-    """Lab networks in guest interface order: net (vec0), repl (vec1), extras."""
+    """Lab networks in guest interface order: net (vec0), repl (vec1), bmc (vec2), extras."""
     keys = list(BASE_NETWORKS)
     for key in extra:
         if not key or len(key) > 8 or not set(key) <= NET_KEY_CHARS or not key[0].isalpha():
             raise LabError("network name must be 1-8 characters a-z0-9, starting with a letter: %r" % key)
         if key in keys:
-            raise LabError("network %r given twice (net and repl always exist)" % key)
+            raise LabError("network %r given twice (net, repl and bmc always exist)" % key)
         keys.append(key)
     if len(keys) > 10:
         raise LabError("at most 8 extra networks")
@@ -264,7 +268,6 @@ def build_state(name, nodes, subnets, net_keys, mem_mib, data_disks, shared_disk
         ubd = 1 + len(data_disks) + s
         shared.append({"file": "disks/shared%d.img" % (s + 1), "size_mib": size,
                        "ubd": ubd, "device": ubd_device(ubd), "shared": True})
-    net_gw = networks["net"]["gateway"]
     return {
         "version": STATE_VERSION,
         "kind": "uml",
@@ -279,7 +282,8 @@ def build_state(name, nodes, subnets, net_keys, mem_mib, data_disks, shared_disk
         "fence": {
             "agent": "fence_uml_lab",
             "agent_path": FENCE_AGENT_PATH,
-            "ip": net_gw,
+            # the power API on the management network only (BASE_NETWORKS)
+            "ip": networks["bmc"]["gateway"],
             "port": None,
             "pid": None,
             "host_map": {n["name"]: n["name"] for n in node_list},
@@ -508,7 +512,7 @@ def parse_args(argv):
     up.add_argument("--shared-disk-size", type=int, default=DEFAULT_DATA_DISK_MIB,
                     help="size of each shared disk in MiB, sparse (default 1024)")
     up.add_argument("--net", dest="extra_nets", action="append", default=[],
-                    help="an extra lab network (e.g. sana, sanb), repeatable; net and repl always exist")
+                    help="an extra lab network (e.g. sana, sanb), repeatable; net, repl and bmc always exist")
     up.add_argument("--dc", action="store_true",
                     help="add the lab's Samba AD DC %s.%s (a UML node on net, .%d), provisioned"
                     % (DC_NAME, DNS_DOMAIN, DC_HOST))

@@ -1,7 +1,7 @@
 """Fence agent for hastorage.cluster UML lab nodes (User-mode Linux processes).
 
 Lab use only. It talks plain HTTP to the power API that `lab/umlctl up`
-starts on the lab's first bridge address (host side, `umlctl power-api`):
+starts on the lab's `bmc` bridge address (host side, `umlctl power-api`):
   off    -> POST /v1/nodes/NODE/off: SIGKILL of the node's whole UML process
             tree (a power cut; a frozen, i.e. SIGSTOPped, node dies too)
   on     -> POST /v1/nodes/NODE/on: start the node's UML kernel again

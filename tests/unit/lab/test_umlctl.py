@@ -18,8 +18,7 @@ import umlctl  # noqa: E402  pylint: disable=wrong-import-position,import-error
 
 __metaclass__ = type  # pylint: disable=invalid-name
 
-SUBNETS = [ipaddress.ip_network("10.89.42.0/24"), ipaddress.ip_network("10.89.43.0/24"),
-           ipaddress.ip_network("10.89.44.0/24")]
+SUBNETS = [ipaddress.ip_network("10.89.%d.0/24" % third) for third in range(42, 48)]
 IMAGE = {"kernel_root": "/cache/uml-image/kernel-k", "kernel_version": "7.2.7",
          "image_dir": "/cache/uml-image/guest-g", "base": "base.img"}
 PUBKEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample hsc-uml:hsc-uml"
@@ -49,8 +48,8 @@ def test_mac_addresses_stable_unique_and_local():
 
 
 def test_network_keys():
-    assert umlctl.network_keys([]) == ["net", "repl"]
-    assert umlctl.network_keys(["sana", "sanb"]) == ["net", "repl", "sana", "sanb"]
+    assert umlctl.network_keys([]) == ["net", "repl", "bmc"]
+    assert umlctl.network_keys(["sana", "sanb"]) == ["net", "repl", "bmc", "sana", "sanb"]
 
 
 @pytest.mark.parametrize("extra", [["repl"], ["SAN"], ["san-a"], ["1san"], ["x" * 9], [""],
@@ -68,18 +67,19 @@ def test_build_state_layout():
     state = make_state(nodes=3, extra=("sana",), data=(1024, 512), shared=(2048,))
     assert state["kind"] == "uml" and state["link_alias"] == "hsc-uml:hsc-uml"
     nets = state["networks"]
-    assert [nets[k]["index"] for k in ("net", "repl", "sana")] == [0, 1, 2]
-    assert nets["net"]["gateway"] == "10.89.42.1" and nets["sana"]["guest_if"] == "vec2"
+    assert [nets[k]["index"] for k in ("net", "repl", "bmc", "sana")] == [0, 1, 2, 3]
+    assert nets["net"]["gateway"] == "10.89.42.1" and nets["sana"]["guest_if"] == "vec3"
     node3 = state["nodes"][2]
     assert (node3["name"], node3["ip"], node3["repl_ip"]) == ("node3", "10.89.42.13", "10.89.43.13")
-    assert node3["ips"]["sana"] == "10.89.44.13"
-    assert node3["taps"]["sana"] == umlctl.tap_name("hsc-uml", 3, 2)
+    assert node3["ips"]["bmc"] == "10.89.44.13" and node3["ips"]["sana"] == "10.89.45.13"
+    assert node3["taps"]["sana"] == umlctl.tap_name("hsc-uml", 3, 3)
     assert [d["device"] for d in node3["disks"]] == ["/dev/ubdb", "/dev/ubdc"]
     assert node3["disks"][1] == {"file": "disks/node3-data2.img", "size_mib": 512, "ubd": 2,
                                  "device": "/dev/ubdc", "shared": False}
     assert state["shared_disks"] == [{"file": "disks/shared1.img", "size_mib": 2048, "ubd": 3,
                                       "device": "/dev/ubdd", "shared": True}]
-    assert state["fence"]["ip"] == "10.89.42.1"
+    # the power API on the management network, not on the clients' or DRBD's
+    assert state["fence"]["ip"] == "10.89.44.1" == nets["bmc"]["gateway"]
     assert state["fence"]["pcmk_host_map"] == "node1:node1;node2:node2;node3:node3"
     assert state["vip_pool"][0] == "10.89.42.100" and state["repl_vip_pool"][-1] == "10.89.43.109"
     # no VIP is a node address or a gateway
@@ -109,6 +109,7 @@ def test_kernel_argv():
     assert "hsc.name=node2" in argv
     assert "hsc.ip.vec0=10.89.42.12/%d" % net["prefix"] in argv
     assert "hsc.ip.vec1=10.89.43.12/%d" % repl["prefix"] in argv
+    assert "hsc.ip.vec2=10.89.44.12/%d" % state["networks"]["bmc"]["prefix"] in argv
     assert [a for a in argv if a.startswith("hsc.host=")] == [
         "hsc.host=node1,10.89.42.11,10.89.43.11", "hsc.host=node2,10.89.42.12,10.89.43.12"]
     assert "hsc.sshkey=ssh-ed25519,AAAAC3NzaC1lZDI1NTE5AAAAIExample" in argv
@@ -166,7 +167,7 @@ def test_ssh_config():
 
 def test_partition_networks_and_find_node():
     state = make_state(extra=("sana",))
-    assert umlctl.partition_networks(state, "all") == ["net", "repl", "sana"]
+    assert umlctl.partition_networks(state, "all") == ["net", "repl", "bmc", "sana"]
     assert umlctl.partition_networks(state, "repl") == ["repl"]
     with pytest.raises(umlctl.LabError, match="no network"):
         umlctl.partition_networks(state, "sanb")
@@ -329,7 +330,7 @@ def test_kernel_argv_of_nodes_with_and_without_a_dc():
     assert "hsc.dns=10.89.42.5" in argv
     assert [a for a in argv if a.startswith("hsc.host=")][0] == "hsc.host=dc1,10.89.42.5"
     # a node's own taps are unchanged by the DC
-    assert len([a for a in argv if a.startswith("vec")]) == 2
+    assert len([a for a in argv if a.startswith("vec")]) == 3
     plain = make_state()
     argv = umlctl.kernel_argv(plain, plain["nodes"][0], PUBKEY)
     assert not [a for a in argv if a.startswith("hsc.dns=") or a.startswith("hsc.host=dc1")]
@@ -360,7 +361,7 @@ def test_find_node_ssh_config_and_partition_of_the_dc():
     assert umlctl.partition_networks(state, "net", state["dc"]) == ["net"]
     with pytest.raises(umlctl.LabError, match="dc1 has no network 'repl'"):
         umlctl.partition_networks(state, "repl", state["dc"])
-    assert umlctl.partition_networks(state, "all", state["nodes"][0]) == ["net", "repl"]
+    assert umlctl.partition_networks(state, "all", state["nodes"][0]) == ["net", "repl", "bmc"]
 
 
 def test_teardown_markers_include_the_dc():

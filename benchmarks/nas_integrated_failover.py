@@ -1,0 +1,176 @@
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Benchmark: the integrated NAS design's failover drills, N times each, medians per protocol.
+
+Lab only (User-mode Linux nodes of lab/umlctl, the ``nas_integrated``
+molecule scenario). Converges the scenario once (``molecule create`` and
+``converge``: site.yml on two UML nodes, md RAID1, DRBD Protocol C with real
+fencing, LVM, kernel NFS, Samba joined to the lab's AD DC), then runs the
+scenario's verify with ``NAS_INT_DRILLS`` set to each asked drill ``--runs``
+times (kill, freeze, client_link: ``molecule/nas_integrated/tasks/drill.yml``)
+and without the replication-link drills. Every drill fails the node that
+serves at the time while dc1 writes numbered records over NFS v4.2, NFS v3
+and SMB, and measures each protocol's client-visible downtime; the drill
+itself asserts RPO 0 (every acknowledged record on the node that took over).
+
+Prints one line per run, then for each drill and protocol the median, min
+and max downtime against the goals (issue #12: 10 s; issue #17: 3 s for a
+kill, 6 s for a freeze), and the records acknowledged and missing.
+``molecule destroy`` at the end unless ``--keep``. Usage, from the
+collection root after ``make bootstrap``::
+
+    .venv/bin/python benchmarks/nas_integrated_failover.py --runs 5 --drills kill,freeze
+"""
+
+from __future__ import absolute_import, division, print_function
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SCENARIO = "nas_integrated"
+DRILLS = ("kill", "freeze", "client_link")
+PROTOCOLS = (("nfs", "NFS v4.2"), ("nfs3", "NFS v3"), ("smb", "SMB"))
+# client-visible downtime goals in seconds: (issue #12, issue #17)
+GOALS = {"kill": (10.0, 3.0), "freeze": (10.0, 6.0), "client_link": (10.0, None)}
+
+
+def drill_sequence(drills, runs):
+    """NAS_INT_DRILLS: the drills in turn, ``runs`` rounds (kill freeze kill freeze ...),
+    so every drill meets the lab in each state the others leave it in."""
+    return [drill for _ in range(runs) for drill in drills]
+
+
+def summarize(runs):
+    """{drill: {"runs", "records", "missing", protocol: {"median_s", "min_s", "max_s", "runs",
+    "never_back"}}} from the scenario's NAS_INT_REPORT list (one dict per drill run)."""
+    result = {}
+    for run in runs:
+        entry = result.setdefault(run["kind"], {"runs": 0, "records": 0, "missing": 0})
+        entry["runs"] += 1
+        entry["records"] += int(run.get("records") or 0)
+        entry["missing"] += int(run.get("missing") or 0)
+        for proto, _label in PROTOCOLS:
+            times = entry.setdefault(proto, {"times": [], "never_back": 0})
+            rto = (run.get(proto) or {}).get("rto_s")
+            if rto is None:
+                times["never_back"] += 1
+            else:
+                times["times"].append(float(rto))
+    for entry in result.values():
+        for proto, _label in PROTOCOLS:
+            times = entry[proto].pop("times")
+            entry[proto].update({
+                "runs": len(times),
+                "median_s": round(statistics.median(times), 1) if times else None,
+                "min_s": round(min(times), 1) if times else None,
+                "max_s": round(max(times), 1) if times else None,
+            })
+    return result
+
+
+def _goal_text(median, goal):
+    if goal is None:
+        return "-"
+    if median is None:
+        return "<= %g s: no figure" % goal
+    return "<= %g s: %s" % (goal, "met" if median <= goal else "not met (%.1fx)" % (median / goal))
+
+
+def format_summary(summary):
+    """The table the benchmark prints (one row per drill and protocol)."""
+    lines = ["%-12s %-9s %5s %8s %8s %8s  %-24s %-24s" % (
+        "drill", "protocol", "runs", "median", "min", "max", "goal #12", "goal #17")]
+    for drill in [d for d in DRILLS if d in summary] + sorted(set(summary) - set(DRILLS)):
+        entry = summary[drill]
+        goals = GOALS.get(drill, (None, None))
+        for proto, label in PROTOCOLS:
+            row = entry[proto]
+
+            def cell(key, row=row):
+                return "-" if row[key] is None else "%.1f s" % row[key]
+            lines.append("%-12s %-9s %5d %8s %8s %8s  %-24s %-24s" % (
+                drill, label, row["runs"], cell("median_s"), cell("min_s"), cell("max_s"),
+                _goal_text(row["median_s"], goals[0]), _goal_text(row["median_s"], goals[1])))
+            if row["never_back"]:
+                lines.append("%-12s %-9s never came back in %d run(s)" % (drill, label, row["never_back"]))
+        lines.append("%-12s records acknowledged %d, missing %d (RPO)" % (drill, entry["records"], entry["missing"]))
+    return "\n".join(lines)
+
+
+def format_run(index, run):
+    return "run %d %-11s %s failed, %s took over: %s; %s records, %s missing" % (
+        index, run["kind"], run.get("failed"), run.get("served_by"),
+        ", ".join("%s %s" % (label, "-" if (run.get(proto) or {}).get("rto_s") is None
+                             else "%.1f s" % run[proto]["rto_s"]) for proto, label in PROTOCOLS),
+        run.get("records"), run.get("missing"))
+
+
+def environment():
+    env = dict(os.environ)
+    venv = env.get("HSC_VENV") or os.path.join(ROOT, ".venv")
+    cache = env.get("HSC_CACHE_DIR") or os.path.join(ROOT, ".cache")
+    env["PATH"] = os.path.join(venv, "bin") + os.pathsep + env.get("PATH", "")
+    env["ANSIBLE_COLLECTIONS_PATH"] = os.pathsep.join(
+        [os.path.join(ROOT, "build", "collections"), os.path.join(cache, "collections")])
+    return env
+
+
+def molecule(action, env):
+    subprocess.run(["molecule", action, "-s", SCENARIO], cwd=ROOT, env=env, check=True)
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
+    parser.add_argument("--runs", type=int, default=5, help="rounds of the drills (default 5)")
+    parser.add_argument("--drills", default="kill",
+                        help="comma-separated, of %s (default kill)" % ", ".join(DRILLS))
+    parser.add_argument("--keep", action="store_true", help="leave the lab up at the end")
+    parser.add_argument("--no-converge", action="store_true",
+                        help="reuse a lab molecule already converged (molecule converge -s nas_integrated)")
+    args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    args.drills = [d for d in args.drills.replace(",", " ").split() if d]
+    unknown = [d for d in args.drills if d not in DRILLS]
+    if unknown or not args.drills:
+        parser.error("--drills: each one of %s, not %s" % (", ".join(DRILLS), ", ".join(unknown) or "nothing"))
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    env = environment()
+    t0 = time.monotonic()
+    if not args.no_converge:
+        molecule("create", env)
+        molecule("converge", env)
+    print("lab converged in %.0f s" % (time.monotonic() - t0), flush=True)
+    fd, report = tempfile.mkstemp(prefix="nas-int-drills-", suffix=".json")
+    os.close(fd)
+    env.update({"NAS_INT_DRILLS": " ".join(drill_sequence(args.drills, args.runs)),
+                "NAS_INT_REPLICATION_DRILLS": "no", "NAS_INT_REPORT": report})
+    try:
+        molecule("verify", env)
+        with open(report, encoding="utf-8") as handle:
+            runs = json.load(handle)
+    finally:
+        os.unlink(report)
+        if not args.keep:
+            molecule("destroy", env)
+    for index, run in enumerate(runs, 1):
+        print(format_run(index, run))
+    summary = summarize(runs)
+    print(format_summary(summary))
+    print(json.dumps(summary, sort_keys=True))
+    return 0 if all(entry["missing"] == 0 for entry in summary.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""benchmarks/nas_integrated_failover.py: the drill order, the summary and its table."""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+import pytest
+
+ROOT = os.path.join(os.path.dirname(__file__), "..", "..", "..")
+SCRIPT = os.path.join(ROOT, "benchmarks", "nas_integrated_failover.py")
+
+
+@pytest.fixture(scope="module")
+def bench(load_file_module):
+    return load_file_module("nas_integrated_failover", SCRIPT)
+
+
+def run(kind, nfs, nfs3, smb, records=50, missing=0):
+    def proto(rto):
+        return {"acked": 10, "after_kill": 0 if rto is None else 5, "rto_s": rto}
+    return {"kind": kind, "failed": "node1", "served_by": "node2", "records": records, "missing": missing,
+            "nfs": proto(nfs), "nfs3": proto(nfs3), "smb": proto(smb)}
+
+
+def test_drill_sequence_takes_the_drills_in_turn(bench):
+    assert bench.drill_sequence(["kill", "freeze"], 3) == ["kill", "freeze"] * 3
+    assert bench.drill_sequence(["client_link"], 1) == ["client_link"]
+
+
+def test_summary_medians_per_drill_and_protocol(bench):
+    runs = [run("kill", 9.0, 20.0, 8.0), run("freeze", 30.0, 40.0, 31.0), run("kill", 5.0, 12.0, 7.0),
+            run("kill", 7.0, None, 9.5, missing=1)]
+    summary = bench.summarize(runs)
+    kill = summary["kill"]
+    assert (kill["runs"], kill["records"], kill["missing"]) == (3, 150, 1)
+    assert kill["nfs"] == {"runs": 3, "median_s": 7.0, "min_s": 5.0, "max_s": 9.0, "never_back": 0}
+    # a protocol that never came back is counted, not averaged in
+    assert kill["nfs3"] == {"runs": 2, "median_s": 16.0, "min_s": 12.0, "max_s": 20.0, "never_back": 1}
+    assert kill["smb"]["median_s"] == 8.0
+    assert summary["freeze"]["smb"] == {"runs": 1, "median_s": 31.0, "min_s": 31.0, "max_s": 31.0, "never_back": 0}
+
+
+def test_table_names_each_goal_met_or_not(bench):
+    summary = bench.summarize([run("kill", 2.5, 12.0, None), run("client_link", 15.0, 15.0, 15.0)])
+    table = bench.format_summary(summary).splitlines()
+    nfs = next(line for line in table if line.startswith("kill") and "NFS v4.2" in line)
+    assert "2.5 s" in nfs and "<= 10 s: met" in nfs and "<= 3 s: met" in nfs
+    nfs3 = next(line for line in table if line.startswith("kill") and "NFS v3" in line and "s:" in line)
+    assert "<= 10 s: not met (1.2x)" in nfs3 and "<= 3 s: not met (4.0x)" in nfs3
+    assert any("SMB" in line and "never came back in 1 run(s)" in line for line in table)
+    link = next(line for line in table if line.startswith("client_link") and "SMB" in line)
+    assert "<= 10 s: not met (1.5x)" in link and link.rstrip().endswith("-")
+    # drills in their fixed order, kill first
+    assert table[1].startswith("kill")
+    assert "kill         records acknowledged 50, missing 0 (RPO)" in table
+
+
+def test_format_run(bench):
+    line = bench.format_run(2, run("freeze", 30.04, None, 31.0, records=70))
+    assert line == ("run 2 freeze      node1 failed, node2 took over: NFS v4.2 30.0 s, NFS v3 -, SMB 31.0 s; "
+                    "70 records, 0 missing")
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--runs", "0"], "--runs must be at least 1"),
+    (["--drills", "kill,reboot"], "not reboot"),
+    (["--drills", ","], "not nothing"),
+])
+def test_parse_args_refuses(bench, argv, message, capsys):
+    with pytest.raises(SystemExit):
+        bench.parse_args(argv)
+    assert message in capsys.readouterr().err
+
+
+def test_parse_args_defaults(bench):
+    args = bench.parse_args(["--drills", "kill, freeze", "--runs", "3"])
+    assert args.drills == ["kill", "freeze"] and args.runs == 3 and not args.keep

@@ -44,7 +44,7 @@ GOALS = {"kill": (10.0, 3.0), "freeze": (10.0, 6.0), "client_link": (10.0, None)
 def drill_sequence(drills, runs):
     """NAS_INT_DRILLS: the drills in turn, ``runs`` rounds (kill freeze kill freeze ...),
     so every drill meets the lab in each state the others leave it in."""
-    return [drill for _ in range(runs) for drill in drills]
+    return [drill for _round in range(runs) for drill in drills]
 
 
 def summarize(runs):

@@ -20,7 +20,7 @@ hsc_cib_epoch() {
 hsc_one_push_check() {
     local target=$1 work=$2 node_a=$3 node_b=$4 secrets=$5 run before after
     shift 5
-    CIB_file="$work/cib.xml" cibadmin --empty > "$work/cib.xml"
+    cibadmin --empty > "$work/cib.xml"
     CIB_file="$work/cib.xml" cibadmin -C -o nodes -X "<node id=\"1\" uname=\"$node_a\"/>"
     CIB_file="$work/cib.xml" cibadmin -C -o nodes -X "<node id=\"2\" uname=\"$node_b\"/>"
     before=$(hsc_cib_epoch "$work/cib.xml")

@@ -46,6 +46,9 @@ PLAYBOOK = os.path.join(ROOT, "benchmarks", "cib_formation_soak.yml")
 sys.path.insert(0, os.path.join(ROOT, "build", "collections"))
 from ansible_collections.hastorage.cluster.plugins.module_utils import _cib_versions  # noqa: E402
 from ansible_collections.hastorage.cluster.plugins.module_utils import _crm_mon  # noqa: E402
+# the benchmarks' shared helpers beside this script
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lab_env import tool_environment  # noqa: E402  pylint: disable=wrong-import-position,import-error
 
 
 def cluster_facts(crm_mon_xml):
@@ -72,17 +75,6 @@ def summarize(records):
         lines.append("formation + push (play) median %.1f s, min %.1f s, max %.1f s over %d runs"
                      % (statistics.median(times), min(times), max(times), len(times)))
     return lines
-
-
-def env_for(collections):
-    env = dict(os.environ, LC_ALL="C.UTF-8", LANG="C.UTF-8", ANSIBLE_NOCOLOR="1",
-               CONTAINERS_CONF=os.path.join(ROOT, "lab", "containers.conf"),
-               MOLECULE_PROJECT_DIRECTORY=ROOT)
-    cache = os.environ.get("HSC_CACHE_DIR") or os.path.join(ROOT, ".cache")
-    env["ANSIBLE_COLLECTIONS_PATH"] = "%s:%s" % (collections, os.path.join(cache, "collections"))
-    venv = os.environ.get("HSC_VENV") or os.path.join(ROOT, ".venv")
-    env["PATH"] = "%s:%s" % (os.path.join(venv, "bin"), env.get("PATH", ""))
-    return env
 
 
 def sh(argv, env, timeout=900, **kw):
@@ -185,7 +177,9 @@ def main(argv=None):
                      "build/collections)" % args.collections)
     logdir = args.logs or tempfile.mkdtemp(prefix="hsc-soak-")
     os.makedirs(logdir, exist_ok=True)
-    env = env_for(args.collections)
+    env = tool_environment(ROOT, args.collections, LC_ALL="C.UTF-8", LANG="C.UTF-8", ANSIBLE_NOCOLOR="1",
+                           CONTAINERS_CONF=os.path.join(ROOT, "lab", "containers.conf"),
+                           MOLECULE_PROJECT_DIRECTORY=ROOT)
     records = []
     print("soak: %d fresh formations of %d nodes, collection %s, evidence in %s"
           % (args.runs, args.nodes, args.collections, logdir), flush=True)

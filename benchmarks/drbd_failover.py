@@ -36,6 +36,10 @@ import sys
 import tempfile
 import time
 
+# the benchmarks' shared helpers beside this script
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lab_env import tool_environment  # noqa: E402  pylint: disable=wrong-import-position,import-error
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 UMLCTL = os.path.join(ROOT, "lab", "umlctl")
 SCENARIO = "drbd_uml"
@@ -113,16 +117,6 @@ def summary(results):
         "missing": sum(r["missing"] for r in results),
         "phase_medians_s": phase_medians(results),
     }
-
-
-def environment():
-    env = dict(os.environ)
-    venv = env.get("HSC_VENV") or os.path.join(ROOT, ".venv")
-    cache = env.get("HSC_CACHE_DIR") or os.path.join(ROOT, ".cache")
-    env["PATH"] = os.path.join(venv, "bin") + os.pathsep + env.get("PATH", "")
-    env["ANSIBLE_COLLECTIONS_PATH"] = os.pathsep.join(
-        [os.path.join(ROOT, "build", "collections"), os.path.join(cache, "collections")])
-    return env
 
 
 def ssh(node, remote, timeout=60, check=True):
@@ -224,7 +218,7 @@ def parse_args(argv):
 
 def main(argv=None):
     args = parse_args(argv)
-    env = environment()
+    env = tool_environment(ROOT)
     os.environ.update({"PATH": env["PATH"]})
     t0 = time.monotonic()
     if not args.no_converge:

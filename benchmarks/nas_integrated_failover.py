@@ -33,6 +33,10 @@ import sys
 import tempfile
 import time
 
+# the benchmarks' shared helpers beside this script
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lab_env import tool_environment  # noqa: E402  pylint: disable=wrong-import-position,import-error
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCENARIO = "nas_integrated"
 DRILLS = ("kill", "freeze", "client_link")
@@ -48,8 +52,9 @@ def drill_sequence(drills, runs):
 
 
 def summarize(runs):
-    """{drill: {"runs", "records", "missing", protocol: {"median_s", "min_s", "max_s", "runs",
-    "never_back"}}} from the scenario's NAS_INT_REPORT list (one dict per drill run)."""
+    """{drill: {"runs", "records", "missing", "phases": [[event, median s], ...],
+    protocol: {"median_s", "min_s", "max_s", "runs", "never_back"}}} from the scenario's
+    NAS_INT_REPORT list (one dict per drill run; "phases" from drill_report.py --phases)."""
     result = {}
     for run in runs:
         entry = result.setdefault(run["kind"], {"runs": 0, "records": 0, "missing": 0})
@@ -63,7 +68,14 @@ def summarize(runs):
                 times["never_back"] += 1
             else:
                 times["times"].append(float(rto))
+        for name, seconds in run.get("phases") or []:
+            entry.setdefault("phase_times", {}).setdefault(name, []).append(float(seconds))
     for entry in result.values():
+        # where the time went: the median of each event over the runs that show it,
+        # in the order of those medians
+        entry["phases"] = sorted(([name, round(statistics.median(times), 1)]
+                                  for name, times in entry.pop("phase_times", {}).items()),
+                                 key=lambda item: (item[1], item[0]))
         for proto, _label in PROTOCOLS:
             times = entry[proto].pop("times")
             entry[proto].update({
@@ -101,6 +113,9 @@ def format_summary(summary):
             if row["never_back"]:
                 lines.append("%-12s %-9s never came back in %d run(s)" % (drill, label, row["never_back"]))
         lines.append("%-12s records acknowledged %d, missing %d (RPO)" % (drill, entry["records"], entry["missing"]))
+        if entry.get("phases"):
+            lines.append("%-12s median s after the failure: %s" % (
+                drill, ", ".join("%s %.1f" % (name, seconds) for name, seconds in entry["phases"])))
     return "\n".join(lines)
 
 
@@ -109,17 +124,9 @@ def format_run(index, run):
         index, run["kind"], run.get("failed"), run.get("served_by"),
         ", ".join("%s %s" % (label, "-" if (run.get(proto) or {}).get("rto_s") is None
                              else "%.1f s" % run[proto]["rto_s"]) for proto, label in PROTOCOLS),
-        run.get("records"), run.get("missing"))
-
-
-def environment():
-    env = dict(os.environ)
-    venv = env.get("HSC_VENV") or os.path.join(ROOT, ".venv")
-    cache = env.get("HSC_CACHE_DIR") or os.path.join(ROOT, ".cache")
-    env["PATH"] = os.path.join(venv, "bin") + os.pathsep + env.get("PATH", "")
-    env["ANSIBLE_COLLECTIONS_PATH"] = os.pathsep.join(
-        [os.path.join(ROOT, "build", "collections"), os.path.join(cache, "collections")])
-    return env
+        run.get("records"), run.get("missing")) + (
+            "; %s" % ", ".join("%s %.1f" % (name, seconds) for name, seconds in run["phases"])
+            if run.get("phases") else "")
 
 
 def molecule(action, env):
@@ -146,7 +153,7 @@ def parse_args(argv):
 
 def main(argv=None):
     args = parse_args(argv)
-    env = environment()
+    env = tool_environment(ROOT)
     t0 = time.monotonic()
     if not args.no_converge:
         molecule("create", env)

@@ -43,6 +43,20 @@ def test_summary_medians_per_drill_and_protocol(bench):
     assert summary["freeze"]["smb"] == {"runs": 1, "median_s": 31.0, "min_s": 31.0, "max_s": 31.0, "never_back": 0}
 
 
+def test_phase_medians_in_the_order_they_happen(bench):
+    first = dict(run("kill", 20.0, 20.0, 20.0), phases=[["membership", 1.5], ["fenced", 6.0], ["vip_share1 start", 25.0]])
+    second = dict(run("kill", 30.0, 30.0, 30.0), phases=[["membership", 2.5], ["fenced", 5.0], ["lvm_nas start", 12.0]])
+    third = dict(run("kill", 25.0, 25.0, 25.0), phases=[["membership", 2.0], ["fenced", 7.0]])
+    summary = bench.summarize([first, second, third])
+    assert summary["kill"]["phases"] == [["membership", 2.0], ["fenced", 6.0], ["lvm_nas start", 12.0],
+                                         ["vip_share1 start", 25.0]]
+    table = bench.format_summary(summary)
+    assert "kill         median s after the failure: membership 2.0, fenced 6.0, lvm_nas start 12.0" in table
+    assert bench.format_run(1, first).endswith("; membership 1.5, fenced 6.0, vip_share1 start 25.0")
+    # runs without phases (an older report) summarize without them
+    assert bench.summarize([run("kill", 1.0, 1.0, 1.0)])["kill"]["phases"] == []
+
+
 def test_table_names_each_goal_met_or_not(bench):
     summary = bench.summarize([run("kill", 2.5, 12.0, None), run("client_link", 15.0, 15.0, 15.0)])
     table = bench.format_summary(summary).splitlines()

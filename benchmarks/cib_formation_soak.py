@@ -48,7 +48,7 @@ from ansible_collections.hastorage.cluster.plugins.module_utils import _cib_vers
 from ansible_collections.hastorage.cluster.plugins.module_utils import _crm_mon  # noqa: E402
 # the benchmarks' shared helpers beside this script
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lab_env import tool_environment  # noqa: E402  pylint: disable=wrong-import-position,import-error
+import lab_env  # noqa: E402  pylint: disable=wrong-import-position,import-error
 
 
 def cluster_facts(crm_mon_xml):
@@ -177,9 +177,9 @@ def main(argv=None):
                      "build/collections)" % args.collections)
     logdir = args.logs or tempfile.mkdtemp(prefix="hsc-soak-")
     os.makedirs(logdir, exist_ok=True)
-    env = tool_environment(ROOT, args.collections, LC_ALL="C.UTF-8", LANG="C.UTF-8", ANSIBLE_NOCOLOR="1",
-                           CONTAINERS_CONF=os.path.join(ROOT, "lab", "containers.conf"),
-                           MOLECULE_PROJECT_DIRECTORY=ROOT)
+    env = lab_env.tool_environment(ROOT, args.collections, LC_ALL="C.UTF-8", LANG="C.UTF-8", ANSIBLE_NOCOLOR="1",
+                                   CONTAINERS_CONF=os.path.join(ROOT, "lab", "containers.conf"),
+                                   MOLECULE_PROJECT_DIRECTORY=ROOT)
     records = []
     print("soak: %d fresh formations of %d nodes, collection %s, evidence in %s"
           % (args.runs, args.nodes, args.collections, logdir), flush=True)

@@ -26,7 +26,6 @@ N times. Usage, from the collection root after ``make bootstrap``::
 
 from __future__ import absolute_import, division, print_function
 
-import argparse
 import json
 import os
 import re
@@ -38,7 +37,7 @@ import time
 
 # the benchmarks' shared helpers beside this script
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lab_env import tool_environment  # noqa: E402  pylint: disable=wrong-import-position,import-error
+import lab_env  # noqa: E402  pylint: disable=wrong-import-position,import-error
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 UMLCTL = os.path.join(ROOT, "lab", "umlctl")
@@ -201,24 +200,17 @@ def one_run(index, vip, out_dir):
 
 
 def molecule(action, env):
-    subprocess.run(["molecule", action, "-s", SCENARIO], cwd=ROOT, env=env, check=True)
+    lab_env.molecule(ROOT, SCENARIO, action, env)
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--keep", action="store_true", help="leave the lab up at the end")
-    parser.add_argument("--no-converge", action="store_true",
-                        help="reuse a lab molecule already converged (molecule converge -s drbd_uml)")
-    args = parser.parse_args(argv)
-    if args.runs < 1:
-        parser.error("--runs must be at least 1")
-    return args
+    return lab_env.parse_lab_args(
+        lab_env.lab_argument_parser(__doc__.split("\n\n", maxsplit=1)[0], SCENARIO, "kills (default 5)"), argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
-    env = tool_environment(ROOT)
+    env = lab_env.tool_environment(ROOT)
     os.environ.update({"PATH": env["PATH"]})
     t0 = time.monotonic()
     if not args.no_converge:

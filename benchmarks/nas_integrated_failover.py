@@ -24,18 +24,16 @@ collection root after ``make bootstrap``::
 
 from __future__ import absolute_import, division, print_function
 
-import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 
 # the benchmarks' shared helpers beside this script
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lab_env import tool_environment  # noqa: E402  pylint: disable=wrong-import-position,import-error
+import lab_env  # noqa: E402  pylint: disable=wrong-import-position,import-error
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCENARIO = "nas_integrated"
@@ -130,20 +128,15 @@ def format_run(index, run):
 
 
 def molecule(action, env):
-    subprocess.run(["molecule", action, "-s", SCENARIO], cwd=ROOT, env=env, check=True)
+    lab_env.molecule(ROOT, SCENARIO, action, env)
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
-    parser.add_argument("--runs", type=int, default=5, help="rounds of the drills (default 5)")
+    parser = lab_env.lab_argument_parser(__doc__.split("\n\n", maxsplit=1)[0], SCENARIO,
+                                         "rounds of the drills (default 5)")
     parser.add_argument("--drills", default="kill",
                         help="comma-separated, of %s (default kill)" % ", ".join(DRILLS))
-    parser.add_argument("--keep", action="store_true", help="leave the lab up at the end")
-    parser.add_argument("--no-converge", action="store_true",
-                        help="reuse a lab molecule already converged (molecule converge -s nas_integrated)")
-    args = parser.parse_args(argv)
-    if args.runs < 1:
-        parser.error("--runs must be at least 1")
+    args = lab_env.parse_lab_args(parser, argv)
     args.drills = [d for d in args.drills.replace(",", " ").split() if d]
     unknown = [d for d in args.drills if d not in DRILLS]
     if unknown or not args.drills:
@@ -153,7 +146,7 @@ def parse_args(argv):
 
 def main(argv=None):
     args = parse_args(argv)
-    env = tool_environment(ROOT)
+    env = lab_env.tool_environment(ROOT)
     t0 = time.monotonic()
     if not args.no_converge:
         molecule("create", env)

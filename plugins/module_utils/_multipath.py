@@ -229,3 +229,46 @@ def select_maps(summaries, wwids=None):
             wanted.append(wwid)
     return (dict((w, by_wwid[w]) for w in wanted if w in by_wwid),
             [w for w in wanted if w not in by_wwid])
+
+
+# --------------------------------------------------------------------------
+# SCSI disks by WWID, before any multipath map exists (the path census a
+# design runs before it writes multipath.conf): the WWID multipath will use is
+# udev's ID_SERIAL of the disk (multipath-tools' default uid_attribute for
+# SCSI), read from udev's database; the disk's state from sysfs.
+
+SCSI_DISK_RE = re.compile(r"^sd[a-z]+$")
+# sysfs device/state of a SCSI disk that can carry I/O
+SCSI_STATES_UP = ("running",)
+
+
+def udev_property(db_text, name):
+    """The value of ``E:NAME=...`` in a udev database file (``/run/udev/data/b<maj>:<min>``), or None."""
+    prefix = "E:%s=" % name
+    for line in (db_text or "").splitlines():
+        if line.startswith(prefix):
+            return line[len(prefix):].strip()
+    return None
+
+
+def scsi_disks_by_wwid(disks):
+    """``{wwid: [{dev, dev_t, state, usable}]}`` of SCSI disks, sorted by device name.
+
+    ``disks``: ``[{dev, dev_t, state, udev}]`` with the disk's name (``sda``),
+    ``MAJ:MIN``, sysfs ``device/state`` and the text of its udev database
+    file. Disks without an ID_SERIAL (udev has not seen them yet) are left out;
+    ID_SERIAL is lower-cased as multipath prints WWIDs.
+    """
+    found = {}
+    for disk in sorted(disks or [], key=lambda d: (len(d.get("dev") or ""), d.get("dev") or "")):
+        dev = disk.get("dev") or ""
+        if not SCSI_DISK_RE.match(dev):
+            continue
+        wwid = udev_property(disk.get("udev"), "ID_SERIAL")
+        if not wwid:
+            continue
+        state = (disk.get("state") or "").strip() or "unknown"
+        found.setdefault(wwid.lower(), []).append({
+            "dev": dev, "dev_t": (disk.get("dev_t") or "").strip() or None, "state": state,
+            "usable": state in SCSI_STATES_UP})
+    return found

@@ -32,6 +32,19 @@ options:
     type: list
     elements: str
     default: []
+  maps:
+    description:
+      - Read multipathd's maps (RV(maps), RV(missing)). V(false) skips multipathd, which need not run then.
+    type: bool
+    default: true
+  scsi_disks:
+    description:
+      - Also return RV(scsi_disks), the SCSI disks of this host by the WWID multipath gives them (udev's
+        C(ID_SERIAL), from its database under C(/run/udev/data)) with their sysfs state, whether or not a map
+        holds them. A design counts the paths of each LUN with it before it writes C(multipath.conf).
+      - With O(wwid), only those WWIDs.
+    type: bool
+    default: false
 attributes:
   check_mode:
     support: full
@@ -174,8 +187,19 @@ maps:
                host_adapter: 10.89.141.12, target_wwnn: "iqn.2026-12.example.lab:san1", lun: 0}
             - {dev: sdc, dev_t: "8:32", dm_st: active, chk_st: ready, dev_st: running, online: true, usable: true,
                host_adapter: 10.89.142.12, target_wwnn: "iqn.2026-12.example.lab:san1", lun: 0}
+scsi_disks:
+  description:
+    - SCSI disks (C(sd*)) by WWID, each with C(dev), C(dev_t) (C(MAJ:MIN)), C(state) (sysfs C(device/state):
+      C(running), C(offline), C(transport-offline), ...) and C(usable) (state C(running)).
+    - Disks udev has no C(ID_SERIAL) for are left out.
+  returned: when O(scsi_disks=true)
+  type: dict
+  sample:
+    360014056b3e2a1000014a00800000000:
+      - {dev: sda, dev_t: "8:0", state: running, usable: true}
+      - {dev: sdc, dev_t: "8:32", state: running, usable: true}
 missing:
-  description: WWIDs of O(wwid) that have no map.
+  description: WWIDs of O(wwid) that have no map (empty when O(maps=false)).
   returned: always
   type: list
   elements: str
@@ -190,6 +214,7 @@ from ansible_collections.hastorage.cluster.plugins.module_utils import _multipat
 from ansible_collections.hastorage.cluster.plugins.module_utils._runner import CommandRunner
 
 SYSFS_BLOCK = "/sys/block"
+UDEV_DATA = "/run/udev/data"
 SHOW_MAPS = ["show", "maps", "json"]
 
 
@@ -204,10 +229,36 @@ def read_size(dm_name):
         return None
 
 
+def read_text(*parts):
+    try:
+        with open(os.path.join(*parts)) as f:
+            return f.read()
+    except (IOError, OSError):
+        return None
+
+
+def read_scsi_disks():
+    """``[{dev, dev_t, state, udev}]`` of every sd* disk in sysfs (texts None when unreadable)."""
+    try:
+        names = os.listdir(SYSFS_BLOCK)
+    except OSError:
+        return []
+    disks = []
+    for dev in names:
+        if not _multipath.SCSI_DISK_RE.match(dev):
+            continue
+        dev_t = (read_text(SYSFS_BLOCK, dev, "dev") or "").strip()
+        disks.append({"dev": dev, "dev_t": dev_t, "state": read_text(SYSFS_BLOCK, dev, "device", "state"),
+                      "udev": read_text(UDEV_DATA, "b" + dev_t) if dev_t else None})
+    return disks
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
             wwid=dict(type="list", elements="str", default=[]),
+            maps=dict(type="bool", default=True),
+            scsi_disks=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
@@ -215,6 +266,12 @@ def main():
     errors = _multipath.check_wwids(wwids)
     if errors:
         module.fail_json(msg="; ".join(errors))
+    extra = {}
+    if module.params["scsi_disks"]:
+        disks = _multipath.scsi_disks_by_wwid(read_scsi_disks())
+        extra["scsi_disks"] = dict((w, d) for w, d in disks.items() if not wwids or w in wwids)
+    if not module.params["maps"]:
+        module.exit_json(changed=False, maps={}, missing=[], **extra)
     runner = CommandRunner(module, "multipathd", required=False)
     if not runner.available:
         module.fail_json(msg="multipathd was not found (install multipath-tools)")
@@ -226,7 +283,7 @@ def main():
         module.fail_json(msg=str(e), rc=result.rc, stdout=result.stdout, stderr=result.stderr)
     summaries = [_multipath.summarize_map(m, read_size(m.get("sysfs"))) for m in raw_maps]
     maps, missing = _multipath.select_maps(summaries, wwids)
-    module.exit_json(changed=False, maps=maps, missing=missing)
+    module.exit_json(changed=False, maps=maps, missing=missing, **extra)
 
 
 if __name__ == "__main__":

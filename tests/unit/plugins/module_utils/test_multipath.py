@@ -144,3 +144,17 @@ def test_select_keeps_order_and_names_missing():
     assert list(selected) == [LUN2] and missing == ["3" + "0" * 32]
     everything, none = _multipath.select_maps(list(got.values()), [])
     assert sorted(everything) == [LUN1, LUN2] and none == []
+
+
+def test_scsi_disks_by_wwid_sorted_and_state():
+    disks = [{"dev": "sdaa", "dev_t": "65:160", "state": "running\n", "udev": "E:ID_SERIAL=3abc\n"},
+             {"dev": "sdb", "dev_t": "8:16", "state": "offline\n", "udev": "E:ID_SERIAL=3ABC\n"},
+             {"dev": "sdc", "dev_t": "8:32", "state": None, "udev": "E:ID_SERIAL_SHORT=x\n"},
+             {"dev": "sdd", "dev_t": "8:48", "state": None, "udev": "E:ID_SERIAL=3def"},
+             {"dev": "dm-0", "dev_t": "253:0", "state": "running", "udev": "E:ID_SERIAL=3abc\n"}]
+    assert _multipath.scsi_disks_by_wwid(disks) == {
+        "3abc": [{"dev": "sdb", "dev_t": "8:16", "state": "offline", "usable": False},
+                 {"dev": "sdaa", "dev_t": "65:160", "state": "running", "usable": True}],
+        "3def": [{"dev": "sdd", "dev_t": "8:48", "state": "unknown", "usable": False}]}
+    assert _multipath.udev_property("E:A=1\nE:AB=2\n", "AB") == "2"
+    assert _multipath.udev_property(None, "A") is None

@@ -64,3 +64,50 @@ def test_not_installed(monkeypatch):
     result = run_module(multipath_info.main, {}, commands=[], missing_binaries=["multipathd"],
                         monkeypatch=monkeypatch)
     assert result["failed"] and "install multipath-tools" in result["msg"]
+
+
+def fake_scsi(monkeypatch, tmp_path, disks):
+    """disks: {dev: (dev_t, state, ID_SERIAL or None)} under a fake /sys/block and /run/udev/data."""
+    sysfs, udev = tmp_path / "sys", tmp_path / "udev"
+    sysfs.mkdir()
+    udev.mkdir()
+    for dev, (dev_t, state, serial) in disks.items():
+        (sysfs / dev / "device").mkdir(parents=True)
+        (sysfs / dev / "dev").write_text(dev_t + "\n")
+        (sysfs / dev / "device" / "state").write_text(state + "\n")
+        if serial is not None:
+            (udev / ("b" + dev_t)).write_text("S:disk/by-id/scsi-%s\nE:ID_SCSI=1\nE:ID_SERIAL=%s\nE:ID_BUS=scsi\n"
+                                              % (serial, serial))
+    monkeypatch.setattr(multipath_info, "SYSFS_BLOCK", str(sysfs))
+    monkeypatch.setattr(multipath_info, "UDEV_DATA", str(udev))
+
+
+def test_scsi_disks_without_multipathd(monkeypatch, tmp_path):
+    fake_scsi(monkeypatch, tmp_path, {
+        "sda": ("8:0", "running", LUN1), "sdb": ("8:16", "running", LUN2),
+        "sdc": ("8:32", "transport-offline", LUN1), "sdd": ("8:48", "running", LUN2),
+        "sde": ("8:64", "running", None),           # udev has not seen it yet
+        "vda": ("254:0", "running", "other")})      # not a SCSI disk
+    result = run_module(multipath_info.main, {"maps": False, "scsi_disks": True}, commands=[],
+                        monkeypatch=monkeypatch)
+    assert result["_commands"] == [] and result["maps"] == {} and result["missing"] == []
+    assert result["scsi_disks"] == {
+        LUN1: [{"dev": "sda", "dev_t": "8:0", "state": "running", "usable": True},
+               {"dev": "sdc", "dev_t": "8:32", "state": "transport-offline", "usable": False}],
+        LUN2: [{"dev": "sdb", "dev_t": "8:16", "state": "running", "usable": True},
+               {"dev": "sdd", "dev_t": "8:48", "state": "running", "usable": True}]}
+
+
+def test_scsi_disks_filtered_with_maps(monkeypatch, tmp_path):
+    fake_scsi(monkeypatch, tmp_path, {"sda": ("8:0", "running", LUN1.upper()), "sdaa": ("65:160", "running", LUN2)})
+    result = run_module(multipath_info.main, {"wwid": [LUN1], "scsi_disks": True}, commands=[
+        {"command": SHOW, "out": fixture("maps-all-up.json")}], monkeypatch=monkeypatch)
+    assert list(result["scsi_disks"]) == [LUN1]          # upper-case ID_SERIAL read as multipath prints it
+    assert list(result["maps"]) == [LUN1]
+
+
+def test_no_scsi_disks_key_unless_asked(monkeypatch, tmp_path):
+    fake_sysfs(monkeypatch, tmp_path, {})
+    result = run_module(multipath_info.main, {}, commands=[
+        {"command": SHOW, "out": fixture("maps-all-up.json")}], monkeypatch=monkeypatch)
+    assert "scsi_disks" not in result

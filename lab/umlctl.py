@@ -2,7 +2,7 @@
 
 Run it through the `lab/umlctl` wrapper:
 
-    lab/umlctl up|down|status|image|state [--name NAME] [--nodes N] [--dc] ...
+    lab/umlctl up|down|status|image|state [--name NAME] [--nodes N] [--dc] [--san LUNS] ...
     lab/umlctl kill|start|freeze|thaw|partition|heal NODE [--name NAME] [--net NET]
     lab/umlctl ssh NODE [COMMAND...]
 
@@ -22,6 +22,14 @@ node on the `net` network only (address .5, as the podman lab's DC),
 provisioned over ssh as labctl provisions its DC container; the nodes resolve
 through it. It is `state["dc"]`, not one of `state["nodes"]`: no molecule
 platform, and the power API (fencing) cannot power it off.
+
+With `up --san N` the lab also has an iSCSI SAN target, `san1`: a UML node
+on `net` (ssh) and the two SAN networks `sana` and `sanb` (added when not
+given with --net), address .6 on each, whose N LUN files are exported by the
+LIO target over one portal per SAN network, provisioned over ssh with
+targetcli. It is `state["san"]` (IQN, portals, LUNs with their serials and
+the WWIDs the heads will see, one initiator IQN per node), not one of
+`state["nodes"]`, like the DC.
 
 The pure helpers (naming, addressing, command-line building, state layout,
 argument parsing) take plain data and are unit-tested in tests/unit/lab/.
@@ -102,6 +110,32 @@ DEFAULT_DC_MEM_MIB = 640
 DC_MAC_INDEX = 0xdc
 # The DC answers (SRV record, 389/88, wbinfo -P) within this after provisioning.
 DC_READY_TIMEOUT = 300
+# The lab's SAN target (`up --san N`): a UML node on `net` (ssh) and the two
+# SAN networks, .6 on each, exporting N LUN files over iSCSI (LIO).
+SAN_NAME = "san1"
+SAN_HOST = 6
+SAN_NETWORKS = ("sana", "sanb")
+MAX_SAN_LUNS = 6
+DEFAULT_SAN_LUN_MIB = 512
+# mem= of the SAN target: systemd, sshd and the kernel target (targetcli
+# runs only while provisioning); measured in docs/lab.md.
+DEFAULT_SAN_MEM_MIB = 384
+MIN_SAN_MEM_MIB = 256
+# MAC byte of the SAN target (nodes have their index 1..16, the DC 0xdc)
+SAN_MAC_INDEX = 0x5a
+ISCSI_PORT = 3260
+IQN_PREFIX = "iqn.2026-12.example.lab"
+# What a block backstore's unit serial becomes on the initiator: NAA type 6
+# with LIO's OUI 001405, then the serial's first 25 hex digits
+# (tests/unit/fixtures/multipath/README.md).
+LIO_WWID_PREFIX = "36001405"
+LIO_SERIAL_DIGITS = 25
+SAN_MODULES = ("target_core_mod", "iscsi_target_mod", "target_core_iblock")
+CONFIGFS = "/sys/kernel/config"
+# where targetcli's saveconfig writes and rtslib-fb-targetctl.service
+# (`targetctl restore`) reads in Debian's targetcli-fb/rtslib-fb
+SAN_SAVED_CONFIG = "/etc/rtslib-fb-target/saveconfig.json"
+SAN_READY_TIMEOUT = 120
 STATE_VERSION = 1
 ALIAS_PREFIX = "hsc-uml:"
 NODE_MARKER_PREFIX = "hsc-uml:"
@@ -160,6 +194,10 @@ def dc_tap_name(name, net_index=0):
     return "%sdcn%d" % (link_prefix(name), net_index)
 
 
+def san_tap_name(name, net_index):
+    return "%ssann%d" % (link_prefix(name), net_index)
+
+
 def link_alias(name):
     return ALIAS_PREFIX + name
 
@@ -186,6 +224,38 @@ def network_keys(extra):
     if len(keys) > 10:
         raise LabError("at most 8 extra networks")
     return keys
+
+
+def with_san_networks(extra, san_luns):
+    """The extra networks of a lab: EXTRA (the --net values) plus the SAN
+    networks sana and sanb a lab with a SAN target needs, when not given."""
+    extra = list(extra)
+    if san_luns:
+        extra += [key for key in SAN_NETWORKS if key not in extra]
+    return extra
+
+
+def lun_serial(name, index):
+    """Unit serial (LIO `wwn=`) of LUN INDEX (1..) of lab NAME's SAN target,
+    shaped like a UUID: 8 hex digits of a hash of the lab name, the LUN
+    number in the next 4, then more of the hash. LIO makes the WWID of the
+    first 25 hex digits only (lio_wwid), and these hold the LUN number and 21
+    digits of the name's hash: the LUNs of a lab always differ and two labs
+    on one host (as far as 84 bits tell) never share a WWID."""
+    if not 1 <= index <= 0xffff:
+        raise LabError("LUN index out of range: %r" % index)
+    digest = hashlib.sha256(("hsc-uml-san:" + name).encode("utf-8")).hexdigest()
+    return "%s-%04x-%s-%s-%s" % (digest[0:8], index, digest[8:12], digest[12:16], digest[16:28])
+
+
+def lio_wwid(serial):
+    """The WWID an initiator sees for a LIO block backstore made with
+    `wwn=SERIAL`: NAA 6, LIO's OUI, then SERIAL's first 25 hex digits (LIO
+    skips every other character, as the dashes), lower case as scsi_id prints."""
+    digits = [c for c in serial.lower() if c in "0123456789abcdef"][:LIO_SERIAL_DIGITS]
+    if len(digits) < LIO_SERIAL_DIGITS:
+        raise LabError("a LUN serial needs %d hex digits: %r" % (LIO_SERIAL_DIGITS, serial))
+    return LIO_WWID_PREFIX + "".join(digits)
 
 
 def ubd_device(index):
@@ -222,16 +292,23 @@ def guest_key(packages, setup_script, setup_unit, kkey):
 
 
 def build_state(name, nodes, subnets, net_keys, mem_mib, data_disks, shared_disks, image,
-                dc_mem_mib=None):
+                dc_mem_mib=None, san_luns=0, san_lun_mib=DEFAULT_SAN_LUN_MIB,
+                san_mem_mib=DEFAULT_SAN_MEM_MIB):
     """The lab description written to lab/state/<name>/lab.json.
 
     SUBNETS: one ipaddress network per key of NET_KEYS; DATA_DISKS: sizes
     (MiB) of each node's own disks; SHARED_DISKS: sizes of the disks every
     node sees; IMAGE: {"kernel_root", "kernel_version", "image_dir", "base"};
-    DC_MEM_MIB: mem= of the lab's AD DC, or None for a lab without one.
+    DC_MEM_MIB: mem= of the lab's AD DC, or None for a lab without one;
+    SAN_LUNS: LUNs of the lab's SAN target (0: no SAN target), each
+    SAN_LUN_MIB, the target's mem= SAN_MEM_MIB (NET_KEYS must have sana, sanb).
     """
     if len(subnets) != len(net_keys):
         raise LabError("one subnet per network needed")
+    if not 0 <= san_luns <= MAX_SAN_LUNS:
+        raise LabError("the SAN target has 0 to %d LUNs, not %r" % (MAX_SAN_LUNS, san_luns))
+    if san_luns and not set(SAN_NETWORKS) <= set(net_keys):
+        raise LabError("a lab with a SAN target needs the networks %s" % ", ".join(SAN_NETWORKS))
     if 1 + len(data_disks) + len(shared_disks) > MAX_UBD:
         raise LabError("a UML node has at most %d disks besides its root disk" % (MAX_UBD - 1))
     networks = {}
@@ -293,6 +370,8 @@ def build_state(name, nodes, subnets, net_keys, mem_mib, data_disks, shared_disk
         },
         "ssh": {"user": "root", "private_key": "ssh/id_ed25519", "config": "ssh/config"},
         "dc": dc_entry(name, subnets[0], dc_mem_mib) if dc_mem_mib else None,
+        "san": (san_entry(name, networks, subnets, san_mem_mib, [san_lun_mib] * san_luns,
+                          [n["name"] for n in node_list]) if san_luns else None),
     }
 
 
@@ -327,9 +406,49 @@ def dc_entry(name, net_subnet, mem_mib):
     }
 
 
+def san_entry(name, networks, subnets, mem_mib, lun_sizes, node_names):
+    """state["san"]: the lab's iSCSI SAN target, a UML node on net (ssh) and
+    the SAN networks (.6 on each), whose own disks are its LUN files (sizes
+    LUN_SIZES, MiB), with one initiator IQN per node of NODE_NAMES. Not in
+    state["nodes"]: not a molecule platform, not in the power API's reach."""
+    keys = ["net"] + list(SAN_NETWORKS)
+    ips = {key: labctl.host_ip(subnets[networks[key]["index"]], SAN_HOST) for key in keys}
+    iqn = "%s:%s" % (IQN_PREFIX, SAN_NAME)
+    disks, luns = [], []
+    for i, size in enumerate(lun_sizes, start=1):
+        disk = {"file": "disks/%s-lun%d.img" % (SAN_NAME, i), "size_mib": size,
+                "ubd": i, "device": ubd_device(i), "shared": False}
+        serial = lun_serial(name, i)
+        disks.append(disk)
+        luns.append({"alias": "lun%d" % i, "lun": i - 1, "serial": serial, "wwid": lio_wwid(serial),
+                     "size_mib": size, "device": disk["device"], "file": disk["file"]})
+    return {
+        "name": SAN_NAME,
+        "role": "san",
+        "hostname": SAN_NAME,
+        "fqdn": "%s.%s" % (SAN_NAME, DNS_DOMAIN),
+        "ip": ips["net"],
+        "repl_ip": None,
+        "ips": ips,
+        "mem_mib": mem_mib,
+        "taps": {key: san_tap_name(name, networks[key]["index"]) for key in keys},
+        "macs": {key: mac_address(name, SAN_MAC_INDEX, networks[key]["index"]) for key in keys},
+        "cow": "nodes/%s.cow" % SAN_NAME,
+        "console": "console/%s.log" % SAN_NAME,
+        "disks": disks,
+        "marker": node_marker(name, SAN_NAME),
+        "iqn": iqn,
+        "portals": ["%s:%d" % (ips[key], ISCSI_PORT) for key in SAN_NETWORKS],
+        "luns": luns,
+        "initiators": {node: "%s:%s" % (IQN_PREFIX, node) for node in node_names},
+    }
+
+
 def lab_machines(state):
-    """Every UML process of the lab: its nodes, then its DC if it has one."""
-    return list(state["nodes"]) + ([state["dc"]] if state.get("dc") else [])
+    """Every UML process of the lab: its nodes, then its DC and its SAN
+    target if it has them."""
+    return (list(state["nodes"]) + ([state["dc"]] if state.get("dc") else [])
+            + ([state["san"]] if state.get("san") else []))
 
 
 def machine_cpu(state, machine, cpus):
@@ -351,8 +470,9 @@ def machine_cpu(state, machine, cpus):
     return cpus[names.index(machine["name"]) % len(cpus)]
 
 
-def is_dc(node):
-    return node.get("role") == "dc"
+def is_node(node):
+    """A cluster node (node1..N), not the DC or the SAN target (they have a role)."""
+    return not node.get("role")
 
 
 def kernel_argv(state, node, pubkey):
@@ -363,11 +483,13 @@ def kernel_argv(state, node, pubkey):
         "root=/dev/ubda", "rw",
         "ubd0=%s/%s,%s/%s" % (CHROOT_STATE, node["cow"], CHROOT_IMAGE, image["base"]),
     ]
-    # the DC has no disk besides its root
-    for disk in node["disks"] + ([] if is_dc(node) else state["shared_disks"]):
+    # the shared disks are the nodes' (the DC has only its root disk, the SAN
+    # target its LUN files)
+    for disk in node["disks"] + (state["shared_disks"] if is_node(node) else []):
         args.append("ubd%d%s=%s/%s" % (disk["ubd"], "c" if disk["shared"] else "",
                                        CHROOT_STATE, disk["file"]))
-    # a tap on the networks the machine is on (the DC: net only); vec<k> = network k
+    # a tap on the networks the machine is on (the DC: net only; the SAN
+    # target: net, sana, sanb); vec<k> = network k, gaps and all
     nets = [(key, net) for key, net in sorted(state["networks"].items(), key=lambda kv: kv[1]["index"])
             if key in node["taps"]]
     for key, net in nets:
@@ -391,6 +513,9 @@ def kernel_argv(state, node, pubkey):
     if dc:
         # /etc/hosts lists the DC (FQDN first); everyone resolves through it
         args.append("hsc.host=%s,%s" % (dc["hostname"], dc["ip"]))
+    san = state.get("san")
+    if san:
+        args.append("hsc.host=%s,%s" % (san["name"], san["ip"]))
     for peer in state["nodes"]:
         args.append("hsc.host=%s,%s,%s" % (peer["name"], peer["ip"], peer["repl_ip"]))
     if dc:
@@ -428,19 +553,22 @@ def nodes_that_fit(mem_available_mib, mem_mib, reserve=HOST_RESERVE_MIB, overhea
     return max(0, (mem_available_mib - reserve) // (mem_mib + overhead))
 
 
-def check_memory(nodes, mem_mib, mem_available_mib, dc_mem_mib=0):
-    """Refuse a lab whose nodes' (and DC's) mem= does not fit in the host's
-    free memory. DC_MEM_MIB: the DC's mem=, 0 without a DC."""
-    dc_cost = dc_mem_mib + NODE_OVERHEAD_MIB if dc_mem_mib else 0
-    fit = nodes_that_fit(mem_available_mib - dc_cost, mem_mib)
+def check_memory(nodes, mem_mib, mem_available_mib, dc_mem_mib=0, san_mem_mib=0):
+    """Refuse a lab whose nodes' (and DC's, and SAN target's) mem= does not
+    fit in the host's free memory. DC_MEM_MIB, SAN_MEM_MIB: their mem=, 0
+    for a lab without one."""
+    others = [(what, mib) for what, mib in (("the DC", dc_mem_mib), ("the SAN target", san_mem_mib)) if mib]
+    others_cost = sum(mib + NODE_OVERHEAD_MIB for _what, mib in others)
+    fit = nodes_that_fit(mem_available_mib - others_cost, mem_mib)
     if nodes > fit:
         raise LabError(
             "not enough free memory: %d nodes of mem=%dM%s need %d MiB (each %d MiB + %d MiB "
             "overhead, host keeps %d MiB) but %d MiB are available: %d node%s fit%s"
-            % (nodes, mem_mib, " and the DC of mem=%dM" % dc_mem_mib if dc_mem_mib else "",
-               nodes * (mem_mib + NODE_OVERHEAD_MIB) + dc_cost + HOST_RESERVE_MIB,
+            % (nodes, mem_mib, "".join(" and %s of mem=%dM" % o for o in others),
+               nodes * (mem_mib + NODE_OVERHEAD_MIB) + others_cost + HOST_RESERVE_MIB,
                mem_mib, NODE_OVERHEAD_MIB, HOST_RESERVE_MIB, mem_available_mib, fit,
-               "" if fit == 1 else "s", " beside the DC" if dc_mem_mib else ""))
+               "" if fit == 1 else "s",
+               " beside " + " and ".join(what for what, _mib in others) if others else ""))
     return fit
 
 
@@ -472,7 +600,7 @@ def ssh_config(state, state_dir_path):
 
 
 def find_node(state, node):
-    """A node (node1..N) or the lab's DC (dc1) by name."""
+    """A node (node1..N), the lab's DC (dc1) or its SAN target (san1) by name."""
     for entry in lab_machines(state):
         if node == entry["name"]:
             return entry
@@ -482,7 +610,8 @@ def find_node(state, node):
 
 def partition_networks(state, net, node=None):
     """The network keys a partition/heal acts on: one, or all of them (all
-    those NODE has a tap on: the DC is on net only)."""
+    those NODE has a tap on: the DC is on net only, the SAN target on net,
+    sana and sanb)."""
     keys = sorted(state["networks"], key=lambda k: state["networks"][k]["index"])
     if node is not None:
         keys = [k for k in keys if k in node["taps"]]
@@ -518,6 +647,14 @@ def parse_args(argv):
                     % (DC_NAME, DNS_DOMAIN, DC_HOST))
     up.add_argument("--dc-mem", type=int, default=DEFAULT_DC_MEM_MIB,
                     help="mem= of the DC in MiB (default %d)" % DEFAULT_DC_MEM_MIB)
+    up.add_argument("--san", type=int, default=0, metavar="LUNS",
+                    help="add the lab's iSCSI SAN target %s (a UML node on net, sana and sanb, .%d) "
+                    "with LUNS LUNs (1..%d; default 0: none); adds the networks sana and sanb"
+                    % (SAN_NAME, SAN_HOST, MAX_SAN_LUNS))
+    up.add_argument("--san-lun-size", type=int, default=DEFAULT_SAN_LUN_MIB, metavar="MIB",
+                    help="size of each LUN in MiB, sparse (default %d)" % DEFAULT_SAN_LUN_MIB)
+    up.add_argument("--san-mem", type=int, default=DEFAULT_SAN_MEM_MIB, metavar="MIB",
+                    help="mem= of the SAN target in MiB (default %d)" % DEFAULT_SAN_MEM_MIB)
     sub.add_parser("down", help="remove everything the lab created")
     sub.add_parser("status", help="nodes, addresses, power state")
     sub.add_parser("image", help="build the kernel rootfs and the guest image (cached)")
@@ -530,10 +667,10 @@ def parse_args(argv):
                       ("heal", "put the node's taps back on their bridges"),
                       ("start", "power a node on (what the fence agent's on does)")):
         p = sub.add_parser(cmd, help=text)
-        p.add_argument("node", help="node1..N or %s (the DC)" % DC_NAME)
+        p.add_argument("node", help="node1..N, %s (the DC) or %s (the SAN target)" % (DC_NAME, SAN_NAME))
         if cmd in ("partition", "heal"):
             p.add_argument("--net", default="all", help="network key (net, repl, ...) or all (default)")
-    p = sub.add_parser("ssh", help="ssh to a node (or %s) as root (lab key)" % DC_NAME)
+    p = sub.add_parser("ssh", help="ssh to a node (or %s, %s) as root (lab key)" % (DC_NAME, SAN_NAME))
     p.add_argument("node")
     p.add_argument("remote", nargs=argparse.REMAINDER)
     for p in sub.choices.values():
@@ -551,10 +688,14 @@ def parse_args(argv):
             parser.error("disk counts cannot be negative")
         if args.data_disks + args.shared_disks > MAX_UBD - 1:
             parser.error("at most %d data + shared disks (ubd1..ubd7)" % (MAX_UBD - 1))
-        if min(args.data_disk_size, args.shared_disk_size) < 16:
+        if min(args.data_disk_size, args.shared_disk_size, args.san_lun_size) < 16:
             parser.error("disk sizes must be at least 16 (MiB)")
+        if not 0 <= args.san <= MAX_SAN_LUNS:
+            parser.error("--san must be between 0 (no SAN target) and %d (LUNs)" % MAX_SAN_LUNS)
+        if args.san_mem < MIN_SAN_MEM_MIB:
+            parser.error("--san-mem must be at least %d (MiB)" % MIN_SAN_MEM_MIB)
         try:
-            network_keys(args.extra_nets)
+            network_keys(with_san_networks(args.extra_nets, args.san))
         except LabError as exc:
             parser.error(str(exc))
     return args
@@ -1029,16 +1170,18 @@ def cmd_up(args):
     if existing:
         if args.dc and not existing.get("dc"):
             log("lab %s is up without a DC: --dc ignored (down and up --dc to have one)" % name)
+        if args.san and not existing.get("san"):
+            log("lab %s is up without a SAN target: --san ignored (down and up --san to have one)" % name)
         return resume(existing)
     if os.path.exists(state_dir(name)):
         raise LabError("lab/state/%s exists without lab.json: not this lab's to reuse "
                        "(umlctl down --name %s removes a failed UML lab's leftovers)" % (name, name))
-    net_keys = network_keys(args.extra_nets)
+    net_keys = network_keys(with_san_networks(args.extra_nets, args.san))
     taken = [ln["ifname"] for ln in links() if ln.get("ifname", "").startswith(link_prefix(name))]
     if taken:
         raise LabError("lab %s has no state but these links exist: %s" % (name, ", ".join(taken)))
     dc_mem = args.dc_mem if args.dc else None
-    check_memory(args.nodes, args.mem, mem_available_mib(), dc_mem or 0)
+    check_memory(args.nodes, args.mem, mem_available_mib(), dc_mem or 0, args.san_mem if args.san else 0)
     t_start = time.monotonic()
     image = ensure_image()
     t_up = time.monotonic()
@@ -1051,7 +1194,8 @@ def cmd_up(args):
             subnets = labctl.pick_subnets(name, labctl.used_subnets(), count=len(net_keys))
             state = build_state(name, args.nodes, subnets, net_keys, args.mem,
                                 [args.data_disk_size] * args.data_disks,
-                                [args.shared_disk_size] * args.shared_disks, image, dc_mem)
+                                [args.shared_disk_size] * args.shared_disks, image, dc_mem,
+                                args.san, args.san_lun_size, args.san_mem)
             state["status"] = "creating"
             save_state(state)
             for key in net_keys:
@@ -1059,7 +1203,7 @@ def cmd_up(args):
         for node in lab_machines(state):
             for key in node["taps"]:
                 create_tap(state, node, key)
-        for disk in [d for n in state["nodes"] for d in n["disks"]] + state["shared_disks"]:
+        for disk in [d for n in lab_machines(state) for d in n["disks"]] + state["shared_disks"]:
             with open(os.path.join(sdir, disk["file"]), "wb") as fd:
                 fd.truncate(disk["size_mib"] * 1024 * 1024)
         run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "hsc-uml:%s" % name,
@@ -1069,12 +1213,17 @@ def cmd_up(args):
         if state["dc"]:
             labctl.write_dc_password(sdir)
         start_power_api(state)
-        # the DC first: provisioning it is the longest step, the nodes boot meanwhile
-        for node in ([state["dc"]] if state["dc"] else []) + state["nodes"]:
+        # the DC and the SAN target first: they are provisioned after their
+        # boot, the nodes boot meanwhile
+        others = [m for m in (state["dc"], state["san"]) if m]
+        for node in others + state["nodes"]:
             start_node(state, node)
         if state["dc"]:
             wait_booted(state, state["dc"])
             provision_dc(state)
+        if state["san"]:
+            wait_booted(state, state["san"])
+            provision_san(state)
         for node in state["nodes"]:
             wait_booted(state, node)
             install_fence_agent(state, node)
@@ -1106,6 +1255,9 @@ def resume(state):
     if state.get("dc"):
         wait_booted(state, state["dc"])
         provision_dc(state)
+    if state.get("san"):
+        wait_booted(state, state["san"])
+        provision_san(state)
     for node in state["nodes"]:
         wait_booted(state, node)
         install_fence_agent(state, node)
@@ -1137,6 +1289,78 @@ def provision_dc(state):
     execute(["systemctl", "disable", "--now", "pcsd.service", "pcsd-ruby.service"], check=False, timeout=120)
     labctl.provision_dc(state, state_dir(state["name"]), execute, DC_READY_TIMEOUT)
     log("AD DC %s provisioned and answering in %.0f s" % (dc["fqdn"], time.monotonic() - t0))
+
+
+def san_create_commands(san):
+    """The targetcli calls that make SAN's target from nothing, in order: a
+    block backstore per LUN (`wwn=` its serial: the WWID the heads see), the
+    iSCSI target, its default portal (0.0.0.0:3260) swapped for one per SAN
+    network, every LUN in tpg1 at its number, one ACL per node's initiator
+    (mapping every LUN), saveconfig (what a restart restores)."""
+    tpg = "/iscsi/%s/tpg1" % san["iqn"]
+    cmds = [["targetcli", "/backstores/block", "create", "name=%s" % lun["alias"],
+             "dev=%s" % lun["device"], "wwn=%s" % lun["serial"]] for lun in san["luns"]]
+    cmds.append(["targetcli", "/iscsi", "create", san["iqn"]])
+    cmds.append(["targetcli", tpg + "/portals", "delete", "0.0.0.0", str(ISCSI_PORT)])
+    for portal in san["portals"]:
+        cmds.append(["targetcli", tpg + "/portals", "create"] + portal.rsplit(":", 1))
+    for lun in san["luns"]:
+        cmds.append(["targetcli", tpg + "/luns", "create", "/backstores/block/%s" % lun["alias"],
+                     "lun=%d" % lun["lun"]])
+    for node in sorted(san["initiators"]):
+        cmds.append(["targetcli", tpg + "/acls", "create", san["initiators"][node], "add_mapped_luns=true"])
+    cmds.append(["targetcli", "saveconfig"])
+    return cmds
+
+
+def portals_not_listening(ss_text, portals):
+    """The PORTALS (ip:port) that `ss -ltnH` (SS_TEXT) shows no listener on."""
+    listening = {line.split()[3] for line in ss_text.splitlines() if len(line.split()) > 3}
+    return [p for p in portals if p not in listening]
+
+
+def provision_san(state):
+    """Make the SAN target's iSCSI target, idempotently: the kernel target's
+    modules, then nothing when the target is in configfs and saved (a
+    running target, or one the enabled rtslib-fb-targetctl unit restored at
+    boot), a `targetctl restore` when only the saved config is there, else
+    create it (san_create_commands; an interrupted create, in configfs but
+    never saved, is cleared first). Then wait until both portals listen."""
+    san = state["san"]
+    execute = remote_exec(state, san)
+    t0 = time.monotonic()
+    execute(["modprobe", "-a"] + list(SAN_MODULES), timeout=120)
+    if execute(["findmnt", "-t", "configfs", CONFIGFS], check=False, timeout=60).returncode != 0:
+        execute(["mount", "-t", "configfs", "configfs", CONFIGFS], timeout=60)
+    in_configfs = execute(["test", "-d", "%s/target/iscsi/%s" % (CONFIGFS, san["iqn"])],
+                          check=False, timeout=60).returncode == 0
+    saved = execute(["test", "-s", SAN_SAVED_CONFIG], check=False, timeout=60).returncode == 0
+    if in_configfs and saved:
+        done = "already configured"
+    elif saved:
+        execute(["targetctl", "restore"], timeout=300)
+        done = "restored from %s" % SAN_SAVED_CONFIG
+    else:
+        # the SAN target is no cluster node: pcsd (enabled in the image) only costs it memory
+        execute(["systemctl", "disable", "--now", "pcsd.service", "pcsd-ruby.service"], check=False, timeout=120)
+        if in_configfs:
+            execute(["targetcli", "clearconfig", "confirm=True"], timeout=300)
+        for argv in san_create_commands(san):
+            execute(argv, timeout=300)
+        done = "created"
+    if not (in_configfs and saved):
+        # the image removes the unit's wants link: restore the target at every boot
+        execute(["systemctl", "enable", "rtslib-fb-targetctl.service"], timeout=120)
+        execute(["sync"], timeout=120)
+
+    def listening():
+        out = execute(["ss", "-ltnH"], check=False, timeout=60).stdout or ""
+        return not portals_not_listening(out, san["portals"])
+    wait_for("iSCSI target %s on %s" % (san["iqn"], ", ".join(san["portals"])), listening,
+             SAN_READY_TIMEOUT, interval=1)
+    log("SAN target %s (%d LUNs) %s, listening on %s in %.0f s" % (
+        san["iqn"], len(san["luns"]), done, " and ".join(san["portals"]), time.monotonic() - t0))
+    return done
 
 
 def ssh_argv(state, node, remote):
@@ -1289,12 +1513,12 @@ def lab_node_markers(name):
 
 
 def is_lab_marker(name, arg):
-    """Is ARG the marker of a node (node<i>) or of the DC of lab NAME?"""
+    """Is ARG the marker of a node (node<i>), of the DC or of the SAN target of lab NAME?"""
     prefix = node_marker(name, "")
     if not arg.startswith(prefix):
         return False
     rest = arg[len(prefix):]
-    return rest == DC_NAME or (rest.startswith("node") and rest[4:].isdigit())
+    return rest in (DC_NAME, SAN_NAME) or (rest.startswith("node") and rest[4:].isdigit())
 
 
 def teardown(name):
@@ -1356,13 +1580,19 @@ def print_status(state):
         print("  AD DC          %s (%s), realm %s, domain %s, %s's password in %s" % (
             dc["fqdn"], dc["ip"], dc["realm"], dc["domain"], dc["admin_user"],
             os.path.join(sdir, dc["admin_password_file"])))
-    print("  %-8s %-6s %-15s %-15s %-7s %s" % ("NODE", "MEM", "NET", "REPL", "POWER", "CUT"))
+    san = state.get("san")
+    if san:
+        print("  SAN target     %s (%s), portals %s" % (san["fqdn"], san["iqn"], " ".join(san["portals"])))
+        for lun in san["luns"]:
+            print("  SAN LUN %-6s lun %d, %d MiB, WWID %s <- %s" % (
+                lun["alias"], lun["lun"], lun["size_mib"], lun["wwid"], lun["file"]))
+    print("  %-8s %-5s %-6s %-15s %-15s %-7s %s" % ("NODE", "ROLE", "MEM", "NET", "REPL", "POWER", "CUT"))
     for node in lab_machines(state):
         cut = [k for k, tap in node["taps"].items()
                if tap in present and present[tap].get("master") != state["networks"][k]["bridge"]]
-        print("  %-8s %-6s %-15s %-15s %-7s %s" % (
-            node["name"], "%dM" % node["mem_mib"], node["ip"], node["repl_ip"] or "-",
-            power_state(node), ",".join(cut) or "-"))
+        print("  %-8s %-5s %-6s %-15s %-15s %-7s %s" % (
+            node["name"], node.get("role", "node"), "%dM" % node["mem_mib"], node["ip"],
+            node["repl_ip"] or "-", power_state(node), ",".join(cut) or "-"))
     return 0
 
 

@@ -24,10 +24,11 @@ IMAGE = {"kernel_root": "/cache/uml-image/kernel-k", "kernel_version": "7.2.7",
 PUBKEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample hsc-uml:hsc-uml"
 
 
-def make_state(nodes=2, extra=(), data=(1024,), shared=(), dc_mem=None):
-    keys = umlctl.network_keys(list(extra))
-    return umlctl.build_state("hsc-uml", nodes, SUBNETS[:len(keys)], keys, 512,
-                              list(data), list(shared), dict(IMAGE), dc_mem)
+def make_state(nodes=2, extra=(), data=(1024,), shared=(), dc_mem=None, san=0, name="hsc-uml"):
+    keys = umlctl.network_keys(umlctl.with_san_networks(list(extra), san))
+    subnets = [ipaddress.ip_network("10.89.%d.0/24" % third) for third in range(42, 42 + len(keys))]
+    return umlctl.build_state(name, nodes, subnets, keys, 512,
+                              list(data), list(shared), dict(IMAGE), dc_mem, san_luns=san)
 
 
 def test_link_names_fit_ifnamsiz_and_carry_the_lab_prefix():
@@ -566,3 +567,324 @@ def test_machine_cpu_none_without_cpus_or_for_a_stranger():
     assert umlctl.machine_cpu(state, {"name": "node9"}, {0, 1}) is None
     # a lab without a DC: the DC's name is nobody's
     assert umlctl.machine_cpu(state, {"name": umlctl.DC_NAME}, {0, 1}) is None
+
+
+# ----- the lab's SAN target (`up --san N`) -----
+
+def test_san_networks_added_unless_given():
+    assert umlctl.with_san_networks([], 0) == []
+    assert umlctl.with_san_networks(["x"], 0) == ["x"]
+    assert umlctl.with_san_networks([], 2) == ["sana", "sanb"]
+    assert umlctl.with_san_networks(["sana", "sanb"], 2) == ["sana", "sanb"]
+    # what the user gave keeps its place (and its vec<k>), the missing one comes after
+    assert umlctl.with_san_networks(["sanb", "x"], 1) == ["sanb", "x", "sana"]
+    assert umlctl.network_keys(umlctl.with_san_networks(["x"], 3)) == ["net", "repl", "bmc", "x", "sana", "sanb"]
+
+
+def test_build_state_without_a_san():
+    state = make_state(dc_mem=640)
+    assert state["san"] is None
+    assert list(state["networks"]) == ["net", "repl", "bmc"]
+    assert [m["name"] for m in umlctl.lab_machines(state)] == ["node1", "node2", "dc1"]
+
+
+def test_build_state_with_a_san():
+    state = make_state(nodes=3, san=2)
+    nets = state["networks"]
+    assert [(k, nets[k]["index"]) for k in ("net", "repl", "bmc", "sana", "sanb")] == [
+        ("net", 0), ("repl", 1), ("bmc", 2), ("sana", 3), ("sanb", 4)]
+    san = state["san"]
+    assert (san["name"], san["role"], san["hostname"], san["fqdn"]) == ("san1", "san", "san1", "san1.lab.example")
+    assert (san["ip"], san["repl_ip"], san["mem_mib"]) == ("10.89.42.6", None, umlctl.DEFAULT_SAN_MEM_MIB)
+    assert san["ips"] == {"net": "10.89.42.6", "sana": "10.89.45.6", "sanb": "10.89.46.6"}
+    assert san["iqn"] == "iqn.2026-12.example.lab:san1"
+    assert san["portals"] == ["10.89.45.6:3260", "10.89.46.6:3260"]
+    assert san["initiators"] == {"node%d" % i: "iqn.2026-12.example.lab:node%d" % i for i in (1, 2, 3)}
+    assert (san["cow"], san["console"], san["marker"]) == (
+        "nodes/san1.cow", "console/san1.log", "hsc-uml:hsc-uml:san1")
+    # its taps only on net, sana, sanb; named after the network index; the lab's and no one else's
+    assert san["taps"] == {"net": umlctl.san_tap_name("hsc-uml", 0), "sana": umlctl.san_tap_name("hsc-uml", 3),
+                           "sanb": umlctl.san_tap_name("hsc-uml", 4)}
+    assert all(t.startswith(umlctl.link_prefix("hsc-uml")) and len(t) <= 15 for t in san["taps"].values())
+    others = [m for m in umlctl.lab_machines(make_state(nodes=16, san=2, dc_mem=640)) if m["name"] != "san1"]
+    assert not set(san["taps"].values()) & {t for m in others for t in m["taps"].values()}
+    assert not set(san["macs"].values()) & {x for m in others for x in m["macs"].values()}
+    assert san["macs"]["sanb"] == umlctl.mac_address("hsc-uml", 0x5a, 4)
+    # its LUN files are its own disks, from ubd1 on
+    assert san["disks"] == [
+        {"file": "disks/san1-lun1.img", "size_mib": 512, "ubd": 1, "device": "/dev/ubdb", "shared": False},
+        {"file": "disks/san1-lun2.img", "size_mib": 512, "ubd": 2, "device": "/dev/ubdc", "shared": False}]
+    lun2 = san["luns"][1]
+    assert {k: lun2[k] for k in ("alias", "lun", "size_mib", "device", "file")} == {
+        "alias": "lun2", "lun": 1, "size_mib": 512, "device": "/dev/ubdc", "file": "disks/san1-lun2.img"}
+    assert lun2["serial"] == umlctl.lun_serial("hsc-uml", 2) and lun2["wwid"] == umlctl.lio_wwid(lun2["serial"])
+    # not a node: no molecule platform, no fence target, no VIP
+    assert [n["name"] for n in state["nodes"]] == ["node1", "node2", "node3"]
+    assert "san1" not in state["fence"]["host_map"] and "san1" not in state["fence"]["pcmk_host_map"]
+    assert san["ip"] not in state["vip_pool"]
+
+
+def test_build_state_san_sizes_and_refusals():
+    keys = umlctl.network_keys(["sana", "sanb"])
+    subnets = [ipaddress.ip_network("10.89.%d.0/24" % t) for t in range(42, 47)]
+    state = umlctl.build_state("lab", 1, subnets, keys, 512, [], [], IMAGE, None, 6, 64, 256)
+    san = state["san"]
+    assert [d["device"] for d in san["disks"]] == ["/dev/ubd%s" % c for c in "bcdefg"]
+    assert {lun["size_mib"] for lun in san["luns"]} == {64} and san["mem_mib"] == 256
+    assert [lun["lun"] for lun in san["luns"]] == [0, 1, 2, 3, 4, 5]
+    with pytest.raises(umlctl.LabError, match="0 to 6 LUNs"):
+        umlctl.build_state("lab", 1, subnets, keys, 512, [], [], IMAGE, None, 7)
+    with pytest.raises(umlctl.LabError, match="needs the networks sana, sanb"):
+        umlctl.build_state("lab", 1, subnets[:3], keys[:3], 512, [], [], IMAGE, None, 1)
+
+
+def test_lun_serial_and_wwid_of_lio():
+    # the rule recorded in tests/unit/fixtures/multipath/README.md
+    assert umlctl.lio_wwid("6b3e2a10-0001-4a00-8000-000000000001") == "360014056b3e2a1000014a00800000000"
+    assert umlctl.lio_wwid("6B3E2A10-0002-4A00-8000-000000000002") == "360014056b3e2a1000024a00800000000"
+    with pytest.raises(umlctl.LabError):
+        umlctl.lio_wwid("6b3e2a10-0001")
+    serial = umlctl.lun_serial("hsc-san-dev", 1)
+    assert [len(part) for part in serial.split("-")] == [8, 4, 4, 4, 12]
+    assert set(serial) <= set("0123456789abcdef-") and serial.split("-")[1] == "0001"
+    # stable for a lab name, different between names and between LUNs, in the 25 digits LIO uses
+    assert serial == umlctl.lun_serial("hsc-san-dev", 1)
+    wwids = [umlctl.lio_wwid(umlctl.lun_serial(name, i)) for name in ("hsc-san-dev", "hsc-mol-san", "a")
+             for i in range(1, umlctl.MAX_SAN_LUNS + 1)]
+    assert len(set(wwids)) == len(wwids) == 18
+    assert all(len(w) == 33 and w.startswith("36001405") and int(w, 16) for w in wwids)
+    with pytest.raises(umlctl.LabError):
+        umlctl.lun_serial("x", 0)
+
+
+def test_san_wwids_distinct_in_state():
+    state = make_state(san=6)
+    wwids = [lun["wwid"] for lun in state["san"]["luns"]]
+    assert len(set(wwids)) == 6 and all(w.startswith("36001405") for w in wwids)
+    other = make_state(san=6, name="hsc-uml-2")
+    assert not set(wwids) & {lun["wwid"] for lun in other["san"]["luns"]}
+
+
+def test_kernel_argv_of_the_san_target():
+    state = make_state(nodes=2, data=(1024,), shared=(2048,), dc_mem=640, san=2)
+    san = state["san"]
+    argv = umlctl.kernel_argv(state, san, PUBKEY)
+    assert argv[:4] == ["mem=384M", "root=/dev/ubda", "rw", "ubd0=/hsc/state/nodes/san1.cow,/hsc/image/base.img"]
+    # its LUN files only: no node's data disk, no shared disk
+    assert [a for a in argv if a.startswith("ubd")][1:] == [
+        "ubd1=/hsc/state/disks/san1-lun1.img", "ubd2=/hsc/state/disks/san1-lun2.img"]
+    # taps on net, sana, sanb as vec0, vec3, vec4 (the guest's interfaces keep the network's index)
+    assert [a for a in argv if a.startswith("vec")] == [
+        "vec%d:transport=tap,ifname=%s,gro=1,mac=%s" % (k, san["taps"][key], san["macs"][key])
+        for k, key in ((0, "net"), (3, "sana"), (4, "sanb"))]
+    assert [a for a in argv if a.startswith("hsc.ip.")] == [
+        "hsc.ip.vec0=10.89.42.6/24", "hsc.ip.vec3=10.89.45.6/24", "hsc.ip.vec4=10.89.46.6/24"]
+    assert "hsc.name=san1" in argv and "umid=hsc-uml-san1" in argv and "hsc.dns=10.89.42.5" in argv
+    assert [a for a in argv if a.startswith("hsc.host=")][:2] == ["hsc.host=dc1,10.89.42.5", "hsc.host=san1,10.89.42.6"]
+    # the nodes' own disks and taps are unchanged by the SAN target; they know its name
+    node_argv = umlctl.kernel_argv(state, state["nodes"][0], PUBKEY)
+    assert "ubd1=/hsc/state/disks/node1-data1.img" in node_argv and "ubd2c=/hsc/state/disks/shared1.img" in node_argv
+    assert len([a for a in node_argv if a.startswith("vec")]) == 5 and "hsc.host=san1,10.89.42.6" in node_argv
+    launcher = umlctl.launcher_argv(state, san, "/s", PUBKEY)
+    assert umlctl.matches_marker(launcher, "hsc-uml:hsc-uml:san1") and launcher[15] == "448"
+
+
+def test_guest_setup_configures_the_san_targets_vec0_vec3_vec4(tmp_path):
+    state = make_state(san=2)
+    calls = _run_setup(tmp_path, " ".join(umlctl.kernel_argv(state, state["san"], PUBKEY)))
+    assert [c for c in calls.splitlines() if c.startswith("ip addr")] == [
+        "ip addr replace 10.89.42.6/24 dev vec0", "ip addr replace 10.89.45.6/24 dev vec3",
+        "ip addr replace 10.89.46.6/24 dev vec4"]
+    assert "ip link set dev vec3 up" in calls and "ip link set dev vec1 up" not in calls
+    assert (tmp_path / "etc" / "hostname").read_text() == "san1\n"
+    assert "10.89.42.6\tsan1.lab.example san1" in (tmp_path / "etc" / "hosts").read_text()
+
+
+def test_lab_machines_order_and_machine_cpu_with_dc_and_san():
+    state = make_state(nodes=3, dc_mem=640, san=1)
+    assert [m["name"] for m in umlctl.lab_machines(state)] == ["node1", "node2", "node3", "dc1", "san1"]
+    assert [umlctl.machine_cpu(state, m, {0, 1}) for m in umlctl.lab_machines(state)] == [0, 1, 0, 1, 0]
+    no_dc = make_state(nodes=2, san=1)
+    assert [m["name"] for m in umlctl.lab_machines(no_dc)] == ["node1", "node2", "san1"]
+    assert umlctl.machine_cpu(no_dc, no_dc["san"], {4, 6}) == 4
+    assert umlctl.machine_cpu(make_state(), {"name": "san1"}, {0, 1}) is None
+
+
+def test_memory_check_counts_the_san():
+    avail = 1024 + 3 * (512 + 96)
+    assert umlctl.check_memory(3, 512, avail + 480, san_mem_mib=384) == 3
+    with pytest.raises(umlctl.LabError, match=r"3 nodes of mem=512M and the SAN target of mem=384M need "
+                                              r"%d MiB .* 2 nodes fit beside the SAN target$"
+                       % (1024 + 3 * 608 + 480)):
+        umlctl.check_memory(3, 512, avail, san_mem_mib=384)
+    with pytest.raises(umlctl.LabError, match=r"mem=512M and the DC of mem=640M and the SAN target of "
+                                              r"mem=384M need %d MiB .* beside the DC and the SAN target$"
+                       % (1024 + 3 * 608 + 736 + 480)):
+        umlctl.check_memory(3, 512, avail + 736, dc_mem_mib=640, san_mem_mib=384)
+    assert umlctl.check_memory(3, 512, avail + 736 + 480, dc_mem_mib=640, san_mem_mib=384) == 3
+
+
+def test_find_node_ssh_config_partition_and_markers_of_the_san_target():
+    state = make_state(dc_mem=640, san=2)
+    assert umlctl.find_node(state, "san1") is state["san"]
+    with pytest.raises(umlctl.LabError, match=r"no node 'san1' \(nodes: node1, node2, dc1\)"):
+        umlctl.find_node(make_state(dc_mem=640), "san1")
+    assert "Host san1\n    HostName 10.89.42.6\n" in umlctl.ssh_config(state, "/s")
+    assert umlctl.partition_networks(state, "all", state["san"]) == ["net", "sana", "sanb"]
+    assert umlctl.partition_networks(state, "sanb", state["san"]) == ["sanb"]
+    with pytest.raises(umlctl.LabError, match="san1 has no network 'repl'"):
+        umlctl.partition_networks(state, "repl", state["san"])
+    # a node's SAN path is its own tap on sana
+    assert umlctl.partition_networks(state, "sana", state["nodes"][0]) == ["sana"]
+    assert state["nodes"][0]["taps"]["sana"] != state["san"]["taps"]["sana"]
+    assert umlctl.is_lab_marker("hsc-uml", "hsc-uml:hsc-uml:san1")
+    assert not umlctl.is_lab_marker("hsc-uml", "hsc-uml:hsc-uml:san2")
+    assert not umlctl.is_lab_marker("hsc-uml", "hsc-uml:other:san1")
+
+
+def test_power_api_cannot_reach_the_san_target(monkeypatch):
+    state = make_state(san=1)
+    monkeypatch.setattr(umlctl, "power_state", lambda n: "on")
+    monkeypatch.setattr(umlctl, "kill_node", lambda n: pytest.fail("killed %s" % n["name"]))
+    handler = _Handler(state, "/v1/nodes/san1/off")
+    handler.do_POST()
+    assert handler.replies == [(404, {"error": "no such node or action"})]
+    handler = _Handler(state, "/v1/nodes")
+    handler.do_GET()
+    assert handler.replies == [(200, {"node1": "on", "node2": "on"})]
+
+
+def test_parse_args_san(monkeypatch):
+    monkeypatch.delenv("HSC_UML_LAB_NAME", raising=False)
+    args = umlctl.parse_args(["up"])
+    assert (args.san, args.san_lun_size, args.san_mem) == (0, 512, 384)
+    args = umlctl.parse_args(["up", "--san", "3", "--san-lun-size", "64", "--san-mem", "256"])
+    assert (args.san, args.san_lun_size, args.san_mem) == (3, 64, 256)
+    assert umlctl.parse_args(["partition", "san1", "--net", "sanb"]).node == "san1"
+
+
+@pytest.mark.parametrize("argv", [["up", "--san", "7"], ["up", "--san", "-1"], ["up", "--san", "1", "--san-mem", "255"],
+                                  ["up", "--san", "1", "--san-lun-size", "8"],
+                                  ["up", "--san", "1"] + ["--net=n%d" % i for i in range(7)]])
+def test_parse_args_rejects_san(argv, capsys):
+    with pytest.raises(SystemExit):
+        umlctl.parse_args(argv)
+    capsys.readouterr()
+
+
+def test_san_create_commands():
+    state = make_state(nodes=2, san=2)
+    san = state["san"]
+    tpg = "/iscsi/iqn.2026-12.example.lab:san1/tpg1"
+    assert umlctl.san_create_commands(san) == [
+        ["targetcli", "/backstores/block", "create", "name=lun1", "dev=/dev/ubdb", "wwn=" + san["luns"][0]["serial"]],
+        ["targetcli", "/backstores/block", "create", "name=lun2", "dev=/dev/ubdc", "wwn=" + san["luns"][1]["serial"]],
+        ["targetcli", "/iscsi", "create", "iqn.2026-12.example.lab:san1"],
+        ["targetcli", tpg + "/portals", "delete", "0.0.0.0", "3260"],
+        ["targetcli", tpg + "/portals", "create", "10.89.45.6", "3260"],
+        ["targetcli", tpg + "/portals", "create", "10.89.46.6", "3260"],
+        ["targetcli", tpg + "/luns", "create", "/backstores/block/lun1", "lun=0"],
+        ["targetcli", tpg + "/luns", "create", "/backstores/block/lun2", "lun=1"],
+        ["targetcli", tpg + "/acls", "create", "iqn.2026-12.example.lab:node1", "add_mapped_luns=true"],
+        ["targetcli", tpg + "/acls", "create", "iqn.2026-12.example.lab:node2", "add_mapped_luns=true"],
+        ["targetcli", "saveconfig"]]
+
+
+def test_portals_not_listening():
+    ss_text = ("LISTEN 0      128          0.0.0.0:22        0.0.0.0:*\n"
+               "LISTEN 0      256       10.89.45.6:3260      0.0.0.0:*\n"
+               "LISTEN 0      128             [::]:22           [::]:*\n")
+    portals = ["10.89.45.6:3260", "10.89.46.6:3260"]
+    assert umlctl.portals_not_listening(ss_text, portals) == ["10.89.46.6:3260"]
+    assert umlctl.portals_not_listening(ss_text + "LISTEN 0 256 10.89.46.6:3260 0.0.0.0:*\n", portals) == []
+    assert umlctl.portals_not_listening("", portals) == portals
+
+
+class _FakeSan:
+    """An executor standing for san1 over ssh: records every argv, answers
+    the `test` probes from IN_CONFIGFS / SAVED, `ss` with LISTEN_AFTER calls."""
+
+    def __init__(self, state, in_configfs, saved, listen_after=0, configfs_mounted=True):
+        self.state, self.in_configfs, self.saved = state, in_configfs, saved
+        self.listen_after, self.configfs_mounted = listen_after, configfs_mounted
+        self.calls = []
+
+    def __call__(self, argv, input_text=None, check=True, **kwargs):
+        self.calls.append(list(argv))
+        rc, out = 0, ""
+        if argv[:2] == ["test", "-d"]:
+            rc = 0 if self.in_configfs else 1
+        elif argv[:2] == ["test", "-s"]:
+            rc = 0 if self.saved else 1
+        elif argv[0] == "findmnt":
+            rc = 0 if self.configfs_mounted else 1
+        elif argv[0] == "ss":
+            if self.listen_after > 0:
+                self.listen_after -= 1
+            else:
+                out = "".join("LISTEN 0 256 %s 0.0.0.0:*\n" % p for p in self.state["san"]["portals"])
+        assert rc == 0 or not check, argv
+        return subprocess.CompletedProcess(argv, rc, out, "")
+
+
+def _provision_san(monkeypatch, fake):
+    monkeypatch.setattr(umlctl, "remote_exec", lambda st, node: fake if node is st["san"] else None)
+    monkeypatch.setattr(umlctl.time, "sleep", lambda s: None)
+    return umlctl.provision_san(fake.state)
+
+
+PROBES = [["modprobe", "-a", "target_core_mod", "iscsi_target_mod", "target_core_iblock"],
+          ["findmnt", "-t", "configfs", "/sys/kernel/config"],
+          ["test", "-d", "/sys/kernel/config/target/iscsi/iqn.2026-12.example.lab:san1"],
+          ["test", "-s", "/etc/rtslib-fb-target/saveconfig.json"]]
+
+
+def test_provision_san_creates_a_new_target(monkeypatch):
+    state = make_state(san=2)
+    fake = _FakeSan(state, in_configfs=False, saved=False, listen_after=2, configfs_mounted=False)
+    assert _provision_san(monkeypatch, fake) == "created"
+    mount = ["mount", "-t", "configfs", "configfs", "/sys/kernel/config"]
+    assert fake.calls[:5] == PROBES[:2] + [mount] + PROBES[2:]
+    assert fake.calls[5] == ["systemctl", "disable", "--now", "pcsd.service", "pcsd-ruby.service"]
+    assert fake.calls[6:17] == umlctl.san_create_commands(state["san"])
+    assert fake.calls[17:19] == [["systemctl", "enable", "rtslib-fb-targetctl.service"], ["sync"]]
+    assert fake.calls[19:] == [["ss", "-ltnH"]] * 3  # until both portals listen
+
+
+def test_provision_san_leaves_a_configured_target_alone(monkeypatch):
+    fake = _FakeSan(make_state(san=2), in_configfs=True, saved=True)
+    assert _provision_san(monkeypatch, fake) == "already configured"
+    assert fake.calls == PROBES + [["ss", "-ltnH"]]
+
+
+def test_provision_san_restores_the_saved_config(monkeypatch):
+    fake = _FakeSan(make_state(san=2), in_configfs=False, saved=True)
+    assert _provision_san(monkeypatch, fake).startswith("restored")
+    assert fake.calls == PROBES + [["targetctl", "restore"],
+                                   ["systemctl", "enable", "rtslib-fb-targetctl.service"], ["sync"],
+                                   ["ss", "-ltnH"]]
+    assert not [c for c in fake.calls if c[0] == "targetcli"]
+
+
+def test_provision_san_clears_an_interrupted_create(monkeypatch):
+    state = make_state(san=1)
+    fake = _FakeSan(state, in_configfs=True, saved=False)
+    assert _provision_san(monkeypatch, fake) == "created"
+    clear = fake.calls.index(["targetcli", "clearconfig", "confirm=True"])
+    create = umlctl.san_create_commands(state["san"])
+    assert fake.calls[clear + 1:clear + 1 + len(create)] == create and len(create) == 9
+
+
+def test_provision_san_times_out_when_a_portal_never_listens(monkeypatch):
+    fake = _FakeSan(make_state(san=1), in_configfs=True, saved=True, listen_after=10 ** 6)
+    monkeypatch.setattr(umlctl, "SAN_READY_TIMEOUT", -1)
+    with pytest.raises(umlctl.LabError, match="timed out .* iSCSI target iqn.2026-12.example.lab:san1"):
+        _provision_san(monkeypatch, fake)
+
+
+def test_molecule_create_passes_the_san_options():
+    with open(os.path.join(os.path.dirname(LAB_DIR), "molecule", "shared_uml", "create.yml"), encoding="utf-8") as fd:
+        text = fd.read()
+    for var, opt in (("lab_san", "--san"), ("lab_san_lun_size", "--san-lun-size"), ("lab_san_mem", "--san-mem")):
+        assert "scenario_group_vars.%s" % var in text and "'%s'" % opt in text
+        assert "#   provisioner.inventory.group_vars.all.%s:" % var in text

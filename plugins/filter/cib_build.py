@@ -4,7 +4,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The roles' CIB builders as filters (docs in fence_devices.yml, nas_services_cib.yml,
 nas_dual_controller_cib.yml, nas_dual_controller_services_groups.yml, nas_integrated_cib.yml,
-nas_integrated_services_groups.yml, nas_integrated_lvm_filter.yml, drbd_cib.yml, cib_merge.yml)."""
+nas_integrated_services_groups.yml, nas_integrated_lvm_filter.yml, nas_gateway_check.yml, nas_gateway_luns.yml,
+nas_gateway_services_groups.yml, nas_gateway_cib.yml, drbd_cib.yml, cib_merge.yml)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -13,7 +14,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.hastorage.cluster.plugins.filter.stack_to_cib import check_vip_networks
-from ansible_collections.hastorage.cluster.plugins.module_utils import _cib_build
+from ansible_collections.hastorage.cluster.plugins.module_utils import _cib_build, _cib_build_gateway
 from ansible_collections.hastorage.cluster.plugins.module_utils._stack import StackError
 
 
@@ -58,6 +59,22 @@ def nas_integrated_cib(config, services):
     return _call(_cib_build.nas_integrated_cib, config, services)
 
 
+def nas_gateway_check(config):
+    return _call(_cib_build_gateway.nas_gateway_check, config)
+
+
+def nas_gateway_luns(groups):
+    return _call(_cib_build_gateway.nas_gateway_luns, list(groups or []))
+
+
+def nas_gateway_services_groups(groups):
+    return _call(_cib_build_gateway.nas_gateway_services_groups, list(groups or []))
+
+
+def nas_gateway_cib(config, services):
+    return _call(_cib_build_gateway.nas_gateway_cib, config, services)
+
+
 def nas_integrated_lvm_filter(udev_outputs, paths):
     return _call(_cib_build.lvm_global_filter, list(udev_outputs or []), list(paths or []))
 
@@ -81,6 +98,10 @@ class FilterModule(object):
             "nas_integrated_services_groups": nas_integrated_services_groups,
             "nas_integrated_cib": nas_integrated_cib,
             "nas_integrated_lvm_filter": nas_integrated_lvm_filter,
+            "nas_gateway_check": nas_gateway_check,
+            "nas_gateway_luns": nas_gateway_luns,
+            "nas_gateway_services_groups": nas_gateway_services_groups,
+            "nas_gateway_cib": nas_gateway_cib,
             "drbd_cib": drbd_cib,
             "cib_merge": cib_merge,
         }

@@ -576,7 +576,7 @@ def _mountpoint(value, field, mounts):
     return mountpoint
 
 
-def _vip(group, client_net, field):
+def _vip(group, client_net, field, network_field="nas_integrated_client_network"):
     vip = group.get("vip")
     if not isinstance(vip, dict) or not vip.get("address"):
         raise BuildError("%s.vip needs address and cidr_netmask" % field)
@@ -584,8 +584,8 @@ def _vip(group, client_net, field):
     if vip.get("cidr_netmask") in (None, ""):
         raise BuildError("%s.vip needs cidr_netmask" % field)
     if _text(vip["cidr_netmask"]) != _text(client_net.prefixlen):
-        raise BuildError("%s.vip.cidr_netmask is %s but nas_integrated_client_network %s is /%d"
-                         % (field, vip["cidr_netmask"], client_net, client_net.prefixlen))
+        raise BuildError("%s.vip.cidr_netmask is %s but %s %s is /%d"
+                         % (field, vip["cidr_netmask"], network_field, client_net, client_net.prefixlen))
     return vip["address"]
 
 

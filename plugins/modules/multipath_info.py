@@ -189,8 +189,8 @@ maps:
                host_adapter: 10.89.142.12, target_wwnn: "iqn.2026-12.example.lab:san1", lun: 0}
 scsi_disks:
   description:
-    - SCSI disks (C(sd*)) by WWID, each with C(dev), C(dev_t) (C(MAJ:MIN)), C(state) (sysfs C(device/state):
-      C(running), C(offline), C(transport-offline), ...) and C(usable) (state C(running)).
+    - "SCSI disks (C(sd*)) by WWID, each with C(dev), C(dev_t) (C(MAJ:MIN)), C(state) (sysfs C(device/state),
+      for example C(running), C(offline), C(transport-offline)) and C(usable) (state C(running))."
     - Disks udev has no C(ID_SERIAL) for are left out.
   returned: when O(scsi_disks=true)
   type: dict

@@ -47,7 +47,7 @@ def pcs_cib_tasks():
 def test_every_role_pcs_cib_task_is_known_and_switched():
     found = pcs_cib_tasks()
     assert sorted(found) == ["roles/drbd/tasks/pacemaker.yml", "roles/nas_dual_controller/tasks/cib.yml",
-                             "roles/nas_integrated/tasks/cib.yml", "roles/openstack_control_plane/tasks/cib.yml",
+                             "roles/nas_gateway/tasks/cib.yml", "roles/nas_integrated/tasks/cib.yml", "roles/openstack_control_plane/tasks/cib.yml",
                              "roles/pacemaker/tasks/fencing.yml"]
     assert all(len(v) == 1 for v in found.values())
     assert found["roles/pacemaker/tasks/fencing.yml"][0]["when"] == "pacemaker_cib_push | bool"
@@ -196,3 +196,49 @@ def test_openstack_tasks_that_carry_database_passwords_keep_no_log():
         for task in tasks(load(os.path.relpath(path, ROOT))):
             if "ansible.builtin.command" in task:
                 assert "password" not in str(task["ansible.builtin.command"]), task["name"]
+
+
+# --- the gateway design (roles/nas_gateway) --------------------------------------
+
+
+def test_gateway_checks_everything_and_counts_paths_before_multipath_changes():
+    main = load("roles/nas_gateway/tasks/main.yml")
+    steps = [(t.get("ansible.builtin.include_tasks")
+              or "%s:%s" % ((t.get("ansible.builtin.include_role") or {}).get("name", "").split(".")[-1],
+                            (t.get("ansible.builtin.include_role") or {}).get("tasks_from", "main"))) for t in main]
+    assert steps == ["validate.yml", "pacemaker:validate.yml", "multipath:validate.yml", "nas_services:validate.yml",
+                     "multipath:install.yml", "multipath:iscsi.yml", "census.yml", "multipath:main",
+                     "pacemaker:main", "storage.yml", "nas_services:main", "cib.yml", "wait.yml"]
+    for task in main:
+        role = task.get("ansible.builtin.include_role") or {}
+        if role.get("name") == "hastorage.cluster.pacemaker":
+            assert task["vars"]["pacemaker_cib_push"] is False
+        if role.get("name") == "hastorage.cluster.multipath":
+            assert "nas_gateway_luns" in task["vars"]["multipath_luns"]
+    # validation only reads and asserts
+    for task in tasks(load("roles/nas_gateway/tasks/validate.yml")):
+        modules = [k for k in task if k.startswith("ansible.builtin.")]
+        assert modules and all(m in ("ansible.builtin.set_fact", "ansible.builtin.assert") for m in modules)
+    # the census only reads
+    census = load("roles/nas_gateway/tasks/census.yml")
+    assert census[0]["hastorage.cluster.multipath_info"]["maps"] is False
+    assert census[0]["hastorage.cluster.multipath_info"]["scsi_disks"] is True
+
+
+def test_gateway_push_carries_fencing_and_the_design():
+    task = pcs_cib_tasks()["roles/nas_gateway/tasks/cib.yml"][0]
+    merged = task["vars"]["__nas_gateway_cib_input"]
+    assert "[pacemaker_cib_objects, __nas_gateway_objects]" in merged
+    for key in ("stonith", "fencing_levels", "properties", "resource_defaults", "operation_defaults",
+                "resources", "groups", "clones", "constraints"):
+        assert task[PCS_CIB][key] == "{{ __nas_gateway_cib_input.%s }}" % key
+    assert "pacemaker_secure_logging" in task["no_log"] and "__pacemaker_has_ipmi" in task["no_log"]
+    assert task["run_once"] is True
+
+
+def test_gateway_makes_filesystems_only_on_blank_luns():
+    steps = load("roles/nas_gateway/tasks/filesystem.yml")
+    mkfs = [t for t in steps if "community.general.filesystem" in t][0]
+    assert mkfs["community.general.filesystem"]["force"] is False
+    assert mkfs["when"] == "__nas_gateway_blkid.rc == 2"
+    assert steps[0]["ansible.builtin.command"]["argv"][:4] == ["blkid", "--probe", "--output", "export"]

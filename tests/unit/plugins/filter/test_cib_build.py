@@ -22,7 +22,8 @@ MGMT = {"enabled": True, "name": "mgmt", "prefers": "", "vip": {"address": "198.
 
 def test_every_documented_filter_is_there():
     assert sorted(FILTERS) == ["cib_merge", "drbd_cib", "fence_devices", "nas_dual_controller_cib",
-                               "nas_dual_controller_services_groups", "nas_integrated_cib",
+                               "nas_dual_controller_services_groups", "nas_gateway_check", "nas_gateway_cib",
+                               "nas_gateway_luns", "nas_gateway_services_groups", "nas_integrated_cib",
                                "nas_integrated_lvm_filter", "nas_integrated_services_groups", "nas_services_cib"]
 
 
@@ -69,3 +70,17 @@ def test_integrated_through_the_filters():
     assert [g["id"] for g in out["groups"]] == ["g_nas", "g_g1"]
     with pytest.raises(AnsibleFilterError, match=r"nas_integrated_groups\[g1\].volume lv2 is not declared"):
         FILTERS["nas_integrated_cib"](dict(config, groups=[dict(GROUPS[0], volume="lv2")]), services)
+
+
+def test_gateway_through_the_filters():
+    groups = [{"name": "lun1", "wwid": "360014056b3e2a1000014a00800000000", "mountpoint": "/srv/lun1",
+               "vip": {"address": "192.0.2.101", "cidr_netmask": 24}}]
+    config = {"heads": [{"host": "h1"}, {"host": "h2"}], "client_network": "192.0.2.0/24",
+              "client_interface": "eth0", "groups": groups}
+    assert FILTERS["nas_gateway_luns"](groups) == [{"wwid": groups[0]["wwid"], "alias": "lun1"}]
+    services = FILTERS["nas_services_cib"](FILTERS["nas_gateway_services_groups"](groups), nfs_server="kernel",
+                                           smb_enabled=False)
+    assert FILTERS["nas_gateway_check"](config)["heads"] == ["h1", "h2"]
+    assert [g["id"] for g in FILTERS["nas_gateway_cib"](config, services)["groups"]] == ["g_lun1"]
+    with pytest.raises(AnsibleFilterError, match="at least two heads"):
+        FILTERS["nas_gateway_check"](dict(config, heads=[{"host": "h1"}]))

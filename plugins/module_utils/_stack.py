@@ -34,6 +34,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 TIERS = (
     ("block", ("block", "multipath", "iscsi", "graid")),
     ("volume", ("volume", "lvm", "md")),
@@ -318,6 +320,21 @@ def stack_ref(stack):
     return group_id
 
 
+def _name_rule_constraints(ref, constraints):
+    """Give each rule location of a stack an id of its own when it has several.
+
+    A rule constraint's default id is ``location-<resource>``: two health
+    rules on one stack (path health and the client link, say) would share
+    it. One rule keeps the default id (CIBs deployed before stay as they are).
+    """
+    rules = [c for c in constraints if c["type"] == "location" and "rule" in c and not c.get("id")]
+    if len(rules) < 2:
+        return
+    for constraint in rules:
+        attribute = constraint["rule"].split()[1]
+        constraint["id"] = "location-%s-%s" % (ref, re.sub(r"[^A-Za-z0-9_.-]", "_", attribute))
+
+
 def _build(stack, refs):
     name = check_stack(stack)
     layers = stack["layers"]
@@ -370,6 +387,7 @@ def _build(stack, refs):
     avoid_score = _score_text(name, "avoid_score", stack.get("avoid_score", DEFAULT_AVOID_SCORE))
     for other in _names(name, stack, "avoid"):
         constraints.append({"type": "colocation", "resource": ref, "with": refs[other], "score": avoid_score})
+    _name_rule_constraints(ref, constraints)
     result = {"resources": resources, "groups": [group], "constraints": constraints}
     if clones:
         result["clones"] = clones

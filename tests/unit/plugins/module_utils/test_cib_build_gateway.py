@@ -167,8 +167,11 @@ def test_cib_health_clones_and_daemon_order():
     clones = dict((c["id"], c) for c in cib["clones"])
     assert clones["path_health-clone"]["meta"] == {"interleave": "true"}
     assert "ethmonitor_bond0-clone" in clones
-    rules = [c for c in cib["constraints"] if c["type"] == "location" and c.get("resource") == "g_media"]
-    assert any("hsc_paths_lun_media lt 1" in c.get("rule", "") for c in rules), rules
+    rules = [c for c in cib["constraints"] if c["type"] == "location" and c.get("rule")
+             and c.get("resource") == "g_media"]
+    assert [(c["id"], c["rule"]) for c in rules] == [
+        ("location-g_media-hsc_paths_lun_media", "not_defined hsc_paths_lun_media or hsc_paths_lun_media lt 1"),
+        ("location-g_media-ethmonitor-bond0", "not_defined ethmonitor-bond0 or ethmonitor-bond0 ne 1")]
     orders = [(c["first"], c["then"]) for c in cib["constraints"] if c["type"] == "order"]
     # two NFS groups share the cloned nfs-server: it starts before each of them
     assert ("nas_nfsd-clone", "g_home") in orders and ("nas_nfsd-clone", "g_projects") in orders

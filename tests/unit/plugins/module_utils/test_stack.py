@@ -163,10 +163,12 @@ def test_clone_stack_is_a_cloned_group_with_interleave():
     assert out["groups"] == [{"id": "g_api", "members": ["haproxy_share1"]}]
     assert out["clones"] == [{"id": "g_api-clone", "resource": "g_api",
                               "meta": {"interleave": "false", "clone-max": 2}}]
+    # two rules on one stack: each its own id (the default, location-<resource>, would be shared)
     assert out["constraints"] == [
-        {"type": "location", "resource": "g_api-clone", "score": "-INFINITY", "rule": "not_defined pingd or pingd lt 1"},
+        {"type": "location", "resource": "g_api-clone", "score": "-INFINITY", "rule": "not_defined pingd or pingd lt 1",
+         "id": "location-g_api-clone-pingd"},
         {"type": "location", "resource": "g_api-clone", "score": "-INFINITY",
-         "rule": "not_defined path-ok or path-ok ne 1"},
+         "rule": "not_defined path-ok or path-ok ne 1", "id": "location-g_api-clone-path-ok"},
         {"type": "location", "resource": "g_api-clone", "node": "node1", "score": 10},
         {"type": "location", "resource": "g_api-clone", "node": "node2", "score": 20}]
     _cib.normalise_input(out)

@@ -192,20 +192,25 @@ test-stages:
 #   dual_controller  podman lab hsc-lab (3 controllers), inventories/lab
 #   integrated       UML lab hsc-lab-int (2 nodes, 2 disks each, AD DC dc1),
 #                    inventories/lab_integrated (the nas_integrated scenario's design)
+#   gateway          UML lab hsc-lab-gw (2 heads, the iSCSI SAN target san1 with
+#                    3 LUNs on two SAN networks, AD DC dc1),
+#                    inventories/lab_gateway (the nas_gateway scenario's design)
 DESIGN ?= dual_controller
-LAB_DESIGNS := dual_controller integrated
-LAB_INVENTORY := $(ROOT)/inventories/$(if $(filter integrated,$(DESIGN)),lab_integrated,lab)
-UML_LAB_UP := $(ROOT)/lab/umlctl --name hsc-lab-int up --nodes 2 --data-disks 2 --dc
+LAB_DESIGNS := dual_controller integrated gateway
+LAB_INVENTORY := $(ROOT)/inventories/$(if $(filter integrated gateway,$(DESIGN)),lab_$(DESIGN),lab)
+UML_LAB_NAME := $(if $(filter gateway,$(DESIGN)),hsc-lab-gw,hsc-lab-int)
+UML_LAB_ARGS := $(if $(filter gateway,$(DESIGN)),--nodes 2 --data-disks 0 --dc --san 3 --san-lun-size 320,--nodes 2 --data-disks 2 --dc)
+UML_LAB_UP := $(ROOT)/lab/umlctl --name $(UML_LAB_NAME) up $(UML_LAB_ARGS)
 
 lab: $(BOOTSTRAP_STAMP) | $(COLL_DIR)
 	@case " $(LAB_DESIGNS) " in *" $(DESIGN) "*) ;; \
 		*) echo "DESIGN=$(DESIGN): one of $(LAB_DESIGNS)" >&2; exit 2 ;; esac
-	$(if $(filter integrated,$(DESIGN)),$(UML_LAB_UP),$(ROOT)/lab/labctl up)
+	$(if $(filter integrated gateway,$(DESIGN)),$(UML_LAB_UP),$(ROOT)/lab/labctl up)
 	ansible-playbook -i $(LAB_INVENTORY) $(ROOT)/playbooks/site.yml
 	ansible-playbook -i $(LAB_INVENTORY) $(ROOT)/playbooks/status.yml
 
 lab-down:
-	$(if $(filter integrated,$(DESIGN)),$(ROOT)/lab/umlctl --name hsc-lab-int down,$(ROOT)/lab/labctl down)
+	$(if $(filter integrated gateway,$(DESIGN)),$(ROOT)/lab/umlctl --name $(UML_LAB_NAME) down,$(ROOT)/lab/labctl down)
 
 # Re-pin every package of the venv after changing requirements-dev.txt.
 constraints: $(BOOTSTRAP_STAMP)

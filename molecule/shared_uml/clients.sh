@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Drill clients of the nas_integrated scenario, run ON THE LAB'S CLIENT NODE
-# (dc1) through `umlctl ssh dc1 bash -s -- ARGS < clients.sh`:
+# Drill clients of the scenarios on UML nodes (nas_integrated, nas_gateway),
+# run ON THE LAB'S CLIENT NODE (dc1) through
+# `umlctl ssh dc1 bash -s -- ARGS < clients.sh`:
 #   clients.sh VIP NFS_EXPORT SMB_SHARE SECONDS TAG
 # For at most SECONDS, or until /root/hsc-drill/TAG.stop exists (the drill
 # creates it once the failover is over), three writers send numbered 4 KiB
@@ -21,9 +22,11 @@ set -u
 vip=$1 nfs_export=$2 smb_share=$3 seconds=$4 tag=$5
 case $seconds in ''|*[!0-9]*) echo "SECONDS must be a number" >&2; exit 2 ;; esac
 (( seconds <= 600 )) || { echo "at most 600 s" >&2; exit 2; }
+case $tag in ''|*[!a-z0-9]*) echo "TAG must be lower-case letters and digits" >&2; exit 2 ;; esac
 out=/root/hsc-drill
-mnt=/mnt/hsc-drill-nfs
-mnt3=/mnt/hsc-drill-nfs3
+# mounts of their own per TAG: several clients (one per group) run at once
+mnt=/mnt/hsc-drill-$tag-nfs
+mnt3=/mnt/hsc-drill-$tag-nfs3
 mkdir -p "$out" "$mnt" "$mnt3"
 if ! mountpoint -q "$mnt"; then
   mount -t nfs -o vers=4.2,hard,timeo=20,retrans=3 "$vip:$nfs_export" "$mnt" || exit 3
@@ -70,5 +73,8 @@ writer nfs &
 writer nfs3 &
 writer smb &
 wait
-for m in "$mnt" "$mnt3"; do umount "$m" 2> /dev/null || umount -l "$m" 2> /dev/null || true; done
+for m in "$mnt" "$mnt3"; do
+  umount "$m" 2> /dev/null || umount -l "$m" 2> /dev/null || true
+  rmdir "$m" 2> /dev/null || true
+done
 for proto in nfs nfs3 smb; do sed "s/^/$proto /" "$out/$tag-$proto.ack"; done

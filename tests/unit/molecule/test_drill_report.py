@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""molecule/nas_integrated/drill_report.py: RTO per protocol from the drill clients' acknowledgements, and
+"""molecule/shared_uml/drill_report.py: RTO per protocol from the drill clients' acknowledgements, and
 where the time went from the journal of the node that took over (--phases)."""
 from __future__ import absolute_import, division, print_function
 
@@ -14,7 +14,7 @@ import sys
 import pytest
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..", "..")
-SCRIPT = os.path.join(ROOT, "molecule", "nas_integrated", "drill_report.py")
+SCRIPT = os.path.join(ROOT, "molecule", "shared_uml", "drill_report.py")
 SUM = "a" * 64
 
 

@@ -58,6 +58,8 @@ ALIAS_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")
 HEALTH_AGENT = "ocf:hastorage:multipath-health"
 DEFAULT_ATTRIBUTE_PREFIX = "hsc_paths_"
 PATH_HEALTH_ID = "path_health"
+# the cloned kernel NFS server of two or more NFS groups (nas_services_objects)
+NFSD_CLONE = "nas_nfsd-clone"
 # how often the path-health agent reads multipathd: with multipathd's own
 # checker every polling_interval (5 s) a lost path shows within about 10 s
 PATH_HEALTH_OPS = [{"action": "monitor", "interval": "5s", "timeout": "30s"},
@@ -304,16 +306,21 @@ def nas_gateway_cib(config, services):
     cib = stacks_to_cib(nas_gateway_stacks(config, services))
     health_resources, health_clones = health_objects(config)
     group_constraints = services.get("group_constraints") or {}
+    group_layers = services.get("group_layers") or {}
     placed = []
     for group in config.get("groups") or []:
         for constraint in group_constraints.get(group["name"]) or []:
             placed.append(constraint)
-            # the daemon clone before the group on its head: a restarted
-            # nfs-server drops every export (exportfs -r from /etc/exports),
-            # so the group's exportfs layers must run again after it
-            if constraint.get("type") == "colocation" and constraint.get("resource") == "g_%s" % group["name"]:
-                placed.append({"type": "order", "first": constraint["with"], "first_action": "start",
-                               "then": constraint["resource"], "then_action": "start"})
+            # the cloned nfs-server before the group's exports on its head: a
+            # restarted nfs-server drops every export (exportfs -r from
+            # /etc/exports), so the exports (and the VIP after them) run
+            # again; the filesystem stays mounted. Samba keeps its shares in
+            # its registry across an smbd restart: no order, no group restart.
+            if constraint.get("type") == "colocation" and constraint.get("with") == NFSD_CLONE:
+                for layer in group_layers.get(group["name"]) or []:
+                    if layer.get("agent") == "ocf:heartbeat:exportfs":
+                        placed.append({"type": "order", "first": NFSD_CLONE, "first_action": "start",
+                                       "then": layer["id"], "then_action": "start"})
     return {
         "resources": list(services.get("resources") or []) + health_resources + cib["resources"],
         "groups": cib["groups"],

@@ -76,7 +76,7 @@ MIRROR = labctl.DEBIAN_MIRROR
 GUEST_IMAGE_MIB = 4096
 # Bumped when a build recipe changes in a way the package lists do not show.
 KERNEL_RECIPE = "1"
-GUEST_RECIPE = "2"
+GUEST_RECIPE = "3"
 # Where the cached host folders appear inside the kernel's sid rootfs.
 CHROOT_IMAGE = "/hsc/image"
 CHROOT_STATE = "/hsc/state"
@@ -1091,6 +1091,18 @@ def build_guest_image(paths, version):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def unit_aliases(unit_text):
+    """The Alias= names of a systemd unit file's [Install] section (none when the text is None)."""
+    aliases, section = [], None
+    for line in (unit_text or "").splitlines():
+        line = line.strip()
+        if line.startswith("[") and line.endswith("]"):
+            section = line[1:-1]
+        elif section == "Install" and line.startswith("Alias="):
+            aliases.extend(line[len("Alias="):].split())
+    return aliases
+
+
 def prepare_guest_rootfs(rootfs, kroot, version):
     """UML specifics on top of labctl.prepare_rootfs: modules, the set-up unit, ssh."""
     def path(rel):
@@ -1118,6 +1130,16 @@ def prepare_guest_rootfs(rootfs, kroot, version):
                      "e2scrub_all.timer"):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(path("etc/systemd/system/%s/%s" % (target, unit)))
+    # ... and their Alias= links (iscsi.service, multipath-tools.service):
+    # with an alias link left, `systemctl is-enabled` says "enabled" while
+    # nothing wants the unit, so a role's `enabled: true` changes nothing and
+    # the unit does not start at boot (seen: a fenced gateway head came back
+    # without its iSCSI sessions and multipathd)
+    for unit in ("multipathd.service", "open-iscsi.service"):
+        unit_file = path("lib/systemd/system/%s" % unit)
+        for alias in unit_aliases(read_file(unit_file) if os.path.exists(unit_file) else None):
+            if os.path.islink(path("etc/systemd/system/%s" % alias)):
+                os.unlink(path("etc/systemd/system/%s" % alias))
     # SysV scripts beside native units: `systemctl enable|disable` then runs
     # systemd-sysv-install (update-rc.d, perl) on every call, which took
     # 10-20 s per call in a loaded UML guest and made `pcs cluster destroy`

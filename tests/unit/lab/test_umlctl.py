@@ -888,3 +888,10 @@ def test_molecule_create_passes_the_san_options():
     for var, opt in (("lab_san", "--san"), ("lab_san_lun_size", "--san-lun-size"), ("lab_san_mem", "--san-mem")):
         assert "scenario_group_vars.%s" % var in text and "'%s'" % opt in text
         assert "#   provisioner.inventory.group_vars.all.%s:" % var in text
+
+
+def test_unit_aliases_from_the_install_section():
+    text = ("[Unit]\nAlias=not-this.service\n[Service]\nExecStart=/bin/true\n"
+            "[Install]\nWantedBy=sysinit.target\nAlias=multipath-tools.service\nAlias=a.service b.service\n")
+    assert umlctl.unit_aliases(text) == ["multipath-tools.service", "a.service", "b.service"]
+    assert umlctl.unit_aliases(None) == []

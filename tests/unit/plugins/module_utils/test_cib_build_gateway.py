@@ -61,8 +61,9 @@ def test_summary():
 def test_luns_and_services_groups():
     cfg = config()
     cfg["groups"][0]["wwid"] = LUN1.upper()
-    assert gw.nas_gateway_luns(cfg["groups"]) == [{"wwid": LUN1, "alias": "home"}, {"wwid": LUN2, "alias": "projects"},
-                                                   {"wwid": LUN3, "alias": "lun_media"}]
+    expected = [{"wwid": LUN1, "alias": "home"}, {"wwid": LUN2, "alias": "projects"},
+                {"wwid": LUN3, "alias": "lun_media"}]
+    assert gw.nas_gateway_luns(cfg["groups"]) == expected
     assert [g["vip"] for g in gw.nas_gateway_services_groups(cfg["groups"])] == ["10.40.0.101", "10.40.0.102",
                                                                                  "10.40.0.103"]
 
@@ -76,17 +77,17 @@ def test_luns_and_services_groups():
     (lambda c: c["groups"][1].update(wwid=LUN1), ["nas_gateway_groups[projects].wwid", LUN1, "group home"]),
     (lambda c: c["groups"][1].update(wwid="/dev/sdb"), ["nas_gateway_groups[projects].wwid", "'/dev/sdb'"]),
     (lambda c: c["groups"][1].update(wwid=LUN2.upper()), ["nas_gateway_groups[projects].wwid"]),
-    (lambda c: c["groups"][1].update(alias="lun_media"), ["nas_gateway_groups[media].alias lun_media",
-                                                                "group projects"]),
+    (lambda c: c["groups"][1].update(alias="lun_media"),
+     ["nas_gateway_groups[media].alias lun_media", "group projects"]),
     (lambda c: c["groups"][2].update(alias="home"), ["nas_gateway_groups[media].alias home is also group home"]),
     (lambda c: c["groups"][1].update(alias="9lun"), ["nas_gateway_groups[projects].alias '9lun'"]),
     (lambda c: c["groups"][1].update(name="home"), ["two groups are named home"]),
     (lambda c: c["groups"][1].update(name="Projects"), ["nas_gateway_groups[Projects]", "must match"]),
     (lambda c: c["groups"][1].update(fstype="btrfs"), ["nas_gateway_groups[projects].fstype"]),
-    (lambda c: c["groups"][1].update(mountpoint="/srv/home/p"), ["nas_gateway_groups[projects].mountpoint",
-                                                                  "nested"]),
-    (lambda c: c["groups"][1]["vip"].update(address="10.41.0.9"), ["nas_gateway_groups[projects].vip.address",
-                                                                    "is not on 10.40.0.0/24"]),
+    (lambda c: c["groups"][1].update(mountpoint="/srv/home/p"),
+     ["nas_gateway_groups[projects].mountpoint", "nested"]),
+    (lambda c: c["groups"][1]["vip"].update(address="10.41.0.9"),
+     ["nas_gateway_groups[projects].vip.address", "is not on 10.40.0.0/24"]),
     (lambda c: c["groups"][1]["vip"].update(cidr_netmask=16), ["nas_gateway_client_network 10.40.0.0/24 is /24"]),
     (lambda c: c["groups"][1]["vip"].update(address="10.40.0.101"), ["10.40.0.101 is also group home's VIP"]),
     (lambda c: c["groups"][1].update(prefers="gw-x"), ["nas_gateway_groups[projects].prefers gw-x"]),

@@ -589,6 +589,35 @@ def _vip(group, client_net, field, network_field="nas_integrated_client_network"
     return vip["address"]
 
 
+def check_exports_and_shares(group, field, mountpoint, export_ids, share_names):
+    """One group's NFS exports and SMB shares: inside its mountpoint, ids and share names unique in the cluster.
+
+    ``export_ids`` / ``share_names``: {id or lower-case name: group name} of
+    the groups checked before; this group's are added.
+    """
+    name = group["name"]
+    for export in group.get("nfs_exports") or []:
+        _need(export, "id", "%s: an NFS export" % field)
+        path = _text(_need(export, "path", "%s.nfs_exports[%s]" % (field, export["id"])))
+        if not _under(path, mountpoint):
+            raise BuildError("%s.nfs_exports[%s].path %s is not inside the group's mountpoint %s"
+                             % (field, export["id"], path, mountpoint))
+        if _text(export["id"]) in export_ids:
+            raise BuildError("%s.nfs_exports: export id %s is also used by group %s (ids are unique in the "
+                             "cluster)" % (field, export["id"], export_ids[_text(export["id"])]))
+        export_ids[_text(export["id"])] = name
+    for share in group.get("smb_shares") or []:
+        share_name = _text(_need(share, "name", "%s: an SMB share" % field))
+        path = _text(_need(share, "path", "%s.smb_shares[%s]" % (field, share_name)))
+        if not _under(path, mountpoint):
+            raise BuildError("%s.smb_shares[%s].path %s is not inside the group's mountpoint %s"
+                             % (field, share_name, path, mountpoint))
+        if share_name.lower() in share_names:
+            raise BuildError("%s.smb_shares: share %s is also a share of group %s"
+                             % (field, share_name, share_names[share_name.lower()]))
+        share_names[share_name.lower()] = name
+
+
 def nas_integrated_check(config):
     """Refuse, naming the field, anything the integrated design cannot deploy safely. Pure; returns a summary.
 
@@ -672,26 +701,7 @@ def nas_integrated_check(config):
         if address in vips:
             raise BuildError("%s.vip.address %s is also group %s's VIP" % (field, address, vips[address]))
         vips[address] = name
-        for export in group.get("nfs_exports") or []:
-            _need(export, "id", "%s: an NFS export" % field)
-            path = _text(_need(export, "path", "%s.nfs_exports[%s]" % (field, export["id"])))
-            if not _under(path, mountpoint):
-                raise BuildError("%s.nfs_exports[%s].path %s is not inside the group's mountpoint %s"
-                                 % (field, export["id"], path, mountpoint))
-            if _text(export["id"]) in export_ids:
-                raise BuildError("%s.nfs_exports: export id %s is also used by group %s (ids are unique in the "
-                                 "cluster)" % (field, export["id"], export_ids[_text(export["id"])]))
-            export_ids[_text(export["id"])] = name
-        for share in group.get("smb_shares") or []:
-            share_name = _text(_need(share, "name", "%s: an SMB share" % field))
-            path = _text(_need(share, "path", "%s.smb_shares[%s]" % (field, share_name)))
-            if not _under(path, mountpoint):
-                raise BuildError("%s.smb_shares[%s].path %s is not inside the group's mountpoint %s"
-                                 % (field, share_name, path, mountpoint))
-            if share_name.lower() in share_names:
-                raise BuildError("%s.smb_shares: share %s is also a share of group %s"
-                                 % (field, share_name, share_names[share_name.lower()]))
-            share_names[share_name.lower()] = name
+        check_exports_and_shares(group, field, mountpoint, export_ids, share_names)
 
     nfs = any(g.get("nfs_exports") for g in groups)
     if nfs:

@@ -44,11 +44,11 @@ from ansible_collections.hastorage.cluster.plugins.module_utils._cib_build impor
     _network,
     _ops,
     _text,
-    _under,
     _vip,
     _vip_options,
     _group_name,
     SERVICES_GROUP_KEYS,
+    check_exports_and_shares,
 )
 from ansible_collections.hastorage.cluster.plugins.module_utils._multipath import WWID_RE
 from ansible_collections.hastorage.cluster.plugins.module_utils._stack import stacks_to_cib
@@ -178,26 +178,7 @@ def nas_gateway_check(config):
         prefers = group.get("prefers")
         if prefers not in (None, "") and _text(prefers) not in head_names:
             raise BuildError("%s.prefers %s is not a head of the play (%s)" % (field, prefers, ", ".join(head_names)))
-        for export in group.get("nfs_exports") or []:
-            _need(export, "id", "%s: an NFS export" % field)
-            path = _text(_need(export, "path", "%s.nfs_exports[%s]" % (field, export["id"])))
-            if not _under(path, mountpoint):
-                raise BuildError("%s.nfs_exports[%s].path %s is not inside the group's mountpoint %s"
-                                 % (field, export["id"], path, mountpoint))
-            if _text(export["id"]) in export_ids:
-                raise BuildError("%s.nfs_exports: export id %s is also used by group %s (ids are unique in the "
-                                 "cluster)" % (field, export["id"], export_ids[_text(export["id"])]))
-            export_ids[_text(export["id"])] = name
-        for share in group.get("smb_shares") or []:
-            share_name = _text(_need(share, "name", "%s: an SMB share" % field))
-            path = _text(_need(share, "path", "%s.smb_shares[%s]" % (field, share_name)))
-            if not _under(path, mountpoint):
-                raise BuildError("%s.smb_shares[%s].path %s is not inside the group's mountpoint %s"
-                                 % (field, share_name, path, mountpoint))
-            if share_name.lower() in share_names:
-                raise BuildError("%s.smb_shares: share %s is also a share of group %s"
-                                 % (field, share_name, share_names[share_name.lower()]))
-            share_names[share_name.lower()] = name
+        check_exports_and_shares(group, field, mountpoint, export_ids, share_names)
     _census(config, groups)
     return {"luns": dict((w, n) for w, n in wwids.items()), "heads": head_names}
 

@@ -125,16 +125,7 @@ accept census.yml 'census accepted: gw1 gw2 gw3' -e nas_gateway_expected_paths=1
 echo "nas_gateway_cib: refusals done at ${SECONDS} s"
 
 # --- 2. the example inventory ------------------------------------------------
-# ansible-test runs a copy of this directory: find the collection's copy
-example=""
-IFS=: read -ra roots <<< "${ANSIBLE_COLLECTIONS_PATH:-}"
-for root in "${roots[@]}" ../../../..; do
-    for candidate in "$root/ansible_collections/hastorage/cluster/inventories/examples/gateway" \
-                     "$root/inventories/examples/gateway"; do
-        if [[ -d $candidate ]]; then example=$candidate; break 2; fi
-    done
-done
-[[ -n $example ]] || { echo "inventories/examples/gateway not found" >&2; exit 1; }
+example=$(hsc_find_example gateway)
 ansible-inventory -i "$example" --list > "$work/example.json"
 "$python" - "$work/example.json" <<'CHECK'
 import json, sys

@@ -85,16 +85,7 @@ refuse "volumes larger than the existing backing device" \
 echo "nas_integrated_cib: refusals done at ${SECONDS} s"
 
 # --- 2. the example inventory ------------------------------------------------
-# ansible-test runs a copy of this directory: find the collection's copy
-example=""
-IFS=: read -ra roots <<< "${ANSIBLE_COLLECTIONS_PATH:-}"
-for root in "${roots[@]}" ../../../..; do
-    for candidate in "$root/ansible_collections/hastorage/cluster/inventories/examples/integrated" \
-                     "$root/inventories/examples/integrated"; do
-        if [[ -d $candidate ]]; then example=$candidate; break 2; fi
-    done
-done
-[[ -n $example ]] || { echo "inventories/examples/integrated not found" >&2; exit 1; }
+example=$(hsc_find_example integrated)
 ansible-inventory -i "$example" --list > "$work/example.json"
 "$python" - "$work/example.json" <<'CHECK'
 import json, sys

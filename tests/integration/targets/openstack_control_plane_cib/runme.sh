@@ -101,16 +101,7 @@ refuse "controllers given different designs" \
 echo "openstack_control_plane_cib: refusals done at ${SECONDS} s"
 
 # --- 2. the example inventory ------------------------------------------------
-# ansible-test runs a copy of this directory: find the collection's copy
-example=""
-IFS=: read -ra roots <<< "${ANSIBLE_COLLECTIONS_PATH:-}"
-for root in "${roots[@]}" ../../../..; do
-    for candidate in "$root/ansible_collections/hastorage/cluster/inventories/examples/openstack" \
-                     "$root/inventories/examples/openstack"; do
-        if [[ -d $candidate ]]; then example=$candidate; break 2; fi
-    done
-done
-[[ -n $example ]] || { echo "inventories/examples/openstack not found" >&2; exit 1; }
+example=$(hsc_find_example openstack)
 ansible-inventory -i "$example" --list > "$work/example.json"
 "$python" - "$work/example.json" <<'CHECK'
 import json, sys

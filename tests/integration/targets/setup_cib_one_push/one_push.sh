@@ -53,3 +53,20 @@ hsc_one_push_check() {
     fi
     echo "$target: one push (epoch $before -> $after), second run unchanged at ${SECONDS} s"
 }
+
+# hsc_find_example NAME: print the path of inventories/examples/NAME in the
+# collection (ansible-test runs a copy of the target's directory, so the
+# collection is found through ANSIBLE_COLLECTIONS_PATH, or four levels up);
+# fail when it is not there.
+hsc_find_example() {
+    local name=$1 root candidate roots
+    IFS=: read -ra roots <<< "${ANSIBLE_COLLECTIONS_PATH:-}"
+    for root in "${roots[@]}" ../../../..; do
+        for candidate in "$root/ansible_collections/hastorage/cluster/inventories/examples/$name" \
+                         "$root/inventories/examples/$name"; do
+            if [[ -d $candidate ]]; then echo "$candidate"; return 0; fi
+        done
+    done
+    echo "inventories/examples/$name not found" >&2
+    return 1
+}

@@ -33,6 +33,8 @@ molecule-slow:
 \t@echo run >> slow.runs; sleep 1.2
 molecule-new:
 \t@touch new.ran
+image-cold:
+\t@if [ -f image.built ]; then echo warm; else sleep 1; touch image.built; echo built >> image.builds; fi
 """
 
 # The stand-in budget: every target above but molecule-new; generous total.
@@ -43,6 +45,7 @@ unit-broken      10
 molecule-flaky   10
 molecule-broken  10
 molecule-slow    1
+image-cold       10
 total            100
 """
 
@@ -59,7 +62,7 @@ def project(tmp_path):
 
 def run(project, *targets, **env):
     environ = dict(os.environ, **env)
-    for name in ("HSC_STAGE_LOG", "HSC_CI_BUDGET", "HSC_BUDGET_MARGIN", "HSC_LAB_STAGE_RETRIES"):
+    for name in ("HSC_STAGE_LOG", "HSC_CI_BUDGET", "HSC_BUDGET_MARGIN", "HSC_LAB_STAGE_RETRIES", "HSC_PREFETCH"):
         if name not in env:
             environ.pop(name, None)
     return subprocess.run(["bash", str(project / "scripts" / "run-stages.sh")] + list(targets),
@@ -254,3 +257,20 @@ def test_the_committed_budget_covers_every_stage_and_fits_the_hour():
     assert not missing, "stages of make test without a line in ci-budget.txt: %s" % missing
     assert budget["total"] <= 3600
     assert sum(budget[stage] for stage in ["bootstrap"] + stages) <= budget["total"]
+
+
+def test_a_prefetched_build_runs_in_the_background_and_its_stage_finds_it_built(project):
+    # molecule-slow stands for the checks before the image: the build (1 s) runs beside it
+    result = run(project, "molecule-slow", "image-cold", HSC_PREFETCH="image-cold", HSC_BUDGET_MARGIN="100")
+    assert result.returncode == 0, result.stdout
+    assert "== image-cold started in the background" in result.stdout
+    # built once, in the background; its own stage found it warm (the stand-in has no lock: the
+    # 1.2 s stage before it gives the 1 s build time to finish)
+    assert (project / "image.builds").read_text(encoding="utf-8").count("built") == 1
+    assert float(summary_row(result.stdout, "image-cold")[0]) < 1
+
+
+def test_no_prefetch_unless_asked(project):
+    result = run(project, "image-cold")
+    assert result.returncode == 0 and "background" not in result.stdout
+    assert (project / "image.builds").read_text(encoding="utf-8").count("built") == 1

@@ -58,6 +58,14 @@ ALIAS_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")
 HEALTH_AGENT = "ocf:hastorage:multipath-health"
 DEFAULT_ATTRIBUTE_PREFIX = "hsc_paths_"
 PATH_HEALTH_ID = "path_health"
+# A head whose path-health or ethmonitor agent has not reported (the
+# attribute is not defined) is allowed, not forbidden: on a first deploy the
+# agents report a few seconds after the push, one head before the other, and
+# a rule on not_defined would start every group on the head that reported
+# first (where the stickiness then keeps it); allowed, each group starts on
+# its preferred head at once (the census and multipath's own check have
+# just seen its paths there). A head that reports 0 paths or a dead link is
+# forbidden.
 # the cloned kernel NFS server of two or more NFS groups (nas_services_objects)
 NFSD_CLONE = "nas_nfsd-clone"
 # how often the path-health agent reads multipathd: with multipathd's own
@@ -221,7 +229,8 @@ def nas_gateway_stacks(config, services):
 
     Each group stays off a head where its LUN has no usable path
     (``<attribute_prefix><alias> lt 1``, the ``multipath-health`` clone's
-    attribute) or whose client link is down (``ethmonitor-<interface> ne 1``).
+    attribute) or whose client link is down (``ethmonitor-<interface> ne 1``),
+    (a head where the agents have not reported is allowed: see above).
     """
     interface = config["client_interface"]
     prefix = config.get("attribute_prefix") or DEFAULT_ATTRIBUTE_PREFIX
@@ -248,8 +257,10 @@ def nas_gateway_stacks(config, services):
                        "options": vip, "operations": _ops(VIP_OPS)})
         stacks.append({"name": name, "meta": dict(stickiness),
                        "prefers": placed[name], "prefers_score": config.get("location_score", 50),
-                       "health": [{"attribute": prefix + alias, "op": "lt", "value": 1},
-                                  {"attribute": "ethmonitor-%s" % interface, "op": "ne", "value": 1}],
+                       "health": [{"attribute": prefix + alias, "op": "lt", "value": 1, "allow_unreported": True},
+                                  # lt, not ne: Pacemaker calls "ne" true on an attribute that is not defined
+                                  {"attribute": "ethmonitor-%s" % interface, "op": "lt", "value": 1,
+                                   "allow_unreported": True}],
                        "layers": layers})
     return stacks
 

@@ -224,21 +224,42 @@ def _preferences(name, stack):
     return result
 
 
-def _health(name, stack):
+def _health(name, stack, ref):
+    """Location constraints of the stack's health items: ``-INFINITY`` where the attribute is unhealthy.
+
+    By default also where it is not defined (the monitor does not run, or has
+    not reported yet). With ``allow_unreported`` a node that has not reported
+    is allowed: Pacemaker places nothing on a node whose score is negative, so
+    a rule on ``not_defined`` at any negative score makes a first start wait
+    for the first node to report, and the stickiness then keeps every stack on
+    whichever node's monitor reported first. Pacemaker calls ``ne`` true on
+    an attribute that is not defined, so such an item must use another op.
+    """
     items = stack.get("health") or []
     if not _is_list(items):
         raise StackError("stack %s: health must be a list of {attribute, op, value}" % name)
-    rules = []
+    constraints = []
     for item in items:
         if not isinstance(item, dict) or not item.get("attribute"):
             raise StackError("stack %s: a health item needs an attribute (the node attribute a monitor sets)" % name)
-        _check_keys("stack %s: health item %s" % (name, item["attribute"]), item, ("attribute", "op", "value"))
+        attribute = item["attribute"]
+        _check_keys("stack %s: health item %s" % (name, attribute), item,
+                    ("attribute", "op", "value", "allow_unreported"))
         op = item.get("op", "lt")
         if op not in HEALTH_OPS:
             raise StackError("stack %s: health item %s has op %r; use one of %s"
-                             % (name, item["attribute"], op, ", ".join(HEALTH_OPS)))
-        rules.append(health_rule(item["attribute"], op, item.get("value", 1)))
-    return rules
+                             % (name, attribute, op, ", ".join(HEALTH_OPS)))
+        value = item.get("value", 1)
+        if item.get("allow_unreported") not in (None, True, False):
+            raise StackError("stack %s: health item %s: allow_unreported must be true or false" % (name, attribute))
+        if item.get("allow_unreported") and op == "ne":
+            raise StackError("stack %s: health item %s: allow_unreported with op ne would not allow anything "
+                             "(Pacemaker calls ne true on an attribute that is not defined); use lt or eq"
+                             % (name, attribute))
+        rule = ("%s %s %s" % (attribute, op, value) if item.get("allow_unreported")
+                else health_rule(attribute, op, value))
+        constraints.append({"type": "location", "resource": ref, "score": "-INFINITY", "rule": rule})
+    return constraints
 
 
 def _drbd(name, stack):
@@ -327,11 +348,12 @@ def _name_rule_constraints(ref, constraints):
     rules on one stack (path health and the client link, say) would share
     it. One rule keeps the default id (CIBs deployed before stay as they are).
     """
-    rules = [c for c in constraints if c["type"] == "location" and "rule" in c and not c.get("id")]
+    rules = [c for c in constraints if c["type"] == "location" and "rule" in c]
     if len(rules) < 2:
         return
-    for constraint in rules:
-        attribute = constraint["rule"].split()[1]
+    for constraint in [c for c in rules if not c.get("id")]:
+        words = constraint["rule"].split()
+        attribute = words[1] if words[0] == "not_defined" else words[0]
         constraint["id"] = "location-%s-%s" % (ref, re.sub(r"[^A-Za-z0-9_.-]", "_", attribute))
 
 
@@ -375,8 +397,7 @@ def _build(stack, refs):
         constraints.insert(0, {"type": "order", "first": below["resource"], "first_action": first_action,
                                "then": ref, "then_action": "start"})
         constraints.insert(0, colocation)
-    for rule in _health(name, stack):
-        constraints.append({"type": "location", "resource": ref, "score": "-INFINITY", "rule": rule})
+    constraints.extend(_health(name, stack, ref))
     for node, score in _preferences(name, stack):
         constraints.append({"type": "location", "resource": ref, "node": node, "score": score})
     for other in _names(name, stack, "after"):

@@ -10,7 +10,8 @@
 # 3. the CIB flow of a deploy converges a CIB file in ONE pcs_cib push
 #    (epoch +1, the pacemaker role's own push skipped, IPMI passwords not in
 #    the output), and a second run changes nothing;
-# 4. crm_simulate: without the agents' attributes no group starts; with
+# 4. crm_simulate: before the agents' attributes, and whichever head reports
+#    first, each group starts on its preferred head; with
 #    them each group starts on its preferred head, bottom-up, its VIP last;
 #    one path of two lost moves nothing; every path of one LUN lost moves
 #    that LUN's group only, and it does not come back by itself; a failed
@@ -170,17 +171,25 @@ simulated() { "$python" "$here/simulated.py" "$@"; }
 attribute() {  # attribute CIB NODE NAME VALUE: what an agent sets (transient, like the agents' attributes)
     CIB_file=$1 crm_attribute -N "$2" -n "$3" -v "$4" -l reboot
 }
-crm_simulate -x cib.xml --quorum=true --node-up=gw1 --node-up=gw2 --node-up=gw3 -S -O up.xml > up.txt
-# before multipath-health and ethmonitor have reported, no group starts
-simulated up.txt home=stopped proj=stopped media=stopped
+# before multipath-health and ethmonitor have reported (a head not reported
+# is allowed), every group starts on its preferred head, bottom-up: which
+# head's agents report first decides nothing
+crm_simulate -x cib.xml --quorum=true --node-up=gw1 --node-up=gw2 --node-up=gw3 -S -O up.xml > start.txt
+simulated start.txt --start --moved home,proj,media home=gw1 proj=gw2 media=gw3
+# the agents of gw2 report first (two paths, link up): nothing moves
+cp up.xml race.xml
+for alias in lun_home lun_proj media; do attribute race.xml gw2 "hsc_paths_$alias" 2; done
+attribute race.xml gw2 ethmonitor-eth1 1
+crm_simulate -x race.xml -S > race.txt
+simulated race.txt home=gw1 proj=gw2 media=gw3
 # what the running agents would do: two usable paths to every LUN and the
-# client link up on every head
+# client link up on every head; nothing moves
 for head in gw1 gw2 gw3; do
     for alias in lun_home lun_proj media; do attribute up.xml "$head" "hsc_paths_$alias" 2; done
     attribute up.xml "$head" ethmonitor-eth1 1
 done
-crm_simulate -x up.xml -S -O running.xml > start.txt
-simulated start.txt --start --moved home,proj,media home=gw1 proj=gw2 media=gw3
+crm_simulate -x up.xml -S -O running.xml > reported.txt
+simulated reported.txt home=gw1 proj=gw2 media=gw3
 
 # gw1 loses one of its two paths to lun_home: multipath carries on, nothing moves
 cp running.xml onepath.xml

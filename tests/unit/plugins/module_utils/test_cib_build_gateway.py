@@ -142,8 +142,8 @@ def test_stacks_rules_and_placement():
     # home prefers gw-b; the others take the heads in turn from the first
     assert [s["prefers"] for s in stacks] == ["gw-b", "gw-a", "gw-b"]
     media = stacks[2]
-    assert media["health"] == [{"attribute": "hsc_paths_lun_media", "op": "lt", "value": 1},
-                               {"attribute": "ethmonitor-bond0", "op": "ne", "value": 1}]
+    assert media["health"] == [{"attribute": "hsc_paths_lun_media", "op": "lt", "value": 1, "allow_unreported": True},
+                               {"attribute": "ethmonitor-bond0", "op": "lt", "value": 1, "allow_unreported": True}]
     assert [layer["kind"] for layer in stacks[0]["layers"]] == ["filesystem", "nfs", "smb", "vip"]
     fs = stacks[0]["layers"][0]
     assert fs["options"]["device"] == "/dev/mapper/home" and fs["options"]["fstype"] == "xfs"
@@ -170,9 +170,10 @@ def test_cib_health_clones_and_daemon_order():
     assert "ethmonitor_bond0-clone" in clones
     rules = [c for c in cib["constraints"] if c["type"] == "location" and c.get("rule")
              and c.get("resource") == "g_media"]
-    assert [(c["id"], c["rule"]) for c in rules] == [
-        ("location-g_media-hsc_paths_lun_media", "not_defined hsc_paths_lun_media or hsc_paths_lun_media lt 1"),
-        ("location-g_media-ethmonitor-bond0", "not_defined ethmonitor-bond0 or ethmonitor-bond0 ne 1")]
+    # forbidden where the LUN has no path or the link is down; allowed where an agent has not reported
+    assert [(c["id"], c["score"], c["rule"]) for c in rules] == [
+        ("location-g_media-hsc_paths_lun_media", "-INFINITY", "hsc_paths_lun_media lt 1"),
+        ("location-g_media-ethmonitor-bond0", "-INFINITY", "ethmonitor-bond0 lt 1")]
     orders = [(c["first"], c["then"]) for c in cib["constraints"] if c["type"] == "order"]
     # two NFS groups share the cloned nfs-server: it starts before each group's exports (a restarted
     # nfs-server drops them), not before the whole group (no remount); nothing waits for smbd or winbind

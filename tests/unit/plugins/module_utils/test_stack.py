@@ -174,6 +174,21 @@ def test_clone_stack_is_a_cloned_group_with_interleave():
     _cib.normalise_input(out)
 
 
+def test_health_item_that_allows_unreported_nodes():
+    out = stack_to_cib({"name": "g", "layers": [FS, VIP],
+                        "health": [{"attribute": "hsc_paths_lun1", "allow_unreported": True},
+                                   {"attribute": "link", "op": "ne", "value": 1}]})
+    rules = [(c.get("id"), c["score"], c["rule"]) for c in out["constraints"] if "rule" in c]
+    assert rules == [("location-g_g-hsc_paths_lun1", "-INFINITY", "hsc_paths_lun1 lt 1"),
+                     ("location-g_g-link", "-INFINITY", "not_defined link or link ne 1")]
+    _cib.normalise_input(out)
+    with pytest.raises(StackError, match="allow_unreported must be true or false"):
+        stack_to_cib({"name": "g", "layers": [FS, VIP], "health": [{"attribute": "a", "allow_unreported": "yes"}]})
+    with pytest.raises(StackError, match="allow_unreported with op ne would not allow anything"):
+        stack_to_cib({"name": "g", "layers": [FS, VIP],
+                      "health": [{"attribute": "a", "op": "ne", "allow_unreported": True}]})
+
+
 def test_drbd_under_a_stack():
     out = stack_to_cib(stack([FS, VIP], drbd={"resource": "r0", "clone_max": 2, "timeouts": {"start": "300s"}}))
     assert out["resources"][0]["id"] == "drbd_r0"

@@ -95,6 +95,19 @@ def includes(path, role):
     return [t for t in tasks(load(path)) if (t.get("ansible.builtin.include_role") or {}).get("name") == role]
 
 
+def assert_design_push(role, merged_parts):
+    """The design's one pcs_cib task merges MERGED_PARTS (the building blocks' objects and its own) and pushes
+    every key of the merge, run once, with no_log while fence passwords may be in it."""
+    task = pcs_cib_tasks()["roles/%s/tasks/cib.yml" % role][0]
+    merged = task["vars"]["__%s_cib_input" % role]
+    assert "[%s]" % ", ".join(merged_parts) in merged and "hastorage.cluster.cib_merge" in merged
+    for key in ("stonith", "fencing_levels", "properties", "resource_defaults", "operation_defaults",
+                "resources", "groups", "clones", "constraints"):
+        assert task[PCS_CIB][key] == "{{ __%s_cib_input.%s }}" % (role, key)
+    assert "pacemaker_secure_logging" in task["no_log"] and "__pacemaker_has_ipmi" in task["no_log"]
+    assert task["run_once"] is True
+
+
 def test_integrated_includes_the_building_blocks_without_their_push():
     main = "roles/nas_integrated/tasks/main.yml"
     pacemaker = includes(main, "hastorage.cluster.pacemaker")
@@ -125,15 +138,7 @@ def test_integrated_checks_everything_before_the_first_change():
 
 
 def test_integrated_push_carries_fencing_drbd_and_the_design():
-    task = pcs_cib_tasks()["roles/nas_integrated/tasks/cib.yml"][0]
-    merged = task["vars"]["__nas_integrated_cib_input"]
-    assert "[pacemaker_cib_objects, drbd_cib_objects, __nas_integrated_objects]" in merged
-    assert "hastorage.cluster.cib_merge" in merged
-    for key in ("stonith", "fencing_levels", "properties", "resource_defaults", "operation_defaults",
-                "resources", "groups", "clones", "constraints"):
-        assert task[PCS_CIB][key] == "{{ __nas_integrated_cib_input.%s }}" % key
-    assert "pacemaker_secure_logging" in task["no_log"] and "__pacemaker_has_ipmi" in task["no_log"]
-    assert task["run_once"] is True
+    assert_design_push("nas_integrated", ["pacemaker_cib_objects", "drbd_cib_objects", "__nas_integrated_objects"])
 
 
 # --- the OpenStack control plane design (roles/openstack_control_plane) ---------
@@ -166,15 +171,8 @@ def test_openstack_checks_everything_before_the_first_change():
 
 
 def test_openstack_push_carries_fencing_drbd_and_the_design():
-    task = pcs_cib_tasks()["roles/openstack_control_plane/tasks/cib.yml"][0]
-    merged = task["vars"]["__openstack_control_plane_cib_input"]
-    assert "[pacemaker_cib_objects, drbd_cib_objects, __openstack_control_plane_objects]" in merged
-    assert "hastorage.cluster.cib_merge" in merged
-    for key in ("stonith", "fencing_levels", "properties", "resource_defaults", "operation_defaults",
-                "resources", "groups", "clones", "constraints"):
-        assert task[PCS_CIB][key] == "{{ __openstack_control_plane_cib_input.%s }}" % key
-    assert "pacemaker_secure_logging" in task["no_log"] and "__pacemaker_has_ipmi" in task["no_log"]
-    assert task["run_once"] is True
+    assert_design_push("openstack_control_plane",
+                       ["pacemaker_cib_objects", "drbd_cib_objects", "__openstack_control_plane_objects"])
 
 
 def test_openstack_tasks_that_carry_database_passwords_keep_no_log():
@@ -226,14 +224,7 @@ def test_gateway_checks_everything_and_counts_paths_before_multipath_changes():
 
 
 def test_gateway_push_carries_fencing_and_the_design():
-    task = pcs_cib_tasks()["roles/nas_gateway/tasks/cib.yml"][0]
-    merged = task["vars"]["__nas_gateway_cib_input"]
-    assert "[pacemaker_cib_objects, __nas_gateway_objects]" in merged
-    for key in ("stonith", "fencing_levels", "properties", "resource_defaults", "operation_defaults",
-                "resources", "groups", "clones", "constraints"):
-        assert task[PCS_CIB][key] == "{{ __nas_gateway_cib_input.%s }}" % key
-    assert "pacemaker_secure_logging" in task["no_log"] and "__pacemaker_has_ipmi" in task["no_log"]
-    assert task["run_once"] is True
+    assert_design_push("nas_gateway", ["pacemaker_cib_objects", "__nas_gateway_objects"])
 
 
 def test_gateway_makes_filesystems_only_on_blank_luns():

@@ -70,3 +70,23 @@ hsc_find_example() {
     echo "inventories/examples/$name not found" >&2
     return 1
 }
+
+# hsc_refuse WORK PLAYBOOK NAME EXPECTED-TEXT ANSIBLE_PLAYBOOK_ARGS...: run
+# PLAYBOOK (a target's validation playbook, which prints "accepted: ..." when
+# it passes) and fail unless it is refused with EXPECTED-TEXT in its output
+# and nothing after the refusal was accepted. Log: WORK/refusal.log.
+hsc_refuse() {
+    local work=$1 playbook=$2 name=$3 expect=$4 rc=0
+    shift 4
+    ansible-playbook "$@" "$playbook" > "$work/refusal.log" 2>&1 || rc=$?
+    if [[ $rc -eq 0 ]]; then
+        cat "$work/refusal.log"; echo "refusal '$name': the validation accepted it" >&2; exit 1
+    fi
+    if ! grep -qF -- "$expect" "$work/refusal.log"; then
+        cat "$work/refusal.log"; echo "refusal '$name': the message does not say: $expect" >&2; exit 1
+    fi
+    if grep -q 'accepted: ' "$work/refusal.log"; then
+        echo "refusal '$name': the checks went on after the refusal" >&2; exit 1
+    fi
+    echo "refused: $name"
+}

@@ -778,18 +778,23 @@ def lvm_global_filter(udev_outputs, paths):
     return ["a|^/dev/drbd[0-9]+$|"] + rejects + ["a|.*|"]
 
 
-def nas_integrated_services_groups(groups):
-    """nas_services_groups from nas_integrated_groups: the service keys and the VIP address."""
+def services_groups(groups, variable):
+    """nas_services_groups from a design's groups (the list VARIABLE): the service keys and the VIP address."""
     result = []
-    for group in groups:
-        name = _group_name(group, "nas_integrated_groups")
+    for group in groups or []:
+        name = _group_name(group, variable)
         item = dict((k, v) for k, v in group.items() if k in SERVICES_GROUP_KEYS)
         vip = group.get("vip")
         if not isinstance(vip, dict) or "address" not in vip:
-            raise BuildError("nas_integrated_groups[%s].vip needs address" % name)
+            raise BuildError("%s[%s].vip needs address" % (variable, name))
         item["vip"] = vip["address"]
         result.append(item)
     return result
+
+
+def nas_integrated_services_groups(groups):
+    """nas_services_groups from nas_integrated_groups."""
+    return services_groups(groups, "nas_integrated_groups")
 
 
 def nas_integrated_stacks(config, services):

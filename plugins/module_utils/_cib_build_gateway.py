@@ -47,8 +47,8 @@ from ansible_collections.hastorage.cluster.plugins.module_utils._cib_build impor
     _vip,
     _vip_options,
     _group_name,
-    SERVICES_GROUP_KEYS,
     check_exports_and_shares,
+    services_groups,
 )
 from ansible_collections.hastorage.cluster.plugins.module_utils._multipath import WWID_RE
 from ansible_collections.hastorage.cluster.plugins.module_utils._stack import stacks_to_cib
@@ -58,14 +58,6 @@ ALIAS_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")
 HEALTH_AGENT = "ocf:hastorage:multipath-health"
 DEFAULT_ATTRIBUTE_PREFIX = "hsc_paths_"
 PATH_HEALTH_ID = "path_health"
-# A head whose path-health or ethmonitor agent has not reported (the
-# attribute is not defined) is allowed, not forbidden: on a first deploy the
-# agents report a few seconds after the push, one head before the other, and
-# a rule on not_defined would start every group on the head that reported
-# first (where the stickiness then keeps it); allowed, each group starts on
-# its preferred head at once (the census and multipath's own check have
-# just seen its paths there). A head that reports 0 paths or a dead link is
-# forbidden.
 # the cloned kernel NFS server of two or more NFS groups (nas_services_objects)
 NFSD_CLONE = "nas_nfsd-clone"
 # how often the path-health agent reads multipathd: with multipathd's own
@@ -188,7 +180,7 @@ def nas_gateway_check(config):
             raise BuildError("%s.prefers %s is not a head of the play (%s)" % (field, prefers, ", ".join(head_names)))
         check_exports_and_shares(group, field, mountpoint, export_ids, share_names)
     _census(config, groups)
-    return {"luns": dict((w, n) for w, n in wwids.items()), "heads": head_names}
+    return {"luns": dict(wwids), "heads": head_names}
 
 
 def nas_gateway_luns(groups):
@@ -198,17 +190,8 @@ def nas_gateway_luns(groups):
 
 
 def nas_gateway_services_groups(groups):
-    """nas_services_groups from nas_gateway_groups: the service keys and the VIP address."""
-    result = []
-    for group in groups or []:
-        name = _group_name(group, PREFIX + "groups")
-        item = dict((k, v) for k, v in group.items() if k in SERVICES_GROUP_KEYS)
-        vip = group.get("vip")
-        if not isinstance(vip, dict) or "address" not in vip:
-            raise BuildError("%s.vip needs address" % _field(name))
-        item["vip"] = vip["address"]
-        result.append(item)
-    return result
+    """nas_services_groups from nas_gateway_groups."""
+    return services_groups(groups, PREFIX + "groups")
 
 
 def _spread(groups, heads):
@@ -229,8 +212,14 @@ def nas_gateway_stacks(config, services):
 
     Each group stays off a head where its LUN has no usable path
     (``<attribute_prefix><alias> lt 1``, the ``multipath-health`` clone's
-    attribute) or whose client link is down (``ethmonitor-<interface> ne 1``),
-    (a head where the agents have not reported is allowed: see above).
+    attribute) or whose client link is down (``ethmonitor-<interface> lt 1``).
+    A head whose agents have not reported (the attribute is not defined) is
+    allowed, not forbidden: on a first deploy the agents report a few seconds
+    after the push, one head before the other, and a rule on not_defined
+    would start every group on the head that reported first (where the
+    stickiness then keeps it); allowed, each group starts on its preferred
+    head at once (the census and multipath's own check have just seen its
+    paths there).
     """
     interface = config["client_interface"]
     prefix = config.get("attribute_prefix") or DEFAULT_ATTRIBUTE_PREFIX

@@ -218,23 +218,20 @@ UDEV_DATA = "/run/udev/data"
 SHOW_MAPS = ["show", "maps", "json"]
 
 
-def read_size(dm_name):
-    """``/sys/block/<dm>/size`` as text, None when it cannot be read."""
-    if not dm_name or "/" in dm_name:
-        return None
-    try:
-        with open(os.path.join(SYSFS_BLOCK, dm_name, "size")) as f:
-            return f.read()
-    except (IOError, OSError):
-        return None
-
-
 def read_text(*parts):
+    """The text of the file at os.path.join(*PARTS), None when it cannot be read."""
     try:
         with open(os.path.join(*parts)) as f:
             return f.read()
     except (IOError, OSError):
         return None
+
+
+def read_size(dm_name):
+    """``/sys/block/<dm>/size`` as text, None when it cannot be read."""
+    if not dm_name or "/" in dm_name:
+        return None
+    return read_text(SYSFS_BLOCK, dm_name, "size")
 
 
 def read_scsi_disks():

@@ -141,15 +141,10 @@ grep -q 'accepted: g_home g_projects g_media' "$work/example.log" || { cat "$wor
 export ANSIBLE_HOST_PATTERN_MISMATCH=ignore
 site=(-i "$example" hastorage.cluster.site --tags hsc-argument-spec-only -e ansible_connection=local
       -e "ansible_python_interpreter=$python" -e "$secrets")
-ansible-playbook "${site[@]}" > "$work/spec.log" 2>&1 || { cat "$work/spec.log"; exit 1; }
-grep -q "Validating arguments against arg spec 'main' - NAS gateway" "$work/spec.log" || { cat "$work/spec.log"; exit 1; }
-rc=0
-ansible-playbook "${site[@]}" -e '{"nas_gateway_groups": [{"name": "home", "wwid": "36001405a1b2c3d4e5f60718293a4b5c6",
-    "fstype": "btrfs", "mountpoint": "/srv/home", "vip": {"address": "10.40.0.101", "cidr_netmask": 24}}]}' \
-    > "$work/spec.log" 2>&1 || rc=$?
-if [[ $rc -eq 0 ]] || ! grep -q 'value of fstype must be one of: xfs, ext4, got: btrfs found in nas_gateway_groups' "$work/spec.log"; then
-    cat "$work/spec.log"; echo "the argument spec accepted nas_gateway_groups[].fstype btrfs" >&2; exit 1
-fi
+hsc_argument_spec_check "$work" "Validating arguments against arg spec 'main' - NAS gateway" \
+    '{"nas_gateway_groups": [{"name": "home", "wwid": "36001405a1b2c3d4e5f60718293a4b5c6",
+      "fstype": "btrfs", "mountpoint": "/srv/home", "vip": {"address": "10.40.0.101", "cidr_netmask": 24}}]}' \
+    'value of fstype must be one of: xfs, ext4, got: btrfs found in nas_gateway_groups' "${site[@]}"
 echo "nas_gateway_cib: example inventory checked at ${SECONDS} s"
 
 # --- 3. one push, idempotent ---------------------------------------------------

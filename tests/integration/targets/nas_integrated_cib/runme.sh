@@ -97,13 +97,9 @@ grep -q 'accepted: g_nas g_home g_projects' "$work/example.log" || { cat "$work/
 export ANSIBLE_HOST_PATTERN_MISMATCH=ignore
 site=(-i "$example" hastorage.cluster.site --tags hsc-argument-spec-only -e ansible_connection=local
       -e "ansible_python_interpreter=$python" -e "$secrets")
-ansible-playbook "${site[@]}" > "$work/spec.log" 2>&1 || { cat "$work/spec.log"; exit 1; }
-grep -q "Validating arguments against arg spec 'main'" "$work/spec.log" || { cat "$work/spec.log"; exit 1; }
-rc=0
-ansible-playbook "${site[@]}" -e '{"nas_integrated_raid": {"type": "zfs", "device": "/dev/sdb"}}' > "$work/spec.log" 2>&1 || rc=$?
-if [[ $rc -eq 0 ]] || ! grep -q 'value of type must be one of: md, graid, none, got: zfs found in nas_integrated_raid' "$work/spec.log"; then
-    cat "$work/spec.log"; echo "the argument spec accepted nas_integrated_raid.type zfs" >&2; exit 1
-fi
+hsc_argument_spec_check "$work" "Validating arguments against arg spec 'main'" \
+    '{"nas_integrated_raid": {"type": "zfs", "device": "/dev/sdb"}}' \
+    'value of type must be one of: md, graid, none, got: zfs found in nas_integrated_raid' "${site[@]}"
 echo "nas_integrated_cib: example inventory checked at ${SECONDS} s"
 
 # --- 3. one push, idempotent ---------------------------------------------------

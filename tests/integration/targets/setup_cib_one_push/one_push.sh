@@ -90,3 +90,19 @@ hsc_refuse() {
     fi
     echo "refused: $name"
 }
+
+# hsc_argument_spec_check WORK ACCEPTED-TEXT BAD-EXTRA-VARS REFUSAL-TEXT ANSIBLE_PLAYBOOK_ARGS...:
+# run ANSIBLE_PLAYBOOK_ARGS (site.yml on an example inventory, with a tag
+# nothing carries, so only the argument validation runs) and fail unless it
+# passes printing ACCEPTED-TEXT, and, with BAD-EXTRA-VARS added, fails
+# printing REFUSAL-TEXT. Log: WORK/spec.log.
+hsc_argument_spec_check() {
+    local work=$1 accepted=$2 bad=$3 refusal=$4 rc=0
+    shift 4
+    ansible-playbook "$@" > "$work/spec.log" 2>&1 || { cat "$work/spec.log"; exit 1; }
+    grep -qF -- "$accepted" "$work/spec.log" || { cat "$work/spec.log"; exit 1; }
+    ansible-playbook "$@" -e "$bad" > "$work/spec.log" 2>&1 || rc=$?
+    if [[ $rc -eq 0 ]] || ! grep -qF -- "$refusal" "$work/spec.log"; then
+        cat "$work/spec.log"; echo "the argument spec accepted $bad" >&2; exit 1
+    fi
+}

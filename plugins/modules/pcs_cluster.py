@@ -101,6 +101,8 @@ options:
     description:
       - Password of O(auth_username). When given, nodes whose pcsd is unknown, known at another address or
         not C(Online) in C(pcs status pcsd) are authenticated with C(pcs host auth).
+      - The password goes to C(pcs host auth) on its standard input, never on its command line (where every
+        process of the node could read it).
     type: str
   pcsd_port:
     description: pcsd port.
@@ -309,13 +311,13 @@ class ClusterHandler:
             text = text.replace(self.secret, "********")
         return text
 
-    def run(self, argv, message):
+    def run(self, argv, message, data=None):
         argv = list(argv)
         if self.request_timeout and argv[:2] != ["cluster", "setup"]:
             # pcs 0.11 cluster setup has no --request-timeout (it uses 60 s)
             argv.append("--request-timeout=%d" % self.request_timeout)
         self.commands.append(self._show(argv))
-        return self.pcs.run(argv, mutating=True, message=message)
+        return self.pcs.run(argv, mutating=True, message=message, data=data)
 
     def read_config(self, path):
         """The normalised model of the live corosync.conf, or None without one."""
@@ -426,8 +428,11 @@ def run_module():
                 for node in nodes:
                     if node["name"] in need:
                         argv += [node["name"], "addr=%s:%d" % (node["pcsd_address"], params["pcsd_port"])]
-                argv += ["-u", params["auth_username"], "-p", params["auth_password"]]
-                handler.run(argv, "pcs host auth failed")
+                # the password goes on stdin, never on the command line (where
+                # every process of the node could read it): without -p, pcs
+                # reads it from stdin when stdin is not a terminal
+                argv += ["-u", params["auth_username"]]
+                handler.run(argv, "pcs host auth failed", data=params["auth_password"] + "\n")
                 result["authenticated"] = need
                 result["actions"].append("authenticate pcsd on %s" % ", ".join(need))
 

@@ -70,14 +70,14 @@ SETUP = ["pcs", "cluster", "setup", "hsc",
          "transport", "knet", "link", "linknumber=1", "link_priority=10",
          "totem", "consensus=1200", "token=1000", "quorum", "wait_for_all=1", "--enable", "--no-keys-sync"]
 AUTH = ["pcs", "host", "auth", "node1", "addr=10.88.0.11:2224", "node2", "addr=10.88.0.12:2224",
-        "node3", "addr=10.88.0.13:2224", "-u", "hacluster", "-p", PASSWORD]
+        "node3", "addr=10.88.0.13:2224", "-u", "hacluster"]
 
 
 def test_new_cluster(monkeypatch, paths):
     def after_setup(*a):
         return None
     commands = [
-        {"command": AUTH, "err": "node1: Authorized\nnode2: Authorized\nnode3: Authorized\n"},
+        {"command": AUTH, "data": PASSWORD + "\n", "err": "node1: Authorized\nnode2: Authorized\nnode3: Authorized\n"},
         {"command": SETUP},
         {"command": ["cibadmin", "--empty"], "out": fixture("cibadmin-empty.xml")},
         {"command": ["pcs", "cluster", "start", "--all", "--wait=120"]},
@@ -85,8 +85,8 @@ def test_new_cluster(monkeypatch, paths):
     # corosync.conf appears only after setup: write it when the setup command runs
     real = pcs_cluster.ClusterHandler.run
 
-    def run(self, argv, message):
-        res = real(self, argv, message)
+    def run(self, argv, message, data=None):
+        res = real(self, argv, message, data=data)
         if argv[:2] == ["cluster", "setup"]:
             shutil.copy(os.path.join(FIXTURES, "corosync-3node-2links.conf"), paths["corosync_conf"])
         return res
@@ -106,7 +106,8 @@ def test_new_cluster(monkeypatch, paths):
         "start the cluster on node1, node2, node3",
     ]
     assert all(PASSWORD not in c for c in result["commands"])
-    assert "-p ********" in result["commands"][0]
+    # the password went on stdin (the fake runner checked it), not on a command line
+    assert result["commands"][0].endswith("-u hacluster") and " -p " not in result["commands"][0]
     assert result["diff"]["before"] == {}
     assert result["diff"]["after"]["totem"] == {"consensus": "1200", "token": "1000"}
     with open(paths["cib_seed_file"]) as f:
@@ -151,7 +152,8 @@ def test_reauth_node_with_stale_token(monkeypatch, paths):
     commands = [
         {"command": ["pcs", "status", "pcsd", "node1", "node2", "node3"], "rc": 1,
          "out": "  node1: Online\n  node2: Unable to authenticate\n  node3: Online\n"},
-        {"command": ["pcs", "host", "auth", "node2", "addr=10.88.0.12:2224", "-u", "hacluster", "-p", PASSWORD]},
+        {"command": ["pcs", "host", "auth", "node2", "addr=10.88.0.12:2224", "-u", "hacluster"],
+         "data": PASSWORD + "\n"},
         live(paths),
         {"command": CRM_MON, "out": RUNNING},
     ]

@@ -318,17 +318,34 @@ def _action(argv, text, needs_stop=False, kind="update"):
     return {"argv": argv, "text": text, "needs_stopped_cluster": needs_stop, "kind": kind}
 
 
-def plan_cluster(current, wanted, allow_node_removal=False, wait=None, enable=True, no_keys_sync=False):
+def plan_cluster(current, wanted, allow_node_removal=False, wait=None, enable=True, no_keys_sync=False,
+                 local_setup_path=None):
     """Commands that turn ``current`` into ``wanted`` (both normalised models).
 
     ``current`` is None when the node has no corosync.conf: the plan is one
-    ``pcs cluster setup``. Raises :class:`PlanError` for what must not be
-    done implicitly (renaming a cluster, changing its transport, removing a
-    node without ``allow_node_removal``).
+    ``pcs cluster setup``. With ``local_setup_path`` that setup only writes
+    corosync.conf to that path on this node (pcs's local only mode: no node is
+    contacted, nothing is destroyed), then ``pcs cluster sync corosync`` sends
+    it to every node through pcsd and, with ``enable``, ``pcs cluster enable
+    --all`` enables the cluster at boot. Raises :class:`PlanError` for what
+    must not be done implicitly (renaming a cluster, changing its transport,
+    removing a node without ``allow_node_removal``).
     """
     if current is None:
-        return [_action(setup_argv(wanted, start=False, enable=enable, no_keys_sync=no_keys_sync), "create cluster %s with nodes %s" % (
-            wanted["cluster_name"], ", ".join(n["name"] for n in wanted["nodes"])), kind="setup")]
+        text = "create cluster %s with nodes %s" % (
+            wanted["cluster_name"], ", ".join(n["name"] for n in wanted["nodes"]))
+        if local_setup_path is None:
+            return [_action(setup_argv(wanted, start=False, enable=enable, no_keys_sync=no_keys_sync), text,
+                            kind="setup")]
+        actions = [
+            _action(setup_argv(wanted, corosync_conf=local_setup_path), text + " (corosync.conf written here)",
+                    kind="setup"),
+            _action(["cluster", "sync", "corosync"], "send corosync.conf to every node", kind="sync"),
+        ]
+        if enable:
+            actions.append(_action(["cluster", "enable", "--all"], "enable the cluster at boot on every node",
+                                   kind="enable"))
+        return actions
 
     if current["cluster_name"] != wanted["cluster_name"]:
         raise PlanError(

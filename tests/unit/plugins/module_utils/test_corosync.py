@@ -139,6 +139,17 @@ def test_plan_new_cluster_is_one_setup():
     ]
 
 
+@pytest.mark.parametrize("enable", [True, False])
+def test_plan_new_cluster_local_setup_writes_syncs_and_enables(enable):
+    plan = c.plan_cluster(None, c.desired_config(params()), enable=enable, no_keys_sync=True,
+                          local_setup_path="/etc/corosync/corosync.conf")
+    assert [a["kind"] for a in plan] == ["setup", "sync"] + (["enable"] if enable else [])
+    # local only mode: pcs takes no --enable, --start or --no-keys-sync with --corosync_conf
+    assert plan[0]["argv"][-3:] == ["wait_for_all=1", "--corosync_conf", "/etc/corosync/corosync.conf"]
+    assert plan[1]["argv"] == ["cluster", "sync", "corosync"]
+    assert not any(a["needs_stopped_cluster"] for a in plan)
+
+
 def test_setup_argv_offline_matches_recorded_file(tmp_path):
     """The argv we build, given to the real pcs offline, produced the recorded fixture."""
     argv = c.setup_argv(c.desired_config(params()), corosync_conf=str(tmp_path / "x.conf"))

@@ -119,6 +119,61 @@ def test_new_cluster(monkeypatch, paths):
     assert result["seeded_cib"] == seeded
 
 
+def _local_setup(paths):
+    return SETUP[:-2] + ["--corosync_conf", paths["corosync_conf"]]
+
+
+def test_new_cluster_local_setup(monkeypatch, paths):
+    """setup_mode=local: corosync.conf is written here and synced; pcs never destroys anything on the nodes."""
+    commands = [
+        {"command": AUTH, "data": PASSWORD + "\n"},
+        {"command": _local_setup(paths)},
+        {"command": ["pcs", "cluster", "sync", "corosync"]},
+        {"command": ["pcs", "cluster", "enable", "--all"]},
+        {"command": ["cibadmin", "--empty"], "out": fixture("cibadmin-empty.xml")},
+        {"command": ["pcs", "cluster", "start", "--all", "--wait=120"]},
+    ]
+    real = pcs_cluster.ClusterHandler.run
+
+    def run(self, argv, message, data=None):
+        res = real(self, argv, message, data=data)
+        if argv[:2] == ["cluster", "setup"]:
+            # pcs's local only mode writes the file at --corosync_conf
+            assert argv[-2:] == ["--corosync_conf", paths["corosync_conf"]]
+            shutil.copy(os.path.join(FIXTURES, "corosync-3node-2links.conf"), paths["corosync_conf"])
+        return res
+    monkeypatch.setattr(pcs_cluster.ClusterHandler, "run", run)
+    commands.append({"command": ["pcs", "cluster", "config", "--output-format=json", "--corosync_conf",
+                                 paths["corosync_conf"]], "out": fixture("cluster-config-3node-2links.json")})
+    result = run_module(pcs_cluster.main, args(paths, auth_password=PASSWORD, no_keys_sync=True, setup_mode="local",
+                                               initial_properties={"dc-deadtime": "3s"}),
+                        commands, monkeypatch=monkeypatch)
+    assert result["changed"] is True and result["created"] is True
+    assert result["actions"] == [
+        "authenticate pcsd on node1, node2, node3",
+        "create cluster hsc with nodes node1, node2, node3 (corosync.conf written here)",
+        "send corosync.conf to every node",
+        "enable the cluster at boot on every node",
+        "seed the first CIB with dc-deadtime=3s",
+        "start the cluster on node1, node2, node3",
+    ]
+    assert not any("--enable" in c or "--no-keys-sync" in c for c in result["commands"])
+
+
+def test_new_cluster_local_setup_check_mode_without_enable(monkeypatch, paths):
+    result = run_module(pcs_cluster.main, args(paths, setup_mode="local", enable=False, state="configured"),
+                        [], check_mode=True, monkeypatch=monkeypatch)
+    assert result["changed"] is True and result["created"] is True
+    assert result["commands"] == ["pcs " + " ".join(_local_setup(paths)[1:]), "pcs cluster sync corosync"]
+    assert not os.path.exists(paths["corosync_conf"])
+
+
+def test_local_setup_mode_leaves_an_existing_cluster_alone(monkeypatch, paths):
+    result = run_module(pcs_cluster.main, args(paths, setup_mode="local"),
+                        [live(paths), {"command": CRM_MON, "out": RUNNING}], monkeypatch=monkeypatch)
+    assert result["changed"] is False and result["commands"] == [] and result["created"] is False
+
+
 def test_new_cluster_check_mode(monkeypatch, paths):
     result = run_module(pcs_cluster.main, args(paths, auth_password=PASSWORD, no_keys_sync=True,
                                                initial_properties={"dc-deadtime": "3s"}),

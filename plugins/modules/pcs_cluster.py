@@ -244,6 +244,14 @@ started:
   type: list
   elements: str
   sample: [node2]
+online:
+  description:
+    - Nodes Pacemaker reported online before this run changed anything (empty when the cluster did not run).
+      With every wanted node here and nothing stopped, a later O(state=started) call has nothing to start.
+  returned: always
+  type: list
+  elements: str
+  sample: [node1, node2]
 created:
   description: This run created the cluster (C(pcs cluster setup) ran, or would run in check mode).
   returned: always
@@ -419,7 +427,7 @@ def run_module():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     params = module.params
     handler = ClusterHandler(module)
-    result = dict(changed=False, actions=[], commands=handler.commands, authenticated=[], started=[])
+    result = dict(changed=False, actions=[], commands=handler.commands, authenticated=[], started=[], online=[])
 
     errors = ["links: every item needs a linknumber: %r" % (link,) for link in params["links"]
               if "linknumber" not in link]
@@ -463,6 +471,7 @@ def run_module():
             module.fail_json(msg=str(e), **result)
         status = handler.pacemaker_status() if current is not None else None
         online = _crm_mon.online_nodes(status) if status else []
+        result["online"] = sorted(online)
         needs_stop = [a for a in plan if a["needs_stopped_cluster"]]
         restart = False
         if needs_stop and status is not None:

@@ -148,7 +148,7 @@ def test_new_cluster_local_setup(monkeypatch, paths):
     result = run_module(pcs_cluster.main, args(paths, auth_password=PASSWORD, no_keys_sync=True, setup_mode="local",
                                                initial_properties={"dc-deadtime": "3s"}),
                         commands, monkeypatch=monkeypatch)
-    assert result["changed"] is True and result["created"] is True
+    assert result["changed"] is True and result["created"] is True and result["online"] == []
     assert result["actions"] == [
         "authenticate pcsd on node1, node2, node3",
         "create cluster hsc with nodes node1, node2, node3 (corosync.conf written here)",
@@ -200,6 +200,8 @@ def test_no_change_is_not_changed(monkeypatch, paths):
     assert result["changed"] is False, result
     assert result["actions"] == [] and result["commands"] == []
     assert result["diff"]["before"] == result["diff"]["after"]
+    # every node online: the role skips its state=started call
+    assert result["online"] == ["node1", "node2", "node3"]
 
 
 def test_reauth_node_with_stale_token(monkeypatch, paths):

@@ -895,3 +895,53 @@ def test_unit_aliases_from_the_install_section():
             "[Install]\nWantedBy=sysinit.target\nAlias=multipath-tools.service\nAlias=a.service b.service\n")
     assert umlctl.unit_aliases(text) == ["multipath-tools.service", "a.service", "b.service"]
     assert umlctl.unit_aliases(None) == []
+
+
+def _services(monkeypatch, fail=None):
+    """provision_services with recording stand-ins; the DC's job waits until the SAN's has started."""
+    import threading
+    san_started = threading.Event()
+    events = []
+
+    def booted(state, machine):
+        events.append("booted " + machine["name"])
+
+    def dc(state):
+        # only returns once the SAN's job runs at the same time (else it times out)
+        assert san_started.wait(5), "the SAN target was not provisioned beside the DC"
+        events.append("dc provisioned")
+        if fail == "dc":
+            raise umlctl.LabError("dc failed")
+
+    def san(state):
+        san_started.set()
+        events.append("san provisioned")
+        if fail == "san":
+            raise umlctl.LabError("san failed")
+    monkeypatch.setattr(umlctl, "wait_booted", booted)
+    monkeypatch.setattr(umlctl, "provision_dc", dc)
+    monkeypatch.setattr(umlctl, "provision_san", san)
+    return events
+
+
+def test_provision_services_runs_the_dc_and_the_san_side_by_side(monkeypatch):
+    events = _services(monkeypatch)
+    umlctl.provision_services({"dc": {"name": "dc1"}, "san": {"name": "san1"}})
+    assert sorted(events) == ["booted dc1", "booted san1", "dc provisioned", "san provisioned"]
+    assert events.index("san provisioned") < events.index("dc provisioned")
+
+
+@pytest.mark.parametrize("fail", ["dc", "san"])
+def test_provision_services_raises_the_error_after_both_ran(monkeypatch, fail):
+    events = _services(monkeypatch, fail=fail)
+    with pytest.raises(umlctl.LabError, match="%s failed" % fail):
+        umlctl.provision_services({"dc": {"name": "dc1"}, "san": {"name": "san1"}})
+    assert "dc provisioned" in events and "san provisioned" in events
+
+
+def test_provision_services_with_one_or_none(monkeypatch):
+    events = _services(monkeypatch)
+    umlctl.provision_services({"dc": None, "san": None})
+    assert events == []
+    umlctl.provision_services({"dc": None, "san": {"name": "san1"}})
+    assert events == ["booted san1", "san provisioned"]

@@ -618,6 +618,10 @@ def check_exports_and_shares(group, field, mountpoint, export_ids, share_names):
         share_names[share_name.lower()] = name
 
 
+# nfs-server runs in a UTS namespace whose host name is the scope
+NFS_SERVER_SCOPE_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,62}[A-Za-z0-9])?$")
+
+
 def nas_integrated_check(config):
     """Refuse, naming the field, anything the integrated design cannot deploy safely. Pure; returns a summary.
 
@@ -640,6 +644,11 @@ def nas_integrated_check(config):
     if not config.get("client_interface"):
         raise BuildError("nas_integrated_client_interface must name the clients' interface (ethmonitor watches it "
                          "and the VIPs go on it)")
+    scope = _text(config.get("nfs_server_scope") or "")
+    if scope and not NFS_SERVER_SCOPE_RE.match(scope):
+        raise BuildError("nas_integrated_nfs_server_scope (or, when it is empty, pacemaker_cluster_name) %r is not a "
+                         "valid NFS server scope: nfs-server starts in a UTS namespace named after it, so it must be "
+                         "a host name (letters, digits, '.', '-', at most 64 characters)" % scope)
     addresses = {}
     for node in nodes:
         host = node.get("host") or node.get("name")

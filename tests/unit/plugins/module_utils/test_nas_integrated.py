@@ -229,6 +229,16 @@ def test_networks():
     refused(changed(["client_interface"], ""), "nas_integrated_client_interface must name")
 
 
+@pytest.mark.parametrize("scope", ["nas cluster", "-nas", "nas-", "x" * 65, "nas;reboot", "n\u00e4s"])
+def test_nfs_server_scope_must_be_a_host_name(scope):
+    refused(changed(["nfs_server_scope"], scope), "is not a valid NFS server scope: nfs-server starts in a UTS")
+
+
+@pytest.mark.parametrize("scope", ["", "nas", "nas-cluster.example", "n1", "x" * 64])
+def test_nfs_server_scope_accepted(scope):
+    nas_integrated_check(changed(["nfs_server_scope"], scope))
+
+
 def test_vip_on_the_client_network():
     refused(changed(["groups", 1, "vip", "address"], "198.51.100.9"),
             r"nas_integrated_groups\[proj\].vip.address 198.51.100.9 is not on 192.0.2.0/24")

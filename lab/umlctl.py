@@ -1291,15 +1291,16 @@ def provision_services(state):
     if state.get("san"):
         jobs.append(("san1", lambda: (wait_booted(state, state["san"]), provision_san(state))))
     if len(jobs) < 2:
-        for _, job in jobs:
-            job()
+        for job in jobs:
+            job[1]()
         return
     errors = []
 
     def run(job):
+        # any error, re-raised below once both jobs ended
         try:
             job()
-        except BaseException as e:  # pylint: disable=broad-exception-caught - re-raised below
+        except BaseException as e:  # pylint: disable=broad-exception-caught
             errors.append(e)
 
     threads = [threading.Thread(target=run, args=(job,), name=name, daemon=True) for name, job in jobs]

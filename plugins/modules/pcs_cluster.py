@@ -163,7 +163,7 @@ options:
         nodes this takes 15 to 40 s, most of it the destroy.
       - V(local) writes corosync.conf on this node only (C(pcs cluster setup --corosync_conf), pcs's local only
         mode), sends it to every node with C(pcs cluster sync corosync) and, with O(enable), enables the
-        cluster at boot with C(pcs cluster enable --all): about 3 s. Nothing is destroyed, so B(the caller
+        cluster at boot with C(pcs cluster enable --all), in about 3 s. Nothing is destroyed, so B(the caller
         must make sure no node holds an earlier cluster's files) (a CIB in C(/var/lib/pacemaker/cib)); the
         pacemaker role looks for them and runs C(pcs cluster destroy) only on the nodes that hold them.
     type: str

@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The roles' CIB builders as filters (docs in fence_devices.yml, nas_services_cib.yml,
 nas_dual_controller_cib.yml, nas_dual_controller_services_groups.yml, nas_integrated_cib.yml,
-nas_integrated_services_groups.yml, nas_integrated_lvm_filter.yml, nas_gateway_check.yml, nas_gateway_luns.yml,
+nas_integrated_services_groups.yml, nas_integrated_lvm_filter.yml, nas_integrated_nfs_scope_dropin.yml, nas_gateway_check.yml, nas_gateway_luns.yml,
 nas_gateway_services_groups.yml, nas_gateway_cib.yml, drbd_cib.yml, cib_merge.yml)."""
 
 from __future__ import absolute_import, division, print_function
@@ -79,6 +79,10 @@ def nas_integrated_lvm_filter(udev_outputs, paths):
     return _call(_cib_build.lvm_global_filter, list(udev_outputs or []), list(paths or []))
 
 
+def nas_integrated_nfs_scope_dropin(unit_text, scope):
+    return _call(_cib_build.nfs_scope_dropin, unit_text, scope)
+
+
 def drbd_cib(resources, hosts, monitor_promoted="29s", monitor_unpromoted="31s", timeouts=None):
     return _call(_cib_build.drbd_cib, list(resources or []), list(hosts or []), monitor_promoted,
                  monitor_unpromoted, timeouts)
@@ -98,6 +102,7 @@ class FilterModule(object):
             "nas_integrated_services_groups": nas_integrated_services_groups,
             "nas_integrated_cib": nas_integrated_cib,
             "nas_integrated_lvm_filter": nas_integrated_lvm_filter,
+            "nas_integrated_nfs_scope_dropin": nas_integrated_nfs_scope_dropin,
             "nas_gateway_check": nas_gateway_check,
             "nas_gateway_luns": nas_gateway_luns,
             "nas_gateway_services_groups": nas_gateway_services_groups,

@@ -622,6 +622,40 @@ def check_exports_and_shares(group, field, mountpoint, export_ids, share_names):
 NFS_SERVER_SCOPE_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,62}[A-Za-z0-9])?$")
 
 
+def nfs_scope_dropin(unit_text, scope):
+    """A drop-in for nfs-server.service whose start commands run in a UTS namespace named ``scope``.
+
+    The same start commands ocf:heartbeat:nfsserver (resource-agents 4.12) writes under /run for its
+    ``nfs_server_scope``: the unit's current ``ExecStart=`` lines (an empty one resets the list), each
+    prefixed with ``unshare --uts`` and a ``hostname``, so the kernel NFS server announces the same
+    server scope on every node (RFC 8881 8.4.2.1: clients reclaim their state only from the same
+    scope). The scope is written literally (no environment file). ``unit_text``: the unit file.
+    """
+    scope = _text(scope)
+    if not NFS_SERVER_SCOPE_RE.match(scope):
+        raise BuildError("the NFS server scope %r is not a host name" % scope)
+    starts = []
+    for line in _text(unit_text).splitlines():
+        if not line.startswith("ExecStart="):
+            continue
+        command = line[len("ExecStart="):]
+        if not command.strip():
+            starts = []
+            continue
+        prefix = re.match(r"^[-+:!@]*", command).group(0)
+        starts.append("ExecStart=%s/usr/bin/unshare --uts /bin/sh -c 'hostname %s; exec \"$@\"' -- %s"
+                      % (prefix, scope, command[len(prefix):]))
+    if not starts:
+        raise BuildError("nfs-server.service has no ExecStart= line to run in the NFS server scope")
+    return "\n".join([
+        "# hastorage.cluster.nas_integrated: nfs-server in a UTS namespace named after the NFS server scope",
+        "# (the start commands ocf:heartbeat:nfsserver writes under /run for nfs_server_scope, kept here so",
+        "# that the agent never reloads systemd in a failover)",
+        "[Service]",
+        "ExecStart=",
+    ] + starts) + "\n"
+
+
 def nas_integrated_check(config):
     """Refuse, naming the field, anything the integrated design cannot deploy safely. Pure; returns a summary.
 
@@ -825,8 +859,10 @@ def nas_integrated_stacks(config, services):
                        "operations": _ops(FS_OPS)})
         options = {"nfs_shared_infodir": "%s/nfsinfo" % state["mountpoint"],
                    "nfs_ip": ",".join(_text(g["vip"]["address"]) for g in nfs_groups)}
-        if config.get("nfs_server_scope"):
-            options["nfs_server_scope"] = config["nfs_server_scope"]
+        # the scope is not the agent's nfs_server_scope: with it, nfsserver writes a drop-in under /run
+        # and reloads systemd at every first start on a node and at every stop (6-10 s each on the lab,
+        # in the failover path); the role writes the same start commands as a persistent drop-in
+        # instead (nfs_scope_dropin), so nfs-server starts in the scope's UTS namespace anyway
         layers.append({"kind": "nfs", "id": "nfsserver", "agent": "ocf:heartbeat:nfsserver", "options": options,
                        "operations": _ops(DAEMON_OPS)})
     ethmonitor = dict(ETHMONITOR_OPTIONS, **(config.get("ethmonitor_options") or {}))

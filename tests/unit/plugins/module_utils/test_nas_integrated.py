@@ -125,8 +125,10 @@ def test_resource_options():
     assert prims["fs_nfsstate"]["options"] == {"device": "/dev/vg_nas/nfsstate", "directory": "/srv/nfs-state",
                                                "fstype": "ext4", "force_unmount": "true"}
     assert prims["nfsserver"]["agent"] == "ocf:heartbeat:nfsserver"
+    # the scope (CONFIG's nfs_server_scope nas01) is not the agent's option: the role's drop-in carries it,
+    # so the agent never reloads systemd in a failover
     assert prims["nfsserver"]["options"] == {"nfs_shared_infodir": "/srv/nfs-state/nfsinfo",
-                                             "nfs_ip": "192.0.2.101", "nfs_server_scope": "nas01"}
+                                             "nfs_ip": "192.0.2.101"}
     assert prims["fs_home"]["options"] == {"device": "/dev/vg_nas/lv_home", "directory": "/srv/home",
                                            "fstype": "xfs", "force_unmount": "true", "options": "noatime"}
     assert prims["fs_proj"]["options"]["fstype"] == "ext4"

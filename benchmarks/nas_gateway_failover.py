@@ -26,12 +26,8 @@ collection root after ``make bootstrap``::
 
 from __future__ import absolute_import, division, print_function
 
-import json
 import os
-import statistics
 import sys
-import tempfile
-import time
 
 # the benchmarks' shared helpers beside this script
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -45,11 +41,6 @@ GROUPS = (("share1", "share1"), ("bystander_rto", "bystander"))
 PROTOCOLS = (("nfs", "NFS v4.2"), ("nfs3", "NFS v3"), ("smb", "SMB"))
 # client-visible downtime goal of the failed group, seconds (issue #17)
 GOALS = {"kill": 3.0}
-
-
-def drill_sequence(drills, runs):
-    """NAS_GW_DRILLS: the drills in turn, ``runs`` rounds (path lun kill path lun kill ...)."""
-    return [drill for _round in range(runs) for drill in drills]
 
 
 def summarize(runs):
@@ -76,22 +67,8 @@ def summarize(runs):
         for group, _label in GROUPS:
             for proto, _plabel in PROTOCOLS:
                 row = entry[group][proto]
-                times = row.pop("times")
-                row.update({
-                    "runs": len(times),
-                    "median_s": round(statistics.median(times), 1) if times else None,
-                    "min_s": round(min(times), 1) if times else None,
-                    "max_s": round(max(times), 1) if times else None,
-                })
+                row.update(lab_env.spread(row.pop("times")))
     return result
-
-
-def _goal_text(median, goal):
-    if goal is None:
-        return "-"
-    if median is None:
-        return "<= %g s: no figure" % goal
-    return "<= %g s: %s" % (goal, "met" if median <= goal else "not met (%.1fx)" % (median / goal))
 
 
 def format_summary(summary):
@@ -109,7 +86,7 @@ def format_summary(summary):
                 goal = GOALS.get(drill) if group == "share1" else None
                 lines.append("%-6s %-10s %-9s %5d %8s %8s %8s  %-24s" % (
                     drill, glabel, label, row["runs"], cell("median_s"), cell("min_s"), cell("max_s"),
-                    _goal_text(row["median_s"], goal)))
+                    lab_env.goal_text(row["median_s"], goal)))
                 if row["never_back"]:
                     lines.append("%-6s %-10s %-9s never came back in %d run(s)" % (
                         drill, glabel, label, row["never_back"]))
@@ -131,42 +108,15 @@ def format_run(index, run):
         run.get("records"), run.get("missing"))
 
 
-def molecule(action, env):
-    lab_env.molecule(ROOT, SCENARIO, action, env)
-
-
 def parse_args(argv):
-    parser = lab_env.lab_argument_parser(__doc__.split("\n\n", maxsplit=1)[0], SCENARIO,
-                                         "rounds of the drills (default 5)")
-    parser.add_argument("--drills", default="path,lun,kill",
-                        help="comma-separated, of %s (default all)" % ", ".join(DRILLS))
-    args = lab_env.parse_lab_args(parser, argv)
-    args.drills = [d for d in args.drills.replace(",", " ").split() if d]
-    unknown = [d for d in args.drills if d not in DRILLS]
-    if unknown or not args.drills:
-        parser.error("--drills: each one of %s, not %s" % (", ".join(DRILLS), ", ".join(unknown) or "nothing"))
-    return args
+    parser = lab_env.drill_argument_parser(__doc__.split("\n\n", maxsplit=1)[0], SCENARIO, DRILLS,
+                                           ",".join(DRILLS))
+    return lab_env.parse_drill_args(parser, argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
-    env = lab_env.tool_environment(ROOT)
-    t0 = time.monotonic()
-    if not args.no_converge:
-        molecule("create", env)
-        molecule("converge", env)
-    print("lab converged in %.0f s" % (time.monotonic() - t0), flush=True)
-    fd, report = tempfile.mkstemp(prefix="nas-gw-drills-", suffix=".json")
-    os.close(fd)
-    env.update({"NAS_GW_DRILLS": " ".join(drill_sequence(args.drills, args.runs)), "NAS_GW_REPORT": report})
-    try:
-        molecule("verify", env)
-        with open(report, encoding="utf-8") as handle:
-            runs = json.load(handle)
-    finally:
-        os.unlink(report)
-        if not args.keep:
-            molecule("destroy", env)
+    runs = lab_env.run_drills(ROOT, SCENARIO, args, "NAS_GW_DRILLS", "NAS_GW_REPORT")
     for index, run in enumerate(runs, 1):
         print(format_run(index, run))
     summary = summarize(runs)

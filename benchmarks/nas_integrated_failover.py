@@ -24,12 +24,9 @@ collection root after ``make bootstrap``::
 
 from __future__ import absolute_import, division, print_function
 
-import json
 import os
 import statistics
 import sys
-import tempfile
-import time
 
 # the benchmarks' shared helpers beside this script
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -41,12 +38,6 @@ DRILLS = ("kill", "freeze", "client_link")
 PROTOCOLS = (("nfs", "NFS v4.2"), ("nfs3", "NFS v3"), ("smb", "SMB"))
 # client-visible downtime goals in seconds: (issue #12, issue #17)
 GOALS = {"kill": (10.0, 3.0), "freeze": (10.0, 6.0), "client_link": (10.0, None)}
-
-
-def drill_sequence(drills, runs):
-    """NAS_INT_DRILLS: the drills in turn, ``runs`` rounds (kill freeze kill freeze ...),
-    so every drill meets the lab in each state the others leave it in."""
-    return [drill for _round in range(runs) for drill in drills]
 
 
 def summarize(runs):
@@ -75,22 +66,8 @@ def summarize(runs):
                                   for name, times in entry.pop("phase_times", {}).items()),
                                  key=lambda item: (item[1], item[0]))
         for proto, _label in PROTOCOLS:
-            times = entry[proto].pop("times")
-            entry[proto].update({
-                "runs": len(times),
-                "median_s": round(statistics.median(times), 1) if times else None,
-                "min_s": round(min(times), 1) if times else None,
-                "max_s": round(max(times), 1) if times else None,
-            })
+            entry[proto].update(lab_env.spread(entry[proto].pop("times")))
     return result
-
-
-def _goal_text(median, goal):
-    if goal is None:
-        return "-"
-    if median is None:
-        return "<= %g s: no figure" % goal
-    return "<= %g s: %s" % (goal, "met" if median <= goal else "not met (%.1fx)" % (median / goal))
 
 
 def format_summary(summary):
@@ -107,7 +84,7 @@ def format_summary(summary):
                 return "-" if row[key] is None else "%.1f s" % row[key]
             lines.append("%-12s %-9s %5d %8s %8s %8s  %-24s %-24s" % (
                 drill, label, row["runs"], cell("median_s"), cell("min_s"), cell("max_s"),
-                _goal_text(row["median_s"], goals[0]), _goal_text(row["median_s"], goals[1])))
+                lab_env.goal_text(row["median_s"], goals[0]), lab_env.goal_text(row["median_s"], goals[1])))
             if row["never_back"]:
                 lines.append("%-12s %-9s never came back in %d run(s)" % (drill, label, row["never_back"]))
         lines.append("%-12s records acknowledged %d, missing %d (RPO)" % (drill, entry["records"], entry["missing"]))
@@ -127,48 +104,19 @@ def format_run(index, run):
             if run.get("phases") else "")
 
 
-def molecule(action, env):
-    lab_env.molecule(ROOT, SCENARIO, action, env)
-
-
 def parse_args(argv):
-    parser = lab_env.lab_argument_parser(__doc__.split("\n\n", maxsplit=1)[0], SCENARIO,
-                                         "rounds of the drills (default 5)")
-    parser.add_argument("--drills", default="kill",
-                        help="comma-separated, of %s (default kill)" % ", ".join(DRILLS))
-    args = lab_env.parse_lab_args(parser, argv)
-    args.drills = [d for d in args.drills.replace(",", " ").split() if d]
-    unknown = [d for d in args.drills if d not in DRILLS]
-    if unknown or not args.drills:
-        parser.error("--drills: each one of %s, not %s" % (", ".join(DRILLS), ", ".join(unknown) or "nothing"))
-    return args
+    parser = lab_env.drill_argument_parser(__doc__.split("\n\n", maxsplit=1)[0], SCENARIO, DRILLS, "kill")
+    return lab_env.parse_drill_args(parser, argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
-    env = lab_env.tool_environment(ROOT)
-    t0 = time.monotonic()
-    if not args.no_converge:
-        molecule("create", env)
-        molecule("converge", env)
-    print("lab converged in %.0f s" % (time.monotonic() - t0), flush=True)
-    fd, report = tempfile.mkstemp(prefix="nas-int-drills-", suffix=".json")
-    os.close(fd)
-    env.update({"NAS_INT_DRILLS": " ".join(drill_sequence(args.drills, args.runs)),
-                "NAS_INT_REPLICATION_DRILLS": "no", "NAS_INT_REPORT": report})
-    try:
-        molecule("verify", env)
-        with open(report, encoding="utf-8") as handle:
-            runs = json.load(handle)
-    finally:
-        os.unlink(report)
-        if not args.keep:
-            molecule("destroy", env)
+    runs = lab_env.run_drills(ROOT, SCENARIO, args, "NAS_INT_DRILLS", "NAS_INT_REPORT",
+                              extra={"NAS_INT_REPLICATION_DRILLS": "no"})
     for index, run in enumerate(runs, 1):
         print(format_run(index, run))
     summary = summarize(runs)
     print(format_summary(summary))
-    print(json.dumps(summary, sort_keys=True))
     return 0 if all(entry["missing"] == 0 for entry in summary.values()) else 1
 
 

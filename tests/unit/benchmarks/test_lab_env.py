@@ -55,3 +55,47 @@ def test_molecule_runs_in_the_root(lab_env, monkeypatch):
     monkeypatch.setattr(lab_env.subprocess, "run", lambda argv, **kw: calls.append((argv, kw)))
     lab_env.molecule("/src", "nas_integrated", "converge", {"A": "1"})
     assert calls == [(["molecule", "converge", "-s", "nas_integrated"], {"cwd": "/src", "env": {"A": "1"}, "check": True})]
+
+
+def test_drill_arguments_and_their_refusal(lab_env, capsys):
+    parser = lab_env.drill_argument_parser("d", "sc", ("kill", "freeze"), "kill")
+    args = lab_env.parse_drill_args(parser, ["--drills", "kill, freeze", "--runs", "2"])
+    assert args.drills == ["kill", "freeze"] and args.runs == 2
+    assert lab_env.parse_drill_args(parser, []).drills == ["kill"]
+    for argv, message in ((["--drills", "kill,reboot"], "not reboot"), (["--drills", ","], "not nothing")):
+        with pytest.raises(SystemExit):
+            lab_env.parse_drill_args(parser, argv)
+        assert message in capsys.readouterr().err
+
+
+def test_run_drills_converges_once_and_reads_the_report(lab_env, monkeypatch, tmp_path):
+    calls = []
+
+    def fake(root, scenario, action, env):
+        calls.append((action, env.get("DRILLS"), env.get("EXTRA")))
+        if action == "verify":
+            with open(env["REPORT"], "w") as handle:
+                handle.write('[{"kind": "kill"}, {"kind": "freeze"}]')
+    parser = lab_env.drill_argument_parser("d", "sc", ("kill", "freeze"), "kill")
+    args = lab_env.parse_drill_args(parser, ["--drills", "kill,freeze", "--runs", "2"])
+    runs = lab_env.run_drills(str(tmp_path), "sc", args, "DRILLS", "REPORT", extra={"EXTRA": "x"}, run=fake)
+    assert runs == [{"kind": "kill"}, {"kind": "freeze"}]
+    assert calls == [("create", None, None), ("converge", None, None),
+                     ("verify", "kill freeze kill freeze", "x"), ("destroy", "kill freeze kill freeze", "x")]
+    # --keep --no-converge: the verify only; the report file is gone either way
+    args = lab_env.parse_drill_args(parser, ["--keep", "--no-converge"])
+    calls.clear()
+    lab_env.run_drills(str(tmp_path), "sc", args, "DRILLS", "REPORT", run=fake)
+    assert [c[0] for c in calls] == ["verify"]
+
+
+def test_goal_text(lab_env):
+    assert lab_env.goal_text(2.5, None) == "-"
+    assert lab_env.goal_text(None, 3.0) == "<= 3 s: no figure"
+    assert lab_env.goal_text(2.5, 3.0) == "<= 3 s: met"
+    assert lab_env.goal_text(12.0, 3.0) == "<= 3 s: not met (4.0x)"
+
+
+def test_spread(lab_env):
+    assert lab_env.spread([3, 1.04, 2]) == {"runs": 3, "median_s": 2.0, "min_s": 1.0, "max_s": 3.0}
+    assert lab_env.spread([]) == {"runs": 0, "median_s": None, "min_s": None, "max_s": None}

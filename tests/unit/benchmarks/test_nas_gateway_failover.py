@@ -31,8 +31,8 @@ def run(kind, share1, bystander=(1.0, 1.0, 1.0), records=60, missing=0, moved_ri
 
 
 def test_drill_sequence_takes_the_drills_in_turn(bench):
-    assert bench.drill_sequence(["path", "lun", "kill"], 2) == ["path", "lun", "kill"] * 2
-    assert bench.drill_sequence(["lun"], 1) == ["lun"]
+    assert bench.lab_env.drill_sequence(["path", "lun", "kill"], 2) == ["path", "lun", "kill"] * 2
+    assert bench.lab_env.drill_sequence(["lun"], 1) == ["lun"]
 
 
 def test_summary_medians_per_drill_group_and_protocol(bench):

@@ -26,8 +26,8 @@ def run(kind, nfs, nfs3, smb, records=50, missing=0):
 
 
 def test_drill_sequence_takes_the_drills_in_turn(bench):
-    assert bench.drill_sequence(["kill", "freeze"], 3) == ["kill", "freeze"] * 3
-    assert bench.drill_sequence(["client_link"], 1) == ["client_link"]
+    assert bench.lab_env.drill_sequence(["kill", "freeze"], 3) == ["kill", "freeze"] * 3
+    assert bench.lab_env.drill_sequence(["client_link"], 1) == ["client_link"]
 
 
 def test_summary_medians_per_drill_and_protocol(bench):

@@ -73,26 +73,31 @@ AUTH = ["pcs", "host", "auth", "node1", "addr=10.88.0.11:2224", "node2", "addr=1
         "node3", "addr=10.88.0.13:2224", "-u", "hacluster"]
 
 
+def _setup_writes_the_config(monkeypatch, paths, local=False):
+    """corosync.conf appears only after setup: write it when the setup command runs."""
+    real = pcs_cluster.ClusterHandler.run
+
+    def run(self, argv, message, data=None):
+        res = real(self, argv, message, data=data)
+        if argv[:2] == ["cluster", "setup"]:
+            if local:
+                # pcs's local only mode writes the file at --corosync_conf
+                assert argv[-2:] == ["--corosync_conf", paths["corosync_conf"]]
+            shutil.copy(os.path.join(FIXTURES, "corosync-3node-2links.conf"), paths["corosync_conf"])
+        return res
+    monkeypatch.setattr(pcs_cluster.ClusterHandler, "run", run)
+    return {"command": ["pcs", "cluster", "config", "--output-format=json", "--corosync_conf",
+                        paths["corosync_conf"]], "out": fixture("cluster-config-3node-2links.json")}
+
+
 def test_new_cluster(monkeypatch, paths):
-    def after_setup(*a):
-        return None
     commands = [
         {"command": AUTH, "data": PASSWORD + "\n", "err": "node1: Authorized\nnode2: Authorized\nnode3: Authorized\n"},
         {"command": SETUP},
         {"command": ["cibadmin", "--empty"], "out": fixture("cibadmin-empty.xml")},
         {"command": ["pcs", "cluster", "start", "--all", "--wait=120"]},
     ]
-    # corosync.conf appears only after setup: write it when the setup command runs
-    real = pcs_cluster.ClusterHandler.run
-
-    def run(self, argv, message, data=None):
-        res = real(self, argv, message, data=data)
-        if argv[:2] == ["cluster", "setup"]:
-            shutil.copy(os.path.join(FIXTURES, "corosync-3node-2links.conf"), paths["corosync_conf"])
-        return res
-    monkeypatch.setattr(pcs_cluster.ClusterHandler, "run", run)
-    commands.append({"command": ["pcs", "cluster", "config", "--output-format=json", "--corosync_conf",
-                                 paths["corosync_conf"]], "out": fixture("cluster-config-3node-2links.json")})
+    commands.append(_setup_writes_the_config(monkeypatch, paths))
     result = run_module(pcs_cluster.main, args(paths, auth_password=PASSWORD, no_keys_sync=True,
                                                initial_properties={"dc-deadtime": "3s"}),
                         commands, monkeypatch=monkeypatch, diff=True)
@@ -133,18 +138,7 @@ def test_new_cluster_local_setup(monkeypatch, paths):
         {"command": ["cibadmin", "--empty"], "out": fixture("cibadmin-empty.xml")},
         {"command": ["pcs", "cluster", "start", "--all", "--wait=120"]},
     ]
-    real = pcs_cluster.ClusterHandler.run
-
-    def run(self, argv, message, data=None):
-        res = real(self, argv, message, data=data)
-        if argv[:2] == ["cluster", "setup"]:
-            # pcs's local only mode writes the file at --corosync_conf
-            assert argv[-2:] == ["--corosync_conf", paths["corosync_conf"]]
-            shutil.copy(os.path.join(FIXTURES, "corosync-3node-2links.conf"), paths["corosync_conf"])
-        return res
-    monkeypatch.setattr(pcs_cluster.ClusterHandler, "run", run)
-    commands.append({"command": ["pcs", "cluster", "config", "--output-format=json", "--corosync_conf",
-                                 paths["corosync_conf"]], "out": fixture("cluster-config-3node-2links.json")})
+    commands.append(_setup_writes_the_config(monkeypatch, paths, local=True))
     result = run_module(pcs_cluster.main, args(paths, auth_password=PASSWORD, no_keys_sync=True, setup_mode="local",
                                                initial_properties={"dc-deadtime": "3s"}),
                         commands, monkeypatch=monkeypatch)

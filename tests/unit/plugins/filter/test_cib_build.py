@@ -24,7 +24,16 @@ def test_every_documented_filter_is_there():
     assert sorted(FILTERS) == ["cib_merge", "drbd_cib", "fence_devices", "nas_dual_controller_cib",
                                "nas_dual_controller_services_groups", "nas_gateway_check", "nas_gateway_cib",
                                "nas_gateway_luns", "nas_gateway_services_groups", "nas_integrated_cib",
-                               "nas_integrated_lvm_filter", "nas_integrated_services_groups", "nas_services_cib"]
+                               "nas_integrated_lvm_filter", "nas_integrated_nfs_scope_dropin",
+                               "nas_integrated_services_groups", "nas_services_cib"]
+
+
+def test_nfs_scope_dropin_through_the_filter():
+    text = "[Service]\nExecStart=/usr/sbin/rpc.nfsd\n"
+    out = FILTERS["nas_integrated_nfs_scope_dropin"](text, "nas01")
+    assert "ExecStart=/usr/bin/unshare --uts /bin/sh -c 'hostname nas01; exec \"$@\"' -- /usr/sbin/rpc.nfsd" in out
+    with pytest.raises(AnsibleFilterError, match="is not a host name"):
+        FILTERS["nas_integrated_nfs_scope_dropin"](text, "nas 01")
 
 
 def test_dual_controller_through_the_filters():

@@ -182,12 +182,7 @@ molecule-%:
 	@$(MAKE) --no-print-directory molecule SCENARIO=$*
 
 # The lab images of the run are built in the background from the start
-# (cold: about 4 min each), while the checks before them run. In `make test`
-# the gateway scenario runs its path-cut and LUN-loss drills (the head kill,
-# the same fencing and group moves the other designs' kill drills check,
-# runs in `make molecule SCENARIO=nas_gateway` and its benchmark): the CI
-# time budget of ci-budget.txt.
-test: export NAS_GW_DRILLS ?= path lun
+# (cold: about 4 min each), while the checks before them run.
 test: $(BOOTSTRAP_STAMP)
 	@HSC_PREFETCH="$(filter lab-image uml-image,$(TEST_STAGES))" $(ROOT)/scripts/run-stages.sh $(TEST_STAGES)
 

@@ -205,7 +205,32 @@ def _group_name(group, what):
     return group["name"]
 
 
+SAMBA_DAEMONS = ("nas_winbind", "nas_smbd")
 KERNEL_LAYOUTS = ("auto", "shared")
+
+
+def daemon_start_orders(daemons):
+    """Optional orders that keep the daemon clones' starts on a node one at a time.
+
+    ``daemons`` are the daemon resource ids (each cloned as ``<id>-clone``,
+    interleaved, so an order binds the instances on the same node). Pacemaker
+    starts a systemd-class resource by writing a drop-in and reloading
+    systemd; two such starts side by side on one node let one reload land in
+    the other's start job, and Pacemaker then reads the unit as ``inactive``
+    and counts a failed start (seen in the gateway lab: nfs-server next to
+    winbind). The daemons start in the order given (Samba's first: smbd
+    already waits for winbind). ``Optional`` orders apply only when both
+    start in the same transition and never restart one daemon for another.
+    Pairs a mandatory order already binds (winbind, smbd) get none.
+    """
+    start = [d for d in SAMBA_DAEMONS if d in daemons] + [d for d in daemons if d not in SAMBA_DAEMONS]
+    orders = []
+    for first, then in zip(start, start[1:]):
+        if (first, then) == SAMBA_DAEMONS:
+            continue
+        orders.append({"type": "order", "first": "%s-clone" % first, "first_action": "start",
+                       "then": "%s-clone" % then, "then_action": "start", "kind": "Optional"})
+    return orders
 
 
 def nas_services_objects(groups, nfs_server="ganesha", smb_enabled=True, kernel_layout="auto"):
@@ -256,6 +281,7 @@ def nas_services_objects(groups, nfs_server="ganesha", smb_enabled=True, kernel_
             {"type": "order", "first": "nas_winbind-clone", "first_action": "start",
              "then": "nas_smbd-clone", "then_action": "start"},
             {"type": "colocation", "resource": "nas_smbd-clone", "with": "nas_winbind-clone", "score": "INFINITY"}])
+    constraints.extend(daemon_start_orders([rid for rid, _agent in daemons]))
     group_layers, group_constraints = {}, {}
     for group in groups:
         name = _group_name(group, "nas_services_groups")

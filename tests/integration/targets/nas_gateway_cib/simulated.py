@@ -4,7 +4,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Check a crm_simulate -S transcript of the gateway's groups (text output).
 
-    python3 simulated.py FILE [--start] [--moved G,...] [--fenced NODE] GROUP=WHERE...
+    python3 simulated.py FILE [--start] [--moved G,...] [--fenced NODE]
+                         [--dot DOT --serial R1,R2,...] GROUP=WHERE...
 
 GROUP=WHERE: where the group g_GROUP runs after the transition, every member
 on one node: a node name, !NODE for "started, on another node than NODE",
@@ -14,7 +15,11 @@ Filesystem first, the VIP last. --moved: the Transition Summary moves,
 starts, stops or restarts members of these groups only (a failed node's
 clone instances and fence devices aside); without --moved nothing of any
 group changes. --fenced: the node is fenced before any group member starts
-elsewhere. Prints what it found.
+elsewhere. --serial (with --dot, the transition graph crm_simulate -D
+wrote): on every node where the transition starts these resources (clone
+instances by their resource name), each one's start waits for the one
+before it on that node, so no two of them start side by side. Prints what
+it found.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -49,12 +54,51 @@ def groups_of(status):
     return groups
 
 
+def start_edges(dot):
+    """{(resource, node): {(resource, node) whose start it waits for, directly}} from a transition graph."""
+    action = r'"(\S+?)(?::\d+)?_start_0 (\S+)"'
+    edges = {}
+    for line in dot.splitlines():
+        m = re.match(r"\s*%s\s*->\s*%s" % (action, action), line)
+        if m:
+            edges.setdefault((m.group(3), m.group(4)), set()).add((m.group(1), m.group(2)))
+    return edges
+
+
+def waits_for(edges, then, first):
+    """Whether the start ``then`` waits for ``first``, directly or through other starts."""
+    seen, todo = set(), [then]
+    while todo:
+        for before in edges.get(todo.pop(), ()):
+            if before == first:
+                return True
+            if before not in seen:
+                seen.add(before)
+                todo.append(before)
+    return False
+
+
+def check_serial(dot, resources, transition):
+    edges = start_edges(dot)
+    starts = re.findall(r"Resource action: +(\S+?)(?::\d+)? +start on (\S+)", transition)
+    nodes = sorted(set(node for r, node in starts if r in resources))
+    assert nodes, "none of %s starts in this transition" % ", ".join(resources)
+    for node in nodes:
+        here = [r for r in resources if (r, node) in starts]
+        for first, then in zip(here, here[1:]):
+            assert waits_for(edges, (then, node), (first, node)), (
+                "on %s the start of %s does not wait for %s's" % (node, then, first))
+    return nodes
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("file")
     parser.add_argument("--start", action="store_true")
     parser.add_argument("--moved", default="")
     parser.add_argument("--fenced", default="")
+    parser.add_argument("--dot")
+    parser.add_argument("--serial", default="")
     parser.add_argument("where", nargs="+")
     args = parser.parse_args()
     text = open(args.file).read()
@@ -106,6 +150,9 @@ def main():
             if r in members:
                 first = re.search(r"Resource action: +%s +start on" % re.escape(r), transition).start()
                 assert fence < first, "%s: %s started before %s was fenced" % (args.file, r, args.fenced)
+    if args.serial:
+        nodes = check_serial(open(args.dot).read(), args.serial.split(","), transition)
+        print("%s: %s start one after the other on %s" % (args.file, args.serial, " ".join(nodes)))
     print("%s: %s; changed: %s" % (args.file, " ".join("%s@%s" % (g, n) for g, n in sorted(placed.items())),
                                    " ".join(sorted(touched)) or "nothing"))
 

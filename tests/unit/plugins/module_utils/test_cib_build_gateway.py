@@ -174,11 +174,14 @@ def test_cib_health_clones_and_daemon_order():
     assert [(c["id"], c["score"], c["rule"]) for c in rules] == [
         ("location-g_media-hsc_paths_lun_media", "-INFINITY", "hsc_paths_lun_media lt 1"),
         ("location-g_media-ethmonitor-bond0", "-INFINITY", "ethmonitor-bond0 lt 1")]
-    orders = [(c["first"], c["then"]) for c in cib["constraints"] if c["type"] == "order"]
+    orders = [(c["first"], c["then"], c.get("kind")) for c in cib["constraints"] if c["type"] == "order"]
     # two NFS groups share the cloned nfs-server: it starts before each group's exports (a restarted
     # nfs-server drops them), not before the whole group (no remount); nothing waits for smbd or winbind
-    assert sorted(orders) == [("nas_nfsd-clone", "exp_home_101_1"), ("nas_nfsd-clone", "exp_projects_102_1"),
-                              ("nas_winbind-clone", "nas_smbd-clone")]
+    # but nfs-server's first start on a head, optionally (never a restart)
+    assert sorted(orders, key=str) == [("nas_nfsd-clone", "exp_home_101_1", None),
+                                       ("nas_nfsd-clone", "exp_projects_102_1", None),
+                                       ("nas_smbd-clone", "nas_nfsd-clone", "Optional"),
+                                       ("nas_winbind-clone", "nas_smbd-clone", None)]
 
 
 def test_one_nfs_group_carries_its_own_nfsserver():

@@ -21,6 +21,7 @@ import pytest
 from ansible_collections.hastorage.cluster.plugins.module_utils import _cib
 from ansible_collections.hastorage.cluster.plugins.module_utils._cib_build import (
     BuildError,
+    daemon_start_orders,
     fence_devices,
     drbd_cib,
     merge,
@@ -51,13 +52,50 @@ def build_nas(inp):
     return services_groups, services, cib
 
 
+def without_daemon_start_orders(objects, daemons):
+    """``objects`` less the optional daemon start orders (added after the capture, checked apart)."""
+    orders = daemon_start_orders(daemons)
+    out = dict(objects, constraints=[c for c in objects["constraints"] if c not in orders])
+    assert len(out["constraints"]) == len(objects["constraints"]) - len(orders)
+    return out
+
+
 @pytest.mark.parametrize("scenario", NAS_SCENARIOS)
 def test_dual_controller_same_objects_as_jinja(scenario):
     fixture = load("nas_" + scenario)
     services_groups, services, cib = build_nas(fixture["input"])
     assert services_groups == fixture["services_groups"]
-    assert json.loads(json.dumps(services)) == fixture["nas_services_pacemaker"]
-    assert normalised(cib) == normalised(fixture["pcs_cib"])
+    daemons = [r["id"] for r in services["resources"]]
+    # the Jinja builders had no optional orders between the daemon clones (the one deliberate difference)
+    assert json.loads(json.dumps(without_daemon_start_orders(services, daemons))) == fixture["nas_services_pacemaker"]
+    assert normalised(without_daemon_start_orders(cib, daemons)) == normalised(fixture["pcs_cib"])
+
+
+@pytest.mark.parametrize("resources, expected", [
+    (["nas_ganesha", "nas_winbind", "nas_smbd"], [("nas_smbd-clone", "nas_ganesha-clone")]),
+    (["nas_nfsd", "nas_winbind", "nas_smbd"], [("nas_smbd-clone", "nas_nfsd-clone")]),
+    (["nas_winbind", "nas_smbd"], []),
+    (["nas_ganesha"], []),
+    ([], []),
+])
+def test_daemon_clones_start_one_at_a_time(resources, expected):
+    orders = daemon_start_orders(resources)
+    assert [(o["first"], o["then"]) for o in orders] == expected
+    for order in orders:
+        # optional: binds only starts in the same transition, restarts nothing
+        assert order["kind"] == "Optional" and order["first_action"] == order["then_action"] == "start"
+        normalised({"constraints": [order]})
+
+
+def test_nas_services_orders_every_daemon_start():
+    groups = [{"name": "a", "mountpoint": "/a", "vip": "10.0.0.5", "nfs_exports": [{"id": 1, "path": "/a/x"}],
+               "smb_shares": [{"name": "x", "path": "/a/y"}]},
+              {"name": "b", "mountpoint": "/b", "vip": "10.0.0.6", "nfs_exports": [{"id": 2, "path": "/b/x"}]}]
+    for nfs_server, nfs_daemon in (("kernel", "nas_nfsd-clone"), ("ganesha", "nas_ganesha-clone")):
+        services = nas_services_objects(groups, nfs_server=nfs_server)
+        starts = [(c["first"], c["then"]) for c in services["constraints"] if c["type"] == "order"]
+        # each clone's start waits for the one before: no two daemons start side by side on a node
+        assert starts == [("nas_winbind-clone", "nas_smbd-clone"), ("nas_smbd-clone", nfs_daemon)]
 
 
 def test_dual_controller_fixture_is_not_trivial():

@@ -42,10 +42,7 @@ TARGETS ?=
 # on User-mode Linux nodes (after uml-image: the sid kernel root and the
 # guest image, built once per run and shared by every UML scenario).
 MOLECULE_SCENARIOS ?= default graid nas_dual_controller
-# nas_gateway is opt-in until its daemon clones start reliably: in 2 of 4
-# deploys on 2026-12-04 the cloned nfs-server's start was reported failed
-# while systemd was reloading for another clone's start (docs/nas_gateway.md).
-UML_SCENARIOS ?= nas_integrated
+UML_SCENARIOS ?= nas_integrated nas_gateway
 SCENARIO ?= default
 
 # Stages of `make test`, in order; each needs a line in ci-budget.txt. The

@@ -24,7 +24,8 @@ head's ``multipath_info`` census ``{wwid: [{dev, state, usable}]}`` or None
 when not read), ``client_network``, ``client_interface``,
 ``ethmonitor_options``, ``groups``, ``expected_paths``, ``queue_seconds``
 (``multipath_no_path_retry`` x ``multipath_polling_interval``),
-``attribute_prefix``, ``stickiness``, ``location_score``.
+``attribute_prefix``, ``stickiness``, ``location_score``,
+``fail_queue_elsewhere`` (the path-health agent's ``fail_queue``).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -33,6 +34,7 @@ __metaclass__ = type
 
 import re
 
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible_collections.hastorage.cluster.plugins.module_utils._cib_build import (
     ETHMONITOR_OPTIONS,
     FSTYPES,
@@ -254,6 +256,14 @@ def nas_gateway_stacks(config, services):
     return stacks
 
 
+def _fail_queue(config):
+    value = config.get("fail_queue_elsewhere", True)
+    try:
+        return boolean(value, strict=True)
+    except TypeError:
+        raise BuildError("%sfail_queue_elsewhere must be true or false, got %r" % (PREFIX, value))
+
+
 def health_objects(config):
     """The multipath-health and ethmonitor clones every group's rules read."""
     groups = config.get("groups") or []
@@ -265,7 +275,8 @@ def health_objects(config):
                          "attribute ethmonitor-<interface>)" % (PREFIX, PREFIX))
     ethmonitor["interface"] = interface
     eth_id = "ethmonitor_%s" % re.sub(r"[^A-Za-z0-9_.-]", "_", interface)
-    health = {"luns": " ".join("%s=%s" % (group_alias(g), _text(g["wwid"]).lower()) for g in groups)}
+    health = {"luns": " ".join("%s=%s" % (group_alias(g), _text(g["wwid"]).lower()) for g in groups),
+              "fail_queue": "true" if _fail_queue(config) else "false"}
     if prefix != DEFAULT_ATTRIBUTE_PREFIX:
         health["attribute_prefix"] = prefix
     resources = [{"id": PATH_HEALTH_ID, "agent": HEALTH_AGENT, "options": health, "operations": PATH_HEALTH_OPS},

@@ -65,11 +65,39 @@ class Lab(object):
         self.answer = tmp_path / "answer.json"
         self.rc = tmp_path / "answer.rc"
         self.attrd_log = tmp_path / "attrd.log"
+        self.queue_log = tmp_path / "queue.log"
+        self.peers = tmp_path / "peers"
+        self.peers.mkdir()
         self.set_answer(fixture("maps-all-up.json"))
+        # multipathd: "show maps json" replays the answer; "disablequeueing|restorequeueing map M" is logged
         executable(self.bin / "multipathd",
-                   '#!/bin/sh\n[ "$*" = "show maps json" ] || exit 99\n'
-                   '[ "$LC_ALL" = C ] || exit 98\ncat "%s"\nexit $(cat "%s")\n' % (self.answer, self.rc))
-        executable(self.bin / "attrd_updater", '#!/bin/sh\necho "$*" >> "%s"\n' % self.attrd_log)
+                   '#!/bin/sh\n[ "$LC_ALL" = C ] || exit 98\n'
+                   'case "$1 $2" in\n'
+                   '  "disablequeueing map"|"restorequeueing map") echo "$*" >> "%s"; echo ok; exit 0;;\n'
+                   'esac\n'
+                   '[ "$*" = "show maps json" ] || exit 99\n'
+                   'cat "%s"\nexit $(cat "%s")\n' % (self.queue_log, self.answer, self.rc))
+        # attrd_updater: -Q -A -n NAME --output-as=xml answers peers/NAME (rc 1 without it); the rest is logged
+        executable(self.bin / "attrd_updater",
+                   '#!/bin/sh\nif [ "$1" = -Q ]; then\n'
+                   '  [ "$1 $2 $3 $5" = "-Q -A -n --output-as=xml" ] || exit 97\n'
+                   '  [ -f "%s/$4" ] || { echo "Could not query value of $4: attribute does not exist" >&2; exit 105; }\n'
+                   '  cat "%s/$4"; exit 0\nfi\necho "$*" >> "%s"\n' % (self.peers, self.peers, self.attrd_log))
+
+    def set_peers(self, attribute, **values):
+        """What attrd holds for ATTRIBUTE on each node (the agent's own node included)."""
+        lines = ['<pacemaker-result api-version="2.25" request="attrd_updater -Q -A -n %s --output-as=xml">'
+                 % attribute]
+        lines.extend('  <attribute name="%s" value="%s" host="%s"/>' % (attribute, v, n) for n, v in values.items())
+        lines.append('  <status code="0" message="OK"/>\n</pacemaker-result>')
+        (self.peers / attribute).write_text("\n".join(lines) + "\n")
+
+    def queue_calls(self):
+        if not self.queue_log.exists():
+            return []
+        calls = self.queue_log.read_text().splitlines()
+        self.queue_log.write_text("")
+        return calls
 
     def set_answer(self, text, rc=0):
         self.answer.write_text(text)
@@ -83,7 +111,7 @@ class Lab(object):
     def run(self, action, **params):
         env = {"PATH": "%s:/usr/bin:/bin" % self.bin, "HA_RSCTMP": str(self.rsctmp),
                "OCF_RESOURCE_INSTANCE": "mp_health:0", "OCF_RESKEY_luns": LUNS,
-               "OCF_RESKEY_sysfs_root": str(self.sys)}
+               "OCF_RESKEY_sysfs_root": str(self.sys), "OCF_RESKEY_CRM_meta_on_node": "head1"}
         for key, value in params.items():
             env["OCF_RESKEY_" + key] = value
         proc = subprocess.run([sys.executable, AGENT, action], env=env, capture_output=True, text=True, check=False)
@@ -110,7 +138,8 @@ def test_meta_data_is_valid_xml_with_every_action_and_parameter(lab):
     assert sorted(a.get("name") for a in root.iter("action")) == [
         "meta-data", "monitor", "start", "stop", "validate-all"]
     assert sorted(p.get("name") for p in root.iter("parameter")) == [
-        "attribute_prefix", "dampen", "fc_prefix", "luns", "multipathd", "sysfs_root"]
+        "attribute_prefix", "dampen", "fail_queue", "fail_queue_after", "fc_prefix", "luns", "multipathd",
+        "sysfs_root"]
 
 
 def test_lifecycle_sets_and_deletes_the_attributes(lab):
@@ -212,3 +241,108 @@ def test_runs_from_its_shebang_as_pacemaker_runs_it():
     proc = subprocess.run([AGENT, "meta-data"], capture_output=True, text=True, check=False,
                           env={"PATH": "/usr/bin:/bin"})
     assert proc.returncode == 0 and ET.fromstring(proc.stdout).get("name") == "multipath-health"
+
+
+def test_fail_queue_only_when_another_node_reaches_the_lun(lab):
+    # recorded: both LUNs without a usable path on this node, still queueing
+    assert lab.run("start", fail_queue_after="0")[0] == 0
+    lab.attrd_calls()
+    lab.set_answer(fixture("maps-all-down-queueing.json"))
+    lab.set_peers("hsc_paths_lun1", head1=0, head2=2, head3=0)   # head2 still reaches lun1
+    lab.set_peers("hsc_paths_lun2", head1=2, head2=0)            # only this node's (stale) value says 2
+    rc, dummy, err = lab.run("monitor", fail_queue_after="0")
+    assert rc == 0, err
+    assert lab.queue_calls() == ["disablequeueing map lun1"]
+    assert "lun1: disablequeueing map lun1 (no usable path here for 0 s; head2 still reach it)" in err
+    assert lab.attrd_calls() == ["-n hsc_paths_lun1 -U 0 -d 5s", "-n hsc_paths_lun2 -U 0 -d 5s"]
+    # done once: the next monitor does not ask again
+    assert lab.run("monitor", fail_queue_after="0")[0] == 0
+    assert lab.queue_calls() == []
+    # head2 reports lun2 too now: its queue goes as well
+    lab.set_peers("hsc_paths_lun2", head1=0, head2=1)
+    assert lab.run("monitor", fail_queue_after="0")[0] == 0
+    assert lab.queue_calls() == ["disablequeueing map lun2"]
+    # the paths come back: queueing back on both maps, once
+    lab.set_answer(fixture("maps-recovered.json"))
+    assert lab.run("monitor", fail_queue_after="0")[0] == 0
+    assert sorted(lab.queue_calls()) == ["restorequeueing map lun1", "restorequeueing map lun2"]
+    assert lab.run("monitor", fail_queue_after="0")[0] == 0
+    assert lab.queue_calls() == []
+
+
+def test_a_lun_no_other_node_reaches_keeps_queueing(lab):
+    assert lab.run("start", fail_queue_after="0")[0] == 0
+    lab.set_answer(fixture("maps-all-down-queueing.json"))
+    lab.set_peers("hsc_paths_lun1", head1=0, head2=0)            # a SAN-wide outage
+    # no value at all for lun2 (attrd_updater fails): not a reason to fail its queue
+    assert lab.run("monitor", fail_queue_after="0")[0] == 0
+    assert lab.queue_calls() == []
+
+
+def test_fail_queue_waits_fail_queue_after_seconds(lab):
+    assert lab.run("start")[0] == 0                               # default: 10 s
+    lab.set_answer(fixture("maps-all-down-queueing.json"))
+    lab.set_peers("hsc_paths_lun1", head2=2)
+    assert lab.run("monitor")[0] == 0
+    assert lab.queue_calls() == []                                # just lost: the other nodes may not know yet
+
+
+def test_stop_gives_the_queue_back_and_fail_queue_false_never_touches_it(lab):
+    assert lab.run("start", fail_queue_after="0")[0] == 0
+    lab.set_answer(fixture("maps-all-down-queueing.json"))
+    lab.set_peers("hsc_paths_lun1", head2=2)
+    assert lab.run("monitor", fail_queue_after="0")[0] == 0
+    assert lab.queue_calls() == ["disablequeueing map lun1"]
+    assert lab.run("stop")[0] == 0
+    assert lab.queue_calls() == ["restorequeueing map lun1"]
+    assert lab.run("start", fail_queue="false", fail_queue_after="0")[0] == 0
+    assert lab.run("monitor", fail_queue="false", fail_queue_after="0")[0] == 0
+    assert lab.queue_calls() == []
+
+
+def test_a_state_file_of_the_earlier_agent_still_reads_as_started(lab):
+    lab.rsctmp.mkdir()
+    (lab.rsctmp / "multipath-health-mp_health_0.state").write_text("started\n")
+    assert lab.run("monitor")[0] == 0
+    assert lab.run("stop")[0] == 0 and lab.run("monitor")[0] == 7
+
+
+def test_queue_actions_times_and_retries(agent):
+    luns = [("lun1", LUN1)]
+    names = {LUN1: "lun1"}
+    state = {}
+    asked = []
+
+    def peers_of(alias):
+        asked.append(alias)
+        return ["head2"]
+
+    assert agent.queue_actions(luns, {LUN1: 0}, names, state, 100.0, 10, peers_of) == []
+    assert agent.queue_actions(luns, {LUN1: 0}, names, state, 109.0, 10, peers_of) == []
+    assert asked == []                                            # not asked before the time is up
+    assert agent.queue_actions(luns, {LUN1: 0}, names, state, 110.0, 10, peers_of) == [
+        ("disablequeueing", "lun1", "lun1", "no usable path here for 10 s; head2 still reach it")]
+    assert state == {"zero_since": {"lun1": 100.0}, "disabled": ["lun1"]}
+    # one path back, then lost again: the clock starts over
+    assert agent.queue_actions(luns, {LUN1: 1}, names, state, 111.0, 10, peers_of)[0][0] == "restorequeueing"
+    assert agent.queue_actions(luns, {LUN1: 0}, names, state, 112.0, 10, peers_of) == []
+    assert state["zero_since"] == {"lun1": 112.0}
+    # no map for the LUN: nothing to fail
+    assert agent.queue_actions(luns, {}, {}, {}, 500.0, 0, peers_of) == []
+
+
+@pytest.mark.parametrize("params, words", [
+    ({"fail_queue": "maybe"}, "fail_queue must be true or false"),
+    ({"fail_queue_after": "10s"}, "fail_queue_after must be a number of seconds"),
+    ({"fail_queue_after": "-1"}, "fail_queue_after must be a number of seconds"),
+])
+def test_fail_queue_parameters_are_checked(lab, params, words):
+    rc, dummy, err = lab.run("validate-all", **params)
+    assert rc == 6 and words in err
+
+
+def test_peer_values_from_attrd_xml(agent):
+    xml = ('<pacemaker-result><attribute name="a" value="2" host="n2"/><attribute name="a" value="0" host="n1"/>'
+           '<attribute name="a" value="" host="n3"/><attribute name="a" value="x" host="n4"/></pacemaker-result>')
+    assert agent.peer_values(xml, "n1") == {"n2": 2}
+    assert agent.peer_values("not xml", "n1") == {}

@@ -101,6 +101,12 @@ refuse "iSCSI: a head without an initiator name" \
     "each its own; got {'gw1': 'iqn.2026-01.test.hsc:gw1', 'gw2': 'iqn.2026-01.test.hsc:gw2', 'gw3': ''}" \
     -e "$targets" -e gw3_initiator_name=
 
+# one head's bad input (the pacemaker role's own check, per host) stops
+# every head before the first change (the iSCSI tools' install)
+hsc_stops_every_host "$work" nas_gateway nas_gateway gw3 ' : Install open-iscsi and multipath-tools]' \
+    'pacemaker_node_addresses must be IP addresses, link 0 first' "${inv[@]}" \
+    -e '{"pacemaker_node_addresses": "{{ [\"192.0.2.300\"] if inventory_hostname == \"gw3\" else [\"192.0.2.30\"] }}"}'
+
 # the path census (census.yml): every head sees every LUN on two paths
 accept census.yml 'census accepted: gw1 gw2 gw3'
 refuse_in census.yml "a head that does not see a LUN" \

@@ -56,6 +56,11 @@ refuse "a RAID member that is the DRBD backing disk" \
 refuse "a RAID member listed twice" \
     "nas_integrated_raid of nas1.members lists /dev/hsc-test-sdb, which is already listed as /dev/hsc-test-sdb (members)" \
     -e '{"nas_integrated_raid": {"type": "md", "device": "/dev/md0", "level": 1, "members": ["/dev/hsc-test-sdb", "/dev/hsc-test-sdb"]}}'
+# one node's bad input (the pacemaker role's own check, per host) stops
+# both before the first change (the local RAID)
+hsc_stops_every_host "$work" nas_integrated nas_integrated nas2 ' : Build or adopt the local RAID]' \
+    'pacemaker_node_addresses must be IP addresses, link 0 first' "${inv[@]}" \
+    -e '{"pacemaker_node_addresses": "{{ [\"192.0.2.300\"] if inventory_hostname == \"nas2\" else [\"192.0.2.30\"] }}"}'
 refuse "three nodes" "nas_integrated: the design needs exactly two nodes in the play (the inventory group nas_integrated), got 3: nas1, nas2, nas3" \
     -e hsc_hosts=three
 refuse "two groups with one name" "nas_integrated_groups: two groups are named home" \

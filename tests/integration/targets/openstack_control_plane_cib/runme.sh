@@ -52,6 +52,12 @@ ansible-playbook "${inv[@]}" validate.yml -e "$(services "$glance" "$nova")" > "
     || { cat "$work/good.log"; echo "the refusals' base services are refused" >&2; exit 1; }
 grep -q 'accepted: g_haproxy g_openstack g_nova_api' "$work/good.log" || { cat "$work/good.log"; exit 1; }
 
+# one controller's bad input (the pacemaker role's own check, per host)
+# stops both before the first change (the services' packages)
+hsc_stops_every_host "$work" openstack_control_plane openstack_control_plane ctl2 \
+    " : Install the services' packages without starting them]" \
+    'pacemaker_node_addresses must be IP addresses, link 0 first' "${inv[@]}" \
+    -e '{"pacemaker_node_addresses": "{{ [\"192.0.2.300\"] if inventory_hostname == \"ctl2\" else [\"192.0.2.30\"] }}"}'
 refuse "internal and external VIPs on one network" \
     "openstack_control_plane_external_network 10.40.0.0/24 and openstack_control_plane_internal_network 10.40.0.0/24 are the same network or overlap" \
     -e openstack_control_plane_external_network=10.40.0.0/24 -e openstack_control_plane_external_vip=10.40.0.20

@@ -91,6 +91,33 @@ hsc_refuse() {
     echo "refused: $name"
 }
 
+# hsc_stops_every_host WORK ROLE HOSTS BAD-HOST NEXT-TASK EXPECTED-TEXT ANSIBLE_PLAYBOOK_ARGS...:
+# run ROLE's whole deploy (run_role.yml, check mode) on the inventory group
+# HOSTS with ANSIBLE_PLAYBOOK_ARGS giving BAD-HOST alone a bad input, and
+# fail unless it is refused with EXPECTED-TEXT for BAD-HOST, every other
+# host stops with it (no host reaches NEXT-TASK, the role's first task after
+# its checks) and no host changed anything. Log: WORK/stop.log.
+hsc_stops_every_host() {
+    local work=$1 role=$2 hosts=$3 bad=$4 next=$5 expect=$6 rc=0
+    shift 6
+    ansible-playbook --check "$@" -e "hsc_role=$role" -e "hsc_hosts=$hosts" \
+        "$(dirname "${BASH_SOURCE[0]}")/run_role.yml" > "$work/stop.log" 2>&1 || rc=$?
+    if [[ $rc -eq 0 ]]; then
+        cat "$work/stop.log"; echo "$role: the deploy went through with $bad's bad input" >&2; exit 1
+    fi
+    grep -qF -- "$expect" "$work/stop.log" \
+        || { cat "$work/stop.log"; echo "$role: the refusal does not say: $expect" >&2; exit 1; }
+    grep -Eq "^fatal: \[$bad\]" "$work/stop.log" \
+        || { cat "$work/stop.log"; echo "$role: $bad was not the host refused" >&2; exit 1; }
+    if grep -qF -- "$next" "$work/stop.log"; then
+        cat "$work/stop.log"; echo "$role: hosts went on to '$next' after $bad was refused" >&2; exit 1
+    fi
+    if grep -Eq ': ok=[0-9]+ +changed=[1-9]' "$work/stop.log"; then
+        cat "$work/stop.log"; echo "$role: a host reported a change before the play stopped" >&2; exit 1
+    fi
+    echo "stopped every host: $role, $bad refused"
+}
+
 # hsc_argument_spec_check WORK ACCEPTED-TEXT BAD-EXTRA-VARS REFUSAL-TEXT ANSIBLE_PLAYBOOK_ARGS...:
 # run ANSIBLE_PLAYBOOK_ARGS (site.yml on an example inventory, with a tag
 # nothing carries, so only the argument validation runs) and fail unless it

@@ -164,7 +164,8 @@ def test_cib_health_clones_and_daemon_order():
     assert "path_health" in ids and "ethmonitor_bond0" in ids and "nas_nfsd" in ids
     health = [r for r in cib["resources"] if r["id"] == "path_health"][0]
     assert health["agent"] == "ocf:hastorage:multipath-health"
-    assert health["options"] == {"luns": "home=%s projects=%s lun_media=%s" % (LUN1, LUN2, LUN3)}
+    assert health["options"] == {"luns": "home=%s projects=%s lun_media=%s" % (LUN1, LUN2, LUN3),
+                                 "fail_queue": "true"}
     clones = dict((c["id"], c) for c in cib["clones"])
     assert clones["path_health-clone"]["meta"] == {"interleave": "true"}
     assert "ethmonitor_bond0-clone" in clones
@@ -198,4 +199,17 @@ def test_one_nfs_group_carries_its_own_nfsserver():
 def test_ethmonitor_interface_is_the_designs():
     cfg = config(ethmonitor_options={"interface": "eth9"})
     with pytest.raises(BuildError, match="nas_gateway_ethmonitor_options"):
+        gw.nas_gateway_cib(cfg, services(cfg))
+
+
+@pytest.mark.parametrize("value, option", [(False, "false"), ("no", "false"), ("True", "true"), (1, "true")])
+def test_fail_queue_elsewhere_reaches_the_path_health_agent(value, option):
+    cfg = config(fail_queue_elsewhere=value)
+    health = [r for r in gw.nas_gateway_cib(cfg, services(cfg))["resources"] if r["id"] == "path_health"][0]
+    assert health["options"]["fail_queue"] == option
+
+
+def test_fail_queue_elsewhere_must_be_a_boolean():
+    cfg = config(fail_queue_elsewhere="sometimes")
+    with pytest.raises(BuildError, match="nas_gateway_fail_queue_elsewhere must be true or false, got 'sometimes'"):
         gw.nas_gateway_cib(cfg, services(cfg))

@@ -1,0 +1,57 @@
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Every role checks its input on every host before its first change, and any host's bad input stops them all.
+
+A role's checks are its validate.yml and, in the design roles, the building
+blocks' validate.yml with the variables the design gives them. They must be
+the first thing main.yml runs, all of them inside one block with
+any_errors_fatal, so that a per-host check failing on one host stops the
+play for every host before anything changes on any (the offline design
+targets check the behaviour: hsc_stops_every_host).
+"""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+import pytest
+import yaml
+
+ROLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "roles")
+WITH_CHECKS = sorted(r for r in os.listdir(ROLES) if os.path.exists(os.path.join(ROLES, r, "tasks", "validate.yml")))
+
+
+def is_check(task):
+    """A task that runs a validate.yml (the role's own or a building block's)."""
+    include = task.get("ansible.builtin.include_tasks") or task.get("ansible.builtin.import_tasks")
+    if include is not None:
+        return include == "validate.yml"
+    role = task.get("ansible.builtin.include_role") or task.get("ansible.builtin.import_role")
+    return bool(role) and role.get("tasks_from") == "validate.yml"
+
+
+def load(role):
+    with open(os.path.join(ROLES, role, "tasks", "main.yml")) as f:
+        return yaml.safe_load(f)
+
+
+def test_every_role_with_checks_is_listed():
+    assert set(WITH_CHECKS) >= {"drbd", "graid", "multipath", "nas_dual_controller", "nas_gateway",
+                                "nas_integrated", "nas_services", "openstack_control_plane", "pacemaker"}
+
+
+@pytest.mark.parametrize("role", WITH_CHECKS)
+def test_checks_come_first_in_one_block_that_stops_every_host(role):
+    tasks = load(role)
+    first = tasks[0]
+    assert "block" in first, "%s: main.yml does not start with the checks' block" % role
+    assert first.get("any_errors_fatal") is True, "%s: the checks' block needs any_errors_fatal: true" % role
+    inside = first["block"]
+    assert inside and all(is_check(t) for t in inside), (
+        "%s: the checks' block holds something other than validate.yml: %s"
+        % (role, [t.get("name") for t in inside if not is_check(t)]))
+    assert is_check(inside[0]) and (inside[0].get("ansible.builtin.include_tasks") == "validate.yml"), (
+        "%s: the role's own validate.yml runs first" % role)
+    later = [t.get("name") for t in tasks[1:] if is_check(t)]
+    assert later == [], "%s: checks after the first change: %s" % (role, later)

@@ -34,6 +34,15 @@ def tasks(items):
             yield from tasks(task.get(key) or [])
 
 
+def steps(items):
+    """A main.yml's steps in order, the checks' block (any_errors_fatal) opened."""
+    for task in items:
+        if "block" in task:
+            yield from task["block"]
+        else:
+            yield task
+
+
 def pcs_cib_tasks():
     found = {}
     for path in sorted(glob.glob(os.path.join(ROOT, "roles", "*", "tasks", "*.yml"))):
@@ -57,8 +66,9 @@ def test_every_role_pcs_cib_task_is_known_and_switched():
 def test_the_design_includes_the_pacemaker_role_without_its_push():
     includes = [t for t in tasks(load("roles/nas_dual_controller/tasks/main.yml"))
                 if (t.get("ansible.builtin.include_role") or {}).get("name") == "hastorage.cluster.pacemaker"]
-    assert len(includes) == 1
-    assert includes[0]["vars"]["pacemaker_cib_push"] is False
+    assert len(includes) == 2  # validated first, then run
+    assert [t["vars"]["pacemaker_cib_push"] for t in includes] == [False, False]
+    assert includes[0]["ansible.builtin.include_role"]["tasks_from"] == "validate.yml"
 
 
 def test_the_design_push_carries_the_pacemaker_objects():
@@ -123,7 +133,7 @@ def test_integrated_includes_the_building_blocks_without_their_push():
 
 
 def test_integrated_checks_everything_before_the_first_change():
-    main = load("roles/nas_integrated/tasks/main.yml")
+    main = list(steps(load("roles/nas_integrated/tasks/main.yml")))
     names = [(t.get("ansible.builtin.include_tasks") or (t.get("ansible.builtin.include_role") or {}).get("tasks_from")
               or (t.get("ansible.builtin.include_role") or {}).get("name")) for t in main]
     assert names[:4] == ["validate.yml", "validate.yml", "validate.yml", "validate.yml"]
@@ -157,7 +167,7 @@ def test_openstack_includes_the_building_blocks_without_their_push():
 
 
 def test_openstack_checks_everything_before_the_first_change():
-    main = load("roles/openstack_control_plane/tasks/main.yml")
+    main = list(steps(load("roles/openstack_control_plane/tasks/main.yml")))
     names = [(t.get("ansible.builtin.include_tasks") or (t.get("ansible.builtin.include_role") or {}).get("tasks_from")
               or (t.get("ansible.builtin.include_role") or {}).get("name")) for t in main]
     assert names[:3] == ["validate.yml", "validate.yml", "validate.yml"]
@@ -200,11 +210,11 @@ def test_openstack_tasks_that_carry_database_passwords_keep_no_log():
 
 
 def test_gateway_checks_everything_and_counts_paths_before_multipath_changes():
-    main = load("roles/nas_gateway/tasks/main.yml")
-    steps = [(t.get("ansible.builtin.include_tasks")
+    main = list(steps(load("roles/nas_gateway/tasks/main.yml")))
+    names = [(t.get("ansible.builtin.include_tasks")
               or "%s:%s" % ((t.get("ansible.builtin.include_role") or {}).get("name", "").split(".")[-1],
                             (t.get("ansible.builtin.include_role") or {}).get("tasks_from", "main"))) for t in main]
-    assert steps == ["validate.yml", "pacemaker:validate.yml", "multipath:validate.yml", "nas_services:validate.yml",
+    assert names == ["validate.yml", "pacemaker:validate.yml", "multipath:validate.yml", "nas_services:validate.yml",
                      "multipath:install.yml", "multipath:iscsi.yml", "census.yml", "multipath:main",
                      "pacemaker:main", "storage.yml", "nas_services:main", "cib.yml", "wait.yml"]
     for task in main:

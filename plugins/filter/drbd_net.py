@@ -20,7 +20,11 @@ from ansible.module_utils.common.text.converters import to_text
 
 
 def drbd_in_network(address, network):
-    """True when ``address`` (an IP, optionally with /prefix) lies inside ``network`` (CIDR)."""
+    """True when ``address`` (an IP address, no /prefix) is a host address inside ``network`` (CIDR).
+
+    An address written with a prefix length is refused: the role appends the
+    replication network's prefix itself (ADDR/24/24 would not be an address).
+    """
     try:
         net = ipaddress.ip_network(to_text(network).strip(), strict=False)
     except ValueError as e:
@@ -28,7 +32,7 @@ def drbd_in_network(address, network):
     if address is None or isinstance(address, bool):
         return False
     try:
-        addr = ipaddress.ip_interface(to_text(address).strip()).ip
+        addr = ipaddress.ip_address(to_text(address).strip())
     except ValueError:
         return False
     if addr.version != net.version or addr not in net:

@@ -187,6 +187,9 @@ def normalize_spec(spec):
         v["device"] = device or "/dev/drbd%d" % v["minor"]
         if not v.get("disk"):
             raise DrbdError("volume %s: disk (the backing block device) is required" % v["volume"])
+        if not str(v["disk"]).startswith("/") or "/../" in str(v["disk"]) + "/":
+            raise DrbdError("volume %s: disk must be the absolute path of the backing block device, such as "
+                            "/dev/md0 or /dev/disk/by-id/..., got %r" % (v["volume"], v["disk"]))
         v["meta_disk"] = v.get("meta_disk") or "internal"
         if v["volume"] in seen_vol:
             raise DrbdError("volume number %s is used twice" % v["volume"])
@@ -199,8 +202,8 @@ def normalize_spec(spec):
         raise DrbdError("at least one volume is required")
     s["volumes"] = volumes
     hosts = []
-    seen_host, seen_id = set(), set()
-    port = int(s.get("port") or 7789)
+    seen_host, seen_id, seen_endpoint = set(), set(), {}
+    port = _port(s.get("port"), 7789, "port")
     for host in s.get("hosts") or []:
         h = dict(host)
         if not h.get("name"):
@@ -212,9 +215,13 @@ def normalize_spec(spec):
             ipaddress.ip_address(h.get("address") or "")
         except ValueError:
             raise DrbdError("host %s: address %r is not an IP address" % (h["name"], h.get("address")))
-        h["port"] = int(h.get("port") or port)
-        if not 1 <= h["port"] <= 65535:
-            raise DrbdError("host %s: port %s is out of range" % (h["name"], h["port"]))
+        h["port"] = _port(h.get("port"), port, "host %s: port" % h["name"])
+        endpoint = (ipaddress.ip_address(h["address"]), h["port"])
+        if endpoint in seen_endpoint:
+            raise DrbdError("host %s: address %s port %s is also host %s's: each host replicates from its own "
+                            "address on the replication network" % (h["name"], h["address"], h["port"],
+                                                                     seen_endpoint[endpoint]))
+        seen_endpoint[endpoint] = h["name"]
         if h.get("node_id") is not None:
             if h["node_id"] in seen_id:
                 raise DrbdError("node_id %s is used twice" % h["node_id"])
@@ -236,6 +243,19 @@ def normalize_spec(spec):
     for key in ("net_options", "disk_options", "resource_options", "handlers"):
         s[key] = dict(s.get(key) or {})
     return s
+
+
+def _port(value, default, what):
+    """A TCP port (``default`` when not given); 0 and out-of-range ports are refused, not replaced."""
+    if value is None or value == "":
+        return default
+    try:
+        port = int(value)
+    except (TypeError, ValueError):
+        raise DrbdError("%s must be a TCP port number, got %r" % (what, value))
+    if not 1 <= port <= 65535:
+        raise DrbdError("%s %s is out of range (1-65535)" % (what, value))
+    return port
 
 
 def check_dialect(spec, dialect):

@@ -37,6 +37,9 @@ refuse() {  # refuse NAME EXPECTED-TEXT [ansible-playbook args...]
 refuse "replication address not on the replication network" \
     "drbd_replication_address of nas2 10.78.0.12 is not on 10.77.0.0/24" \
     -e '{"drbd_replication_address": "{{ bad_replication_address }}"}'
+refuse "a replication address written with a prefix length (the role adds the network's)" \
+    "drbd_replication_address of nas2 must be an IP address, got '10.77.0.12/24'" \
+    -e '{"drbd_replication_address": "{{ good_replication_address ~ (\"/24\" if inventory_hostname == \"nas2\" else \"\") }}"}'
 refuse "the VIP not on the client network" \
     "nas_integrated_groups[proj].vip.address 198.51.100.102 is not on 192.0.2.0/24" \
     -e '{"hsc_vip": {"address": "198.51.100.102", "cidr_netmask": 24}}' \

@@ -13,7 +13,7 @@ from ansible_collections.hastorage.cluster.plugins.filter.drbd_net import Filter
 
 @pytest.mark.parametrize("address,network,expected", [
     ("10.77.0.11", "10.77.0.0/24", True),
-    ("10.77.0.11/24", "10.77.0.0/24", True),
+    ("10.77.0.11/24", "10.77.0.0/24", False),  # the role adds the prefix: ADDR/24/24 is no address
     ("10.77.1.11", "10.77.0.0/24", False),
     ("10.77.0.0", "10.77.0.0/24", False),
     ("10.77.0.255", "10.77.0.0/24", False),

@@ -131,10 +131,30 @@ def test_render_ipv6_and_three_node_mesh():
     ({"hosts": [{"name": "node1", "address": "10.99.0.300"}, {"name": "n2", "address": "10.0.0.1"}]}, "not an IP"),
     ({"hosts": [{"name": "n", "address": "10.0.0.1"}, {"name": "n", "address": "10.0.0.2"}]}, "listed twice"),
     ({"hosts": [{"name": "a", "address": "10.0.0.1", "port": 70000}, {"name": "b", "address": "10.0.0.2"}]}, "out of range"),
+    # port 0 used to become 7789 without a word
+    ({"port": 0}, r"port 0 is out of range \(1-65535\)"),
+    ({"hosts": [{"name": "a", "address": "10.0.0.1", "port": 0}, {"name": "b", "address": "10.0.0.2"}]},
+     r"host a: port 0 is out of range"),
+    ({"port": "drbd"}, "port must be a TCP port number, got 'drbd'"),
+    ({"volumes": [{"minor": 0, "disk": "md0"}]}, "disk must be the absolute path of the backing block device"),
+    ({"volumes": [{"minor": 0, "disk": "/dev/../tmp/x"}]}, "disk must be the absolute path"),
+    ({"hosts": [{"name": "a", "address": "10.0.0.1"}, {"name": "b", "address": "10.0.0.1"}]},
+     "host b: address 10.0.0.1 port 7789 is also host a's"),
+    ({"hosts": [{"name": "a", "address": "fd00::1"}, {"name": "b", "address": "fd00:0::1"}]},
+     "host b: address fd00:0::1 port 7789 is also host a's"),
 ])
 def test_normalize_spec_refuses(change, message):
     with pytest.raises(_drbd.DrbdError, match=message):
         _drbd.normalize_spec(dict(SPEC, **change))
+
+
+def test_normalize_spec_ports_and_one_address_on_two_ports():
+    spec = _drbd.normalize_spec(dict(SPEC, port=7790))
+    assert [h["port"] for h in spec["hosts"]] == [7790, 7790]
+    # the same address with different ports is allowed (two resources of a loopback test, for example)
+    two = _drbd.normalize_spec(dict(SPEC, hosts=[{"name": "a", "address": "10.0.0.1", "port": 7789},
+                                                 {"name": "b", "address": "10.0.0.1", "port": 7790}]))
+    assert [h["port"] for h in two["hosts"]] == [7789, 7790]
 
 
 # metadata --------------------------------------------------------------------------

@@ -519,6 +519,9 @@ def _host_on(address, net, field):
 
 
 def _under(path, top):
+    """Whether ``path`` lies in ``top``, both absolute; a ``.`` or ``..`` component never does (it may climb out)."""
+    if any(part in (".", "..") for part in path.split("/") + top.split("/")):
+        return False
     return path == top or path.startswith(top.rstrip("/") + "/")
 
 

@@ -213,3 +213,11 @@ def test_fail_queue_elsewhere_must_be_a_boolean():
     cfg = config(fail_queue_elsewhere="sometimes")
     with pytest.raises(BuildError, match="nas_gateway_fail_queue_elsewhere must be true or false, got 'sometimes'"):
         gw.nas_gateway_cib(cfg, services(cfg))
+
+
+@pytest.mark.parametrize("path", ["/srv/home/../../etc", "/srv/home/./x/..", "/srv/home/a/../../proj/x"])
+def test_an_export_path_that_may_climb_out_is_not_inside_its_group(path):
+    cfg = config()
+    cfg["groups"][0]["nfs_exports"][0]["path"] = path
+    with pytest.raises(BuildError, match="is not inside the group's mountpoint /srv/home"):
+        gw.nas_gateway_cib(cfg, services(cfg))

@@ -23,6 +23,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import ipaddress
 import json
 import re
 
@@ -225,9 +226,138 @@ def desired_config(params):
     return model
 
 
-def validate_desired(model):
-    """Errors in the wanted configuration itself (list of messages)."""
+# What pcs 0.11.5 accepts for a new cluster (pcs/lib/corosync/constants.py and
+# config_validators.py), checked here before any pcs command runs: pcs itself
+# refuses them only after ``pcs host auth`` has already reached every node.
+NONNEGATIVE = "a non-negative integer"
+TOTEM_RULES = dict((key, NONNEGATIVE) for key in (
+    "consensus", "downcheck", "fail_recv_const", "heartbeat_failures_allowed", "hold", "join", "max_messages",
+    "max_network_delay", "merge", "miss_count_const", "send_join", "seqno_unchanged_const", "token",
+    "token_coefficient", "token_retransmit", "token_retransmits_before_loss_const", "window_size"))
+TOTEM_RULES["block_unlisted_ips"] = ("yes", "no")
+IP_VERSIONS = ("ipv4", "ipv6", "ipv4-6", "ipv6-4")
+SECTION_RULES = {
+    "totem": TOTEM_RULES,
+    "quorum": {"auto_tie_breaker": ("0", "1"), "last_man_standing": ("0", "1"),
+               "last_man_standing_window": "a positive integer", "wait_for_all": ("0", "1"),
+               "two_node": ("0", "1")},
+    "crypto": {"cipher": ("none", "aes256", "aes192", "aes128"),
+               "hash": ("none", "md5", "sha1", "sha256", "sha384", "sha512"), "model": ("nss", "openssl")},
+    "compression": {"level": NONNEGATIVE, "model": "a compression model such as zlib, lz4 or bzip2",
+                    "threshold": NONNEGATIVE},
+}
+TRANSPORT_RULES = {
+    "knet": {"ip_version": IP_VERSIONS, "knet_pmtud_interval": NONNEGATIVE, "link_mode": ("active", "passive", "rr")},
+    "udp": {"ip_version": IP_VERSIONS, "netmtu": "a positive integer"},
+}
+TRANSPORT_RULES["udpu"] = TRANSPORT_RULES["udp"]
+LINK_RULES = {
+    "knet": {"link_priority": "an integer from 0 to 255", "mcastport": "a port number", "ping_interval": NONNEGATIVE,
+             "ping_precision": NONNEGATIVE, "ping_timeout": NONNEGATIVE, "pong_count": NONNEGATIVE,
+             "transport": ("sctp", "udp")},
+    "udp": {"bindnetaddr": "an IP address", "broadcast": ("0", "1"), "mcastaddr": "an IP address",
+            "mcastport": "a port number", "ttl": "an integer from 0 to 255"},
+}
+LINK_RULES["udpu"] = LINK_RULES["udp"]
+KNET_LINKS_MAX = 8
+# a value with one of these could add sections or settings of its own to corosync.conf
+COROSYNC_FORBIDDEN = set("{}\n\r")
+CLUSTER_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+
+
+def _value_ok(value, rule):
+    if isinstance(rule, tuple):
+        return value in rule
+    if rule == NONNEGATIVE:
+        return re.match(r"^[0-9]+$", value) is not None
+    if rule == "a positive integer":
+        return re.match(r"^[0-9]+$", value) is not None and int(value) > 0
+    if rule == "a port number":
+        return re.match(r"^[0-9]+$", value) is not None and 1 <= int(value) <= 65535
+    if rule == "an integer from 0 to 255":
+        return re.match(r"^[0-9]+$", value) is not None and int(value) <= 255
+    if rule == "an IP address":
+        try:
+            ipaddress.ip_address(value)
+        except ValueError:
+            return False
+        return True
+    return value != ""
+
+
+def _check_options(where, options, rules):
     errors = []
+    for key in sorted(options):
+        value = options[key]
+        if key not in rules:
+            errors.append("%s: unknown option %s (known: %s)" % (where, key, ", ".join(sorted(rules))))
+        elif set(value) & COROSYNC_FORBIDDEN:
+            errors.append("%s.%s: %r holds {, }, or a line break, which corosync.conf cannot take" % (where, key, value))
+        elif not _value_ok(value, rules[key]):
+            rule = rules[key]
+            wanted = "one of %s" % ", ".join(rule) if isinstance(rule, tuple) else rule
+            errors.append("%s.%s must be %s, got %r" % (where, key, wanted, value))
+    return errors
+
+
+def _address_family(address):
+    try:
+        return ipaddress.ip_address(address).version
+    except ValueError:
+        return None
+
+
+def _check_names_and_addresses(model):
+    errors = []
+    name = model["cluster_name"] or ""
+    if not CLUSTER_NAME_RE.match(name):
+        errors.append("name %r: a cluster name is 1 to 32 letters, digits, _ or - (pcs refuses others without "
+                      "--force: GFS2 and DLM cannot use them)" % name)
+    links_max = KNET_LINKS_MAX if model["transport"] == "knet" else 1
+    for node in model["nodes"]:
+        node_name = node["name"] or ""
+        if not node_name.strip() or set(node_name) & (COROSYNC_FORBIDDEN | set(" \t")):
+            errors.append("nodes: node name %r must not be empty or hold blanks, {, } or line breaks" % node_name)
+        if len(node["addresses"]) > links_max:
+            errors.append("nodes: node %s has %d addresses; transport %s takes at most %d"
+                          % (node_name, len(node["addresses"]), model["transport"], links_max))
+        for number, address in sorted(node["addresses"].items()):
+            if not address or set(address) & (COROSYNC_FORBIDDEN | set(" \t/")):
+                errors.append("nodes: node %s link %s: address %r must be an IP address or a host name "
+                              "(no prefix length, no blanks)" % (node_name, number, address))
+    # pcs refuses links whose addresses mix IPv4 and IPv6
+    link_numbers = sorted(set(n for node in model["nodes"] for n in node["addresses"]))
+    for number in link_numbers:
+        families = set(_address_family(node["addresses"].get(number, "")) for node in model["nodes"])
+        families.discard(None)
+        if len(families) > 1:
+            errors.append("nodes: link %s mixes IPv4 and IPv6 addresses" % number)
+    return errors
+
+
+def params_errors(params):
+    """Everything pcs would refuse in the ``pcs_cluster`` parameters, before any pcs command: a list of messages."""
+    links = params.get("links") or []
+    errors = ["links: every item needs a linknumber: %r" % (link,) for link in links
+              if not isinstance(link, dict) or "linknumber" not in link]
+    if errors:
+        return errors
+    return validate_desired(desired_config(params))
+
+
+def validate_desired(model):
+    """Errors in the wanted configuration itself (list of messages), everything pcs would refuse at setup."""
+    errors = _check_names_and_addresses(model)
+    for section, rules in sorted(SECTION_RULES.items()):
+        errors.extend(_check_options(section, model[section], rules))
+    errors.extend(_check_options("transport_options", model["transport_options"],
+                                 TRANSPORT_RULES[model["transport"]]))
+    for number in sorted(model["links_options"], key=lambda n: (len(n), n)):
+        if not re.match(r"^[0-9]+$", number) or int(number) >= KNET_LINKS_MAX:
+            errors.append("links: linknumber %r must be 0 to %d" % (number, KNET_LINKS_MAX - 1))
+            continue
+        errors.extend(_check_options("links[%s]" % number, model["links_options"][number],
+                                     LINK_RULES[model["transport"]]))
     names = [n["name"] for n in model["nodes"]]
     if not names:
         errors.append("nodes: at least one node is needed")

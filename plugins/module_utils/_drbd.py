@@ -218,9 +218,9 @@ def normalize_spec(spec):
         h["port"] = _port(h.get("port"), port, "host %s: port" % h["name"])
         endpoint = (ipaddress.ip_address(h["address"]), h["port"])
         if endpoint in seen_endpoint:
+            other = seen_endpoint[endpoint]
             raise DrbdError("host %s: address %s port %s is also host %s's: each host replicates from its own "
-                            "address on the replication network" % (h["name"], h["address"], h["port"],
-                                                                     seen_endpoint[endpoint]))
+                            "address on the replication network" % (h["name"], h["address"], h["port"], other))
         seen_endpoint[endpoint] = h["name"]
         if h.get("node_id") is not None:
             if h["node_id"] in seen_id:

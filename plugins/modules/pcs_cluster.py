@@ -20,6 +20,12 @@ description:
     C(/etc/corosync/corosync.conf) with the wanted configuration and changes only what differs
     (C(pcs cluster config update), C(pcs quorum update), C(pcs cluster link add|update|delete),
     C(pcs cluster node add|remove)).
+  - Before it contacts any node (C(pcs host auth) included) it refuses what pcs 0.11 would refuse
+    at setup, naming the field - a cluster name other than 1 to 32 letters, digits, C(_) or C(-), node
+    names or addresses with blanks, braces or a prefix length, a link mixing IPv4 and IPv6, unknown
+    options of O(totem), O(quorum), O(crypto), O(compression), O(transport_options) and O(links), and
+    values they cannot take (a non-numeric or negative C(token), a port out of range, a C(cipher) pcs
+    does not know). The filter P(hastorage.cluster.pcs_cluster_errors#filter) makes the same checks for a role.
   - The live configuration is read with C(pcs cluster config --output-format=json) and the
     file itself (for C(two_node), which pcs hides).
   - Options the user does not give are never changed or removed.
@@ -429,14 +435,11 @@ def run_module():
     handler = ClusterHandler(module)
     result = dict(changed=False, actions=[], commands=handler.commands, authenticated=[], started=[], online=[])
 
-    errors = ["links: every item needs a linknumber: %r" % (link,) for link in params["links"]
-              if "linknumber" not in link]
+    # everything pcs would refuse, before any node is contacted (pcs host auth included)
+    errors = _corosync.params_errors(params)
     if errors:
         module.fail_json(msg="; ".join(errors), **result)
     wanted = _corosync.desired_config(params)
-    errors = _corosync.validate_desired(wanted)
-    if errors:
-        module.fail_json(msg="; ".join(errors), **result)
 
     try:
         # 1. pcsd authentication

@@ -106,6 +106,17 @@ refuse "iSCSI: a head without an initiator name" \
 hsc_stops_every_host "$work" nas_gateway nas_gateway gw3 ' : Install open-iscsi and multipath-tools]' \
     'pacemaker_node_addresses must be IP addresses, link 0 first' "${inv[@]}" \
     -e '{"pacemaker_node_addresses": "{{ [\"192.0.2.300\"] if inventory_hostname == \"gw3\" else [\"192.0.2.30\"] }}"}'
+# what pcs would refuse in the cluster definition, refused before anything
+# changes (the pacemaker role's check, pcs_cluster's own rules)
+hsc_stops_every_host "$work" nas_gateway nas_gateway gw1 ' : Install open-iscsi and multipath-tools]' \
+    "pacemaker cluster definition: totem.token must be a non-negative integer, got 'soon'" "${inv[@]}" \
+    -e '{"pacemaker_totem": {"token": "soon"}}'
+hsc_stops_every_host "$work" nas_gateway nas_gateway gw1 ' : Install open-iscsi and multipath-tools]' \
+    "pacemaker cluster definition: links[1].mcastport must be a port number, got '0'" "${inv[@]}" \
+    -e '{"pacemaker_links": [{"linknumber": 1, "mcastport": 0}]}'
+hsc_stops_every_host "$work" nas_gateway nas_gateway gw1 ' : Install open-iscsi and multipath-tools]' \
+    "pacemaker_cluster_name must be set, 1 to 32 letters, digits, '_' or '-'" "${inv[@]}" \
+    -e pacemaker_cluster_name=gw.test
 
 # the path census (census.yml): every head sees every LUN on two paths
 accept census.yml 'census accepted: gw1 gw2 gw3'

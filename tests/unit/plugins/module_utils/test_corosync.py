@@ -110,10 +110,63 @@ def test_desired_normalises_values():
     (dict(transport="udpu"), "supports one address per node"),
     (dict(links=[{"linknumber": 4, "link_priority": 1}]), "link 4 has options"),
     (dict(quorum={"two_node": True}), "quorum.two_node=1 does not fit"),
+    # what pcs 0.11.5 refuses at setup, refused before any pcs command runs
+    (dict(name="my.cluster"), "name 'my.cluster': a cluster name is 1 to 32 letters, digits, _ or -"),
+    (dict(name="c" * 33), "a cluster name is 1 to 32"),
+    (dict(name=""), "a cluster name is 1 to 32"),
+    (dict(totem={"token": "soon"}), "totem.token must be a non-negative integer, got 'soon'"),
+    (dict(totem={"token": -1}), "totem.token must be a non-negative integer, got '-1'"),
+    (dict(totem={"tokn": 3000}), "totem: unknown option tokn (known: block_unlisted_ips, consensus"),
+    (dict(totem={"token": "3000\n}\nquorum {"}), "totem.token: '3000\\n}\\nquorum {' holds {, }, or a line break"),
+    (dict(quorum={"wait_for_all": "yes"}), "quorum.wait_for_all must be one of 0, 1, got 'yes'"),
+    (dict(quorum={"last_man_standing_window": 0}), "quorum.last_man_standing_window must be a positive integer"),
+    (dict(quorum={"expected_votes": 3}), "quorum: unknown option expected_votes"),
+    (dict(crypto={"cipher": "aes512"}), "crypto.cipher must be one of none, aes256, aes192, aes128, got 'aes512'"),
+    (dict(compression={"model": ""}), "compression.model must be a compression model"),
+    (dict(transport_options={"link_mode": "fast"}), "transport_options.link_mode must be one of active, passive, rr"),
+    (dict(transport_options={"netmtu": 1500}), "transport_options: unknown option netmtu"),
+    (dict(links=[{"linknumber": 1, "mcastport": 70000}]), "links[1].mcastport must be a port number, got '70000'"),
+    (dict(links=[{"linknumber": 1, "link_priority": 300}]), "links[1].link_priority must be an integer from 0 to 255"),
+    (dict(links=[{"linknumber": 9, "link_priority": 1}]), "links: linknumber '9' must be 0 to 7"),
+    (dict(nodes=[{"name": "a b", "addresses": ["1.1.1.1"]}, {"name": "b", "addresses": ["1.1.1.2"]}]),
+     "node name 'a b' must not be empty or hold blanks"),
+    (dict(nodes=[{"name": "a", "addresses": ["10.0.0.1/24"]}, {"name": "b", "addresses": ["10.0.0.2"]}]),
+     "node a link 0: address '10.0.0.1/24' must be an IP address or a host name"),
+    (dict(nodes=[{"name": "a", "addresses": ["10.0.0.1"]}, {"name": "b", "addresses": ["fd00::2"]}]),
+     "link 0 mixes IPv4 and IPv6 addresses"),
+    (dict(transport="udpu", nodes=[{"name": "a", "addresses": ["1.1.1.1", "2.2.2.1"]},
+                                   {"name": "b", "addresses": ["1.1.1.2", "2.2.2.2"]}]),
+     "node a has 2 addresses; transport udpu takes at most 1"),
 ])
 def test_validate_desired_errors(change, message):
     errors = c.validate_desired(c.desired_config(params(**change)))
     assert any(message in e for e in errors), errors
+
+
+def test_validate_accepts_what_pcs_accepts():
+    p = params(name="hsc-mol_1", totem={"token": 3000, "block_unlisted_ips": "yes"},
+               quorum={"wait_for_all": True, "last_man_standing": 1, "last_man_standing_window": 10000},
+               crypto={"cipher": "aes256", "hash": "sha256", "model": "nss"},
+               compression={"model": "lz4", "level": 0, "threshold": 100},
+               transport_options={"ip_version": "ipv4-6", "link_mode": "passive", "knet_pmtud_interval": 30},
+               links=[{"linknumber": 0, "link_priority": 255, "mcastport": 5405, "transport": "sctp",
+                       "ping_interval": 1000, "ping_timeout": 2000, "ping_precision": 2048, "pong_count": 2}],
+               nodes=[{"name": "n1.example.com", "addresses": ["node1-ring0", "fd00::1"]},
+                      {"name": "n2.example.com", "addresses": ["10.0.0.2", "fd00::2"]}])
+    assert c.validate_desired(c.desired_config(p)) == []
+
+
+def test_nodes_without_addresses_are_pcs_hosts():
+    # pcs then uses the address each node was authenticated with
+    p = params(nodes=[{"name": "a", "addresses": []}, {"name": "b", "addresses": []}], links=[])
+    assert c.validate_desired(c.desired_config(p)) == []
+
+
+def test_params_errors_is_what_the_module_and_the_role_check():
+    assert c.params_errors(params(links=[{"link_priority": 1}])) == [
+        "links: every item needs a linknumber: {'link_priority': 1}"]
+    assert c.params_errors(params(totem={"token": "soon"})) == ["totem.token must be a non-negative integer, got 'soon'"]
+    assert c.params_errors(params()) == []
 
 
 def test_validate_two_node_ok_for_two_nodes():

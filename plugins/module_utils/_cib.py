@@ -113,6 +113,60 @@ def normalise_duration(text):
     return "%dms" % ms
 
 
+# Properties Pacemaker sets itself: never written by a playbook (pcs refuses them too)
+READ_ONLY_PROPERTIES = ("cluster-infrastructure", "cluster-name", "dc-version", "have-watchdog", "last-lrm-refresh")
+_BOOLEAN_WORDS = ("true", "false", "yes", "no", "on", "off", "y", "n", "1", "0")
+
+
+def cluster_option_rules(metadata_texts):
+    """``{name: (type, [allowed values])}`` from the daemons' ``metadata`` XML (schedulerd, controld, based)."""
+    rules = {}
+    for text in metadata_texts:
+        try:
+            root = ET.fromstring(text)
+        except ET.ParseError as e:
+            raise CibError("cannot read Pacemaker's cluster options: %s" % e)
+        for param in root.iter("parameter"):
+            content = param.find("content")
+            kind = content.get("type") if content is not None else "string"
+            options = [o.get("value") for o in content.iter("option")] if content is not None else []
+            rules[param.get("name")] = (kind, options)
+    return rules
+
+
+def property_errors(properties, rules):
+    """What is wrong with the cluster ``properties`` (messages naming each), by Pacemaker's own option list."""
+    errors = []
+    for name in sorted(properties):
+        value = properties[name]
+        if name in READ_ONLY_PROPERTIES:
+            errors.append("properties: %s is set by Pacemaker itself, not by a playbook" % name)
+            continue
+        if name not in rules:
+            errors.append("properties: %s is not a Pacemaker cluster option (Pacemaker %s knows: %s)"
+                          % (name, "here", ", ".join(sorted(n for n in rules if n not in READ_ONLY_PROPERTIES))))
+            continue
+        kind, options = rules[name]
+        text = (value or "").strip()
+        ok = True
+        if kind == "boolean":
+            ok = text.lower() in _BOOLEAN_WORDS
+        elif kind == "integer":
+            ok = re.match(r"^[+-]?([0-9]+|INFINITY)$", text, re.I) is not None
+        elif kind == "time":
+            ok = duration_ms(text.lstrip("-")) is not None
+        elif kind == "percentage":
+            ok = re.match(r"^[0-9]+%?$", text) is not None
+        elif kind == "select":
+            ok = text in options
+        if not ok:
+            wanted = {"boolean": "true or false", "integer": "an integer", "time": "a time such as 60s or 5min",
+                      "percentage": "a percentage such as 80%",
+                      "select": "one of %s" % ", ".join(options)}.get(kind, kind)
+            errors.append("properties: %s must be %s, got %r" % (name, wanted, value))
+    return errors
+
+
 def is_protected(constraint_id):
     return bool(constraint_id) and constraint_id.startswith(PROTECTED_PREFIXES)
 
@@ -159,7 +213,28 @@ def _text_dict(value, what):
     value = value or {}
     if not isinstance(value, dict):
         raise CibError("%s must be a dictionary" % what)
-    return dict((str(k), text_value(v)) for k, v in value.items())
+    out = {}
+    for k, v in value.items():
+        if isinstance(v, (dict, list, tuple, set)):
+            raise CibError("%s: %s must be a string, a number or a boolean, got a %s (the CIB holds text only)"
+                           % (what, k, "dictionary" if isinstance(v, dict) else "list"))
+        out[str(k)] = text_value(v)
+    return out
+
+
+# Pacemaker's ISO 8601 form of an operation interval (crm_parse_interval_spec), e.g. PT30S, P1DT2H
+_ISO_INTERVAL = re.compile(r"^P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$")
+
+
+def check_duration(value, what, iso=False):
+    """Raise unless ``value`` is a time Pacemaker reads (``20``, ``20s``, ``500ms``, ``2min``; ISO 8601 with iso)."""
+    if value is None:
+        return None
+    text = text_value(value).strip()
+    if duration_ms(text) is None and not (iso and _ISO_INTERVAL.match(text)):
+        raise CibError("%s %r is not a time Pacemaker reads: use a number of seconds or a number with ms, s, "
+                       "min or h (20s, 500ms, 2min)%s" % (what, value, ", or ISO 8601 (PT30S)" if iso else ""))
+    return text
 
 
 # --------------------------------------------------------------------------
@@ -173,6 +248,9 @@ def _norm_operations(ops, owner):
         action = op.get("action")
         if not action:
             raise CibError("%s: every operation needs an action" % owner)
+        check_duration(op.get("interval"), "%s: operation %s interval" % (owner, action), iso=True)
+        for name in ("timeout", "start_delay"):
+            check_duration(op.get(name), "%s: operation %s %s" % (owner, action, name))
         interval = normalise_duration(op.get("interval") or "0s")
         role = normalise_role(op.get("role"))
         key = (action, interval, role)
@@ -332,9 +410,9 @@ def normalise_input(params):
         "clones": [],
         "constraints": [],
         "fencing_levels": [],
-        "properties": dict((k, text_value(v)) for k, v in (params.get("properties") or {}).items()),
-        "resource_defaults": dict((k, text_value(v)) for k, v in (params.get("resource_defaults") or {}).items()),
-        "operation_defaults": dict((k, text_value(v)) for k, v in (params.get("operation_defaults") or {}).items()),
+        "properties": _text_dict(params.get("properties"), "properties"),
+        "resource_defaults": _text_dict(params.get("resource_defaults"), "resource_defaults"),
+        "operation_defaults": _text_dict(params.get("operation_defaults"), "operation_defaults"),
         "node_attributes": [],
         "allow_unsafe_order": bool(params.get("allow_unsafe_order")),
     }
@@ -369,8 +447,16 @@ def normalise_input(params):
             raise CibError("fencing level %s for %s: devices is empty" % (level, f.get("target")))
         desired["fencing_levels"].append({"target": f.get("target"), "level": level,
                                           "devices": devices, "state": state})
+    seen_attributes = set()
     for a in params.get("node_attributes") or []:
         state = a.get("state") or "present"
+        key = (a.get("node"), a.get("name"))
+        if key in seen_attributes:
+            raise CibError("node attribute %s on %s is given twice" % (a.get("name"), a.get("node")))
+        seen_attributes.add(key)
+        if isinstance(a.get("value"), (dict, list)):
+            raise CibError("node attribute %s on %s: value must be a string, a number or a boolean"
+                           % (a.get("name"), a.get("node")))
         value = text_value(a.get("value"))
         if state == "present" and value is None:
             raise CibError("node attribute %s on %s: value is required (or state: absent)"

@@ -58,6 +58,22 @@ def make_workdir():
     return tempfile.mkdtemp(prefix="pcs_cib-")
 
 
+# The daemons whose "metadata" lists the cluster options (Debian: /usr/lib/pacemaker, RHEL: /usr/libexec/pacemaker)
+OPTION_DAEMONS = ("pacemaker-schedulerd", "pacemaker-controld", "pacemaker-based")
+DAEMON_DIRS = ["/usr/lib/pacemaker", "/usr/libexec/pacemaker"]
+
+
+def cluster_option_metadata(module):
+    """The cluster options' metadata XML of this node's Pacemaker daemons; [] when they are not installed here."""
+    texts = []
+    for daemon in OPTION_DAEMONS:
+        runner = CommandRunner(module, daemon, opt_dirs=DAEMON_DIRS, required=False)
+        if not runner.available:
+            return []
+        texts.append(runner.run(["metadata"], message="cannot read %s's cluster options" % daemon).stdout)
+    return texts
+
+
 class CibSession:
     def __init__(self, module, cib_file=None):
         self.module = module
@@ -74,8 +90,17 @@ class CibSession:
             if not os.path.exists(self.cib_file):
                 raise _cib.CibError("cib_file %s does not exist (create an empty one with "
                                     "'cibadmin --empty > %s')" % (self.cib_file, self.cib_file))
-            with open(self.cib_file) as f:
-                return f.read()
+            if not os.path.isfile(self.cib_file):
+                raise _cib.CibError("cib_file %s is not a file" % self.cib_file)
+            try:
+                with open(self.cib_file, "rb") as f:
+                    text = f.read().decode("utf-8")
+            except UnicodeDecodeError:
+                raise _cib.CibError("cib_file %s is not a CIB (not UTF-8 text)" % self.cib_file)
+            if not text.lstrip().startswith("<"):
+                raise _cib.CibError("cib_file %s is not a CIB (not XML; 'cibadmin --empty > %s' makes an "
+                                    "empty one)" % (self.cib_file, self.cib_file))
+            return text
         return self.cibadmin.run(["--query"], message="cannot read the CIB").stdout
 
     def read_node(self, node):

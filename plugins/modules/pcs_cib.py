@@ -634,6 +634,20 @@ def main():
         desired = _cib.normalise_input(module.params)
     except _cib.CibError as e:
         module.fail_json(msg=str(e))
+    if desired["properties"]:
+        # every property checked against the options this node's Pacemaker knows, before anything is read
+        try:
+            metadata = _pcs.cluster_option_metadata(module)
+            errors = _cib.property_errors(desired["properties"], _cib.cluster_option_rules(metadata)) \
+                if metadata else []
+        except CommandError as e:
+            fail_from_error(module, e)
+        except _cib.CibError as e:
+            module.fail_json(msg=str(e))
+        if not metadata:
+            module.warn("Pacemaker's daemons are not installed here: the cluster properties were not checked")
+        if errors:
+            module.fail_json(msg="; ".join(errors))
     session = _pcs.CibSession(module, cib_file=module.params["cib_file"])
     try:
         outcome = _pcs.converge(session, desired, module.check_mode, retries=module.params["push_retries"])

@@ -51,6 +51,21 @@ def query_node(node, cib_name, dc_id="1", text=None):
             "out": text if text is not None else with_dc(fx(cib_name), dc_id)}
 
 
+METADATA_DAEMONS = ("schedulerd", "controld", "based")
+
+
+def metadata_texts():
+    """What Pacemaker 2.1.5's daemons print for ``metadata`` (recorded on Debian 12)."""
+    return [fx("metadata-pacemaker-%s.stdout" % d) for d in METADATA_DAEMONS]
+
+
+@pytest.fixture(autouse=True)
+def recorded_cluster_options(monkeypatch, request):
+    """The cluster options come from the recorded daemons' metadata (their own test reads them through the runner)."""
+    if not request.function.__name__.endswith("_metadata_through_the_runner"):
+        monkeypatch.setattr(_pcs, "cluster_option_metadata", lambda module: metadata_texts())
+
+
 def capture_warnings(monkeypatch):
     warnings = []
     monkeypatch.setattr(basic.AnsibleModule, "warn", lambda self, text: warnings.append(text))
@@ -290,7 +305,8 @@ def test_cib_file_check_mode_leaves_file(monkeypatch, tmp_path):
 
 def test_cib_file_missing(monkeypatch, tmp_path):
     path = str(tmp_path / "nope.xml")
-    result = run_module(pcs_cib.main, {"cib_file": path, "properties": {"a": 1}}, [], monkeypatch=monkeypatch)
+    result = run_module(pcs_cib.main, {"cib_file": path, "properties": {"stonith-enabled": True}}, [],
+                        monkeypatch=monkeypatch)
     assert result["failed"]
     assert result["msg"] == ("cib_file %s does not exist (create an empty one with 'cibadmin --empty > %s')"
                              % (path, path))
@@ -397,3 +413,89 @@ def test_argument_spec_matches_documentation():
                 compare(entry["options"], opt["suboptions"], "%s.%s" % (path, name))
 
     compare(pcs_cib.ARGUMENT_SPEC, doc["options"], "options")
+
+
+def test_cluster_options_come_from_the_daemons_metadata_through_the_runner(monkeypatch, tmp_path):
+    path = str(tmp_path / "cib.xml")
+    with open(path, "w") as f:
+        f.write(fx("cib-base.xml"))
+    commands = [{"command": ["pacemaker-%s" % d, "metadata"],
+                 "out": fx("metadata-pacemaker-%s.stdout" % d)} for d in METADATA_DAEMONS]
+    result = run_module(pcs_cib.main, {"cib_file": path, "properties": {"stonith-enabled": "maybe"}}, commands,
+                        monkeypatch=monkeypatch)
+    assert result["failed"] and result["msg"] == "properties: stonith-enabled must be true or false, got 'maybe'"
+
+
+def test_without_the_daemons_properties_are_unchecked_metadata_through_the_runner(monkeypatch, tmp_path):
+    warnings = capture_warnings(monkeypatch)
+    path = str(tmp_path / "cib.xml")
+    with open(path, "w") as f:
+        f.write(fx("cib-base.xml"))
+    commands = [{"command": VERIFY, "rc": 0, "out": "", "err": ""}]
+    run_module(pcs_cib.main, {"cib_file": path, "properties": {"no-such-option": "1"}}, commands,
+               monkeypatch=monkeypatch, missing_binaries=("pacemaker-schedulerd",), strict=False)
+    assert any("the cluster properties were not checked" in w for w in warnings)
+
+
+@pytest.mark.parametrize("properties, message", [
+    ({"stonith-enabeld": "true"}, "properties: stonith-enabeld is not a Pacemaker cluster option"),
+    ({"no-quorum-policy": "ignre"}, "properties: no-quorum-policy must be one of stop, freeze, ignore, demote, suicide"),
+    ({"cluster-recheck-interval": "soon"}, "properties: cluster-recheck-interval must be a time such as 60s"),
+    ({"node-action-limit": "two"}, "properties: node-action-limit must be an integer, got 'two'"),
+    ({"load-threshold": "high"}, "properties: load-threshold must be a percentage such as 80%"),
+    ({"dc-version": "2.1.5"}, "properties: dc-version is set by Pacemaker itself"),
+    ({"stonith-enabled": {"a": 1}}, "properties: stonith-enabled must be a string, a number or a boolean"),
+])
+def test_bad_properties_refused_before_any_command(monkeypatch, properties, message):
+    result = run_module(pcs_cib.main, {"properties": properties}, [], monkeypatch=monkeypatch)
+    assert result["failed"] and message in result["msg"], result["msg"]
+
+
+def test_good_properties_pass_the_check():
+    from ansible_collections.hastorage.cluster.plugins.module_utils import _cib as cib
+    rules = cib.cluster_option_rules(metadata_texts())
+    assert cib.property_errors({"stonith-enabled": "true", "no-quorum-policy": "stop", "load-threshold": "400%",
+                                "stonith-watchdog-timeout": "-1", "cluster-recheck-interval": "5min",
+                                "batch-limit": "0", "pe-error-series-max": "-1", "shutdown-lock": "yes",
+                                "dc-deadtime": "20"}, rules) == []
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"resources": [{"id": "r", "agent": "ocf:heartbeat:Dummy", "operations": [{"action": "monitor", "timeout": "soon"}]}]},
+     "r: operation monitor timeout 'soon' is not a time Pacemaker reads"),
+    ({"resources": [{"id": "r", "agent": "ocf:heartbeat:Dummy", "operations": [{"action": "monitor", "interval": "often"}]}]},
+     "operation monitor interval 'often' is not a time"),
+    ({"resources": [{"id": "r", "agent": "ocf:heartbeat:Dummy", "options": {"ip": ["10.0.0.1"]}}]},
+     "r options: ip must be a string, a number or a boolean, got a list"),
+    ({"resources": [{"id": "r", "agent": "ocf:heartbeat:Dummy", "meta": {"x": {"y": 1}}}]},
+     "r meta: x must be a string, a number or a boolean, got a dictionary"),
+    ({"node_attributes": [{"node": "n1", "name": "a", "value": 1}, {"node": "n1", "name": "a", "value": 2}]},
+     "node attribute a on n1 is given twice"),
+])
+def test_more_input_errors_before_any_command(monkeypatch, args, message):
+    result = run_module(pcs_cib.main, args, [], monkeypatch=monkeypatch)
+    assert result["failed"] and message in result["msg"], result["msg"]
+
+
+def test_iso_intervals_and_plain_durations_are_accepted():
+    from ansible_collections.hastorage.cluster.plugins.module_utils import _cib as cib
+    assert cib.check_duration("PT30S", "x", iso=True) == "PT30S"
+    assert cib.check_duration("90", "x") == "90" and cib.check_duration("500ms", "x") == "500ms"
+    with pytest.raises(cib.CibError):
+        cib.check_duration("PT30S", "x")
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "is not a file"),
+    (b"\xff\xfe\x00binary", "is not a CIB (not UTF-8 text)"),
+    (b"hello", "is not a CIB (not XML"),
+])
+def test_cib_file_that_is_not_a_cib(monkeypatch, tmp_path, content, message):
+    path = tmp_path / "cib"
+    if content is None:
+        path.mkdir()
+    else:
+        path.write_bytes(content)
+    result = run_module(pcs_cib.main, {"cib_file": str(path), "properties": {"stonith-enabled": True}}, [],
+                        monkeypatch=monkeypatch)
+    assert result["failed"] and message in result["msg"], result["msg"]

@@ -36,7 +36,12 @@ from ansible_collections.hastorage.cluster.plugins.module_utils._cib_rule import
 
 PROTECTED_PREFIXES = ("drbd-fence-by-handler-", "cli-prefer-", "cli-ban-")
 REDACTED = "********"
-SECRET_NAME = re.compile(r"(^|[_-])(password|passwd|passphrase|secret)$|^pass$", re.I)
+# Option names whose values are secrets (documented in pcs_cib): a word of the name (between _ or -) that
+# says so anywhere in it (snmp_priv_passwd, secret_key, api_token), a *key name of a kind that is one
+# (access_key, private_key, api_key, auth_key), or fence_ipmilan's BMC key; more with pcs_cib's secret_options.
+SECRET_NAME = re.compile(r"(^|[_-])(password|passwd|passphrase|secret|token|apikey|community|credentials?)([_-]|$)"
+                         r"|(^|[_-])(access|secret|private|api|auth|encryption)[_-]?key$|^(pass|hexadecimal_kg)$", re.I)
+_EXTRA_SECRET_NAMES = set()
 # Meta attributes an operator toggles at run time (pcs resource disable,
 # unmanage); kept unless the task names them.
 RUNTIME_META = ("target-role", "is-managed")
@@ -83,6 +88,12 @@ def normalise_score(score):
         if body == "0":
             sign = ""
     return sign + body
+
+
+def constraint_role(role):
+    """A constraint's role: ``Started`` is Pacemaker's default (any active role) and is read back as none."""
+    role = normalise_role(role)
+    return None if role == "Started" else role
 
 
 def normalise_role(role):
@@ -172,7 +183,12 @@ def is_protected(constraint_id):
 
 
 def is_secret(name):
-    return bool(SECRET_NAME.search(name or ""))
+    return bool(SECRET_NAME.search(name or "")) or (name or "").lower() in _EXTRA_SECRET_NAMES
+
+
+def register_secret_names(names):
+    """More option names whose values are secrets (pcs_cib's secret_options), for this process."""
+    _EXTRA_SECRET_NAMES.update(str(n).lower() for n in names or [])
 
 
 def parse_agent(agent, stonith=False):
@@ -338,7 +354,7 @@ def _norm_constraint(item):
             except RuleError as e:
                 raise CibError("%s (%s): %s" % (where, c["resource"], e))
         c["score"] = normalise_score(item.get("score") if item.get("score") is not None else "INFINITY")
-        c["role"] = normalise_role(item.get("role"))
+        c["role"] = constraint_role(item.get("role"))
         c["resource_discovery"] = item.get("resource_discovery")
     elif ctype == "colocation":
         c["score"] = normalise_score(item.get("score") if item.get("score") is not None else "INFINITY")
@@ -347,8 +363,8 @@ def _norm_constraint(item):
         else:
             c["resource"] = _check_id(item.get("resource"), "%s resource" % where)
             c["with"] = _check_id(item.get("with"), "%s with" % where)
-            c["role"] = normalise_role(item.get("role"))
-            c["with_role"] = normalise_role(item.get("with_role"))
+            c["role"] = constraint_role(item.get("role"))
+            c["with_role"] = constraint_role(item.get("with_role"))
     elif ctype == "order":
         kind = item.get("kind")
         if kind is not None:
@@ -616,6 +632,31 @@ def _nvpairs(element, tag):
     return result
 
 
+def _set_score(aset):
+    score = (aset.get("score") or "0").strip().upper().lstrip("+")
+    if score in ("INFINITY", "-INFINITY"):
+        return 1000000 if score == "INFINITY" else -1000000
+    try:
+        return int(score)
+    except ValueError:
+        return 0
+
+
+def _plain_sets(element, tag):
+    """The ``<tag>`` sets of ``element`` without a rule, in the order Pacemaker reads them (higher score first)."""
+    sets = [aset for aset in element.findall(tag) if aset.find("rule") is None]
+    return sorted(sets, key=_set_score, reverse=True)
+
+
+def _effective_nvpairs(element, tag):
+    """name -> value as Pacemaker sees it across several rule-less sets: the first set that names it wins."""
+    result = {}
+    for aset in _plain_sets(element, tag):
+        for nv in aset.findall("nvpair"):
+            result.setdefault(nv.get("name"), nv.get("value"))
+    return result
+
+
 def _resource_index(root):
     """id -> (element, parent) for every resource element."""
     index = {}
@@ -764,7 +805,7 @@ def snapshot(root):
     for sec, kind in (("rsc_defaults", "resource_default"), ("op_defaults", "operation_default")):
         el = _section(root, sec, create=False)
         if el is not None:
-            for name, value in _nvpairs(el, "meta_attributes").items():
+            for name, value in _effective_nvpairs(el, "meta_attributes").items():
                 snap["%s %s" % (kind, name)] = {"value": value}
     nodes = _section(root, "nodes", create=False)
     if nodes is not None:
@@ -970,6 +1011,23 @@ def _defaults_set(root, section, set_tag, set_id, values):
     if not values:
         return
     sec = _section(root, section)
+    if section != "crm_config":
+        # several rule-less sets (made by hand or by pcs): a value goes where Pacemaker reads it, the
+        # first set that names it; a removal leaves no shadowed value behind to take its place
+        sets = _plain_sets(sec, set_tag)
+        rest = {}
+        for name, value in values.items():
+            holders = [aset for aset in sets if any(nv.get("name") == name for nv in aset.findall("nvpair"))]
+            if value is None:
+                for aset in holders:
+                    _set_nvpair(aset, aset.get("id"), name, None)
+            elif holders:
+                _set_nvpair(holders[0], holders[0].get("id"), name, value)
+            else:
+                rest[name] = value
+        values = rest
+        if not values:
+            return
     aset = None
     for candidate in sec.findall(set_tag):
         if candidate.find("rule") is None and (section != "crm_config" or candidate.get("id") == set_id):

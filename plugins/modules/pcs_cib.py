@@ -55,6 +55,16 @@ options:
       - Work on this CIB file instead of the live cluster (offline use, tests). It must exist
         (C(cibadmin --empty > file) makes an empty one). The file is replaced atomically.
     type: path
+  secret_options:
+    description:
+      - More option names of O(resources) and O(stonith) whose values are secrets, hidden from every output
+        and diff like the ones recognised by name - a word of the name that says so (C(password),
+        C(passwd), C(passphrase), C(secret), C(token), C(apikey), C(community), C(credentials), as in
+        C(snmp_priv_passwd) or C(api_token)), a key name of a secret kind (C(access_key), C(secret_key),
+        C(private_key), C(api_key), C(auth_key), C(encryption_key)), C(pass) and C(hexadecimal_kg).
+    type: list
+    elements: str
+    default: []
   allow_unsafe_order:
     description: Allow a group whose IPaddr2 member starts before an NFS, Samba or winbind member.
     type: bool
@@ -542,6 +552,7 @@ ACTION_CHOICES = ["start", "stop", "promote", "demote"]
 
 ARGUMENT_SPEC = dict(
     cib_file=dict(type="path"),
+    secret_options=dict(type="list", elements="str", default=[], no_log=False),
     allow_unsafe_order=dict(type="bool", default=False),
     push_retries=dict(type="int", default=5),
     resources=dict(type="list", elements="dict", default=[], options=_primitive_spec()),
@@ -605,6 +616,7 @@ ARGUMENT_SPEC = dict(
 
 def hide_secrets(module):
     """Register secret option values so Ansible masks them in every output."""
+    _cib.register_secret_names(module.params.get("secret_options"))
     for key in ("resources", "stonith"):
         for item in module.params.get(key) or []:
             for name, value in (item.get("options") or {}).items():

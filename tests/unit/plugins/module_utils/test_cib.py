@@ -96,6 +96,12 @@ def test_text_value_booleans_lower_case():
 @pytest.mark.parametrize("name, secret", [
     ("password", True), ("passwd", True), ("snmp_password", True), ("pass", True), ("secret", True),
     ("username", False), ("key", False), ("ip", False), ("passive", False),
+    # fence agents' secrets that are not *password (fence_aws, fence_apc_snmp, fence_ipmilan, fence_gce, ...)
+    ("secret_key", True), ("access_key", True), ("snmp_priv_passwd", True), ("community", True),
+    ("hexadecimal_kg", True), ("api_token", True), ("apikey", True), ("credentials_file", True),
+    ("private-key", True), ("passwd_script", True),
+    ("ssh_options", False), ("pcmk_host_map", False), ("tokenizer", False), ("keytab_path", False),
+    ("monkey", False), ("login", False),
 ])
 def test_is_secret(name, secret):
     assert _cib.is_secret(name) is secret
@@ -417,3 +423,65 @@ def test_parse_cib_rejects_non_cib():
         _cib.parse_cib("<foo><configuration/></foo>")
     with pytest.raises(CibError, match="cannot parse the CIB"):
         _cib.parse_cib("<cib")
+
+
+@pytest.mark.parametrize("constraint", [
+    {"type": "location", "resource": "g", "node": "node1", "score": 50, "role": "Started"},
+    {"type": "location", "resource": "g", "rule": "#uname eq node1", "score": 50, "role": "started"},
+    {"type": "colocation", "resource": "g", "with": "foreign_dummy", "role": "Started", "with_role": "Started"},
+])
+def test_role_started_without_id_converges_once(constraint):
+    # Started is Pacemaker's default role: a second run used to miss the constraint written in the first
+    params = dict(BASE_PARAMS, constraints=[constraint])
+    _root, first, changes = converge(fx("cib-base.xml"), params)
+    assert [ch["key"].split()[0] for ch in changes].count("constraint") == 1
+    second = _cib.apply_desired(first, _cib.normalise_input(params))
+    assert _cib.plan(_cib.snapshot(first), _cib.snapshot(second)) == []
+
+
+TWO_DEFAULT_SETS = """<cib epoch="1" num_updates="0" admin_epoch="0" validate-with="pacemaker-3.9"><configuration>
+<crm_config/>
+<rsc_defaults>
+  <meta_attributes id="build-defaults"><nvpair id="bd-stick" name="resource-stickiness" value="100"/></meta_attributes>
+  <meta_attributes id="ops-defaults"><nvpair id="od-stick" name="resource-stickiness" value="50"/>
+    <nvpair id="od-mt" name="migration-threshold" value="3"/></meta_attributes>
+</rsc_defaults>
+<nodes/><resources/><constraints/></configuration><status/></cib>"""
+
+
+def test_two_resource_defaults_sets_a_change_lands_where_pacemaker_reads_it():
+    root = _cib.parse_cib(TWO_DEFAULT_SETS)
+    # Pacemaker reads the first set that names a default: stickiness 100, migration-threshold 3
+    snap = _cib.snapshot(root)
+    assert snap["resource_default resource-stickiness"] == {"value": "100"}
+    assert snap["resource_default migration-threshold"] == {"value": "3"}
+    params = {"resource_defaults": {"migration-threshold": 5, "resource-stickiness": 200, "failure-timeout": "60s"}}
+    new = _cib.apply_desired(root, _cib.normalise_input(params))
+    after = _cib.snapshot(new)
+    # each change is seen (it used to be written to the first set and compared against the second)
+    assert after["resource_default migration-threshold"] == {"value": "5"}
+    assert after["resource_default resource-stickiness"] == {"value": "200"}
+    assert after["resource_default failure-timeout"] == {"value": "60s"}
+    assert new.find(".//nvpair[@id='od-mt']").get("value") == "5"
+    assert new.find(".//nvpair[@id='bd-stick']").get("value") == "200"
+    assert len(_cib.plan(_cib.snapshot(root), after)) == 3
+    again = _cib.apply_desired(new, _cib.normalise_input(params))
+    assert _cib.plan(after, _cib.snapshot(again)) == []
+
+
+def test_a_higher_scored_defaults_set_is_read_first():
+    text = TWO_DEFAULT_SETS.replace('<meta_attributes id="ops-defaults">', '<meta_attributes id="ops-defaults" score="10">')
+    root = _cib.parse_cib(text)
+    assert _cib.snapshot(root)["resource_default resource-stickiness"] == {"value": "50"}
+    new = _cib.apply_desired(root, _cib.normalise_input({"resource_defaults": {"resource-stickiness": 75}}))
+    assert new.find(".//nvpair[@id='od-stick']").get("value") == "75"
+    assert new.find(".//nvpair[@id='bd-stick']").get("value") == "100"
+
+
+def test_secret_options_extend_the_names():
+    assert not _cib.is_secret("bmc_code")
+    _cib.register_secret_names(["BMC_code"])
+    try:
+        assert _cib.is_secret("bmc_code") and _cib.render_object("stonith f", {"options": {"bmc_code": "1234"}}).count("1234") == 0
+    finally:
+        _cib._EXTRA_SECRET_NAMES.clear()

@@ -499,3 +499,20 @@ def test_cib_file_that_is_not_a_cib(monkeypatch, tmp_path, content, message):
     result = run_module(pcs_cib.main, {"cib_file": str(path), "properties": {"stonith-enabled": True}}, [],
                         monkeypatch=monkeypatch)
     assert result["failed"] and message in result["msg"], result["msg"]
+
+
+def test_fence_agent_secrets_never_reach_the_result_or_the_diff(monkeypatch, tmp_path):
+    cib = tmp_path / "cib.xml"
+    shutil.copy(os.path.join(FIXTURES, "cib-base.xml"), str(cib))
+    secrets = {"secret_key": "AWS-SECRET-123", "access_key": "AKIA-ACCESS-456", "bmc_code": "BMC-789"}
+    args = {"cib_file": str(cib), "secret_options": ["bmc_code"],
+            "stonith": [{"id": "fence_cloud", "agent": "fence_aws",
+                         "options": dict(secrets, region="eu-west-1", pcmk_host_map="node1:i-1")}]}
+    # crm_verify reads the edited CIB on stdin (the secrets are in the CIB, as Pacemaker needs them)
+    commands = [{"command": VERIFY, "rc": 0, "out": "", "err": "", "data": None}]
+    result = run_module(pcs_cib.main, args, commands, diff=True, monkeypatch=monkeypatch, strict=False)
+    assert result["changed"] is True, result
+    text = json.dumps(result)
+    for value in secrets.values():
+        assert value not in text
+    assert "eu-west-1" in text

@@ -64,6 +64,11 @@ refuse "a RAID member listed twice" \
 hsc_stops_every_host "$work" nas_integrated nas_integrated nas2 ' : Build or adopt the local RAID]' \
     'pacemaker_node_addresses must be IP addresses, link 0 first' "${inv[@]}" \
     -e '{"pacemaker_node_addresses": "{{ [\"192.0.2.300\"] if inventory_hostname == \"nas2\" else [\"192.0.2.30\"] }}"}'
+# with the facts of a real deploy: DRBD finds its section by uname -n, and
+# the inventory's node names are not this machine's (checked before any change)
+hsc_stops_every_host "$work" nas_integrated nas_integrated nas1 ' : Build or adopt the local RAID]' \
+    "nas1: drbd_node_name is nas1 but this host's uname -n is $(uname -n)" "${inv[@]}" -e hsc_gather=true \
+    -e drbd_replication_configure_interface=false
 refuse "three nodes" "nas_integrated: the design needs exactly two nodes in the play (the inventory group nas_integrated), got 3: nas1, nas2, nas3" \
     -e hsc_hosts=three
 refuse "two groups with one name" "nas_integrated_groups: two groups are named home" \

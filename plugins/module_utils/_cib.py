@@ -150,6 +150,8 @@ def property_errors(properties, rules):
     errors = []
     for name in sorted(properties):
         value = properties[name]
+        if value is None:
+            continue    # a removal: an option this Pacemaker no longer knows may go
         if name in READ_ONLY_PROPERTIES:
             errors.append("properties: %s is set by Pacemaker itself, not by a playbook" % name)
             continue

@@ -458,6 +458,8 @@ def test_good_properties_pass_the_check():
                                 "stonith-watchdog-timeout": "-1", "cluster-recheck-interval": "5min",
                                 "batch-limit": "0", "pe-error-series-max": "-1", "shutdown-lock": "yes",
                                 "dc-deadtime": "20"}, rules) == []
+    # a removal (value none) is never refused: an option an older Pacemaker knew may go
+    assert cib.property_errors({"default-resource-stickiness": None, "stonith-enabled": None}, rules) == []
 
 
 @pytest.mark.parametrize("args, message", [

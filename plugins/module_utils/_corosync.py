@@ -340,6 +340,12 @@ def params_errors(params):
     links = params.get("links") or []
     errors = ["links: every item needs a linknumber: %r" % (link,) for link in links
               if not isinstance(link, dict) or "linknumber" not in link]
+    port = params.get("pcsd_port")
+    if port is not None and not 1 <= int(port) <= 65535:
+        errors.append("pcsd_port %s is out of range (1-65535)" % port)
+    for key in ("wait", "request_timeout"):
+        if params.get(key) is not None and int(params[key]) < 0:
+            errors.append("%s must be 0 or more seconds, got %s" % (key, params[key]))
     if errors:
         return errors
     return validate_desired(desired_config(params))

@@ -167,6 +167,9 @@ def test_params_errors_is_what_the_module_and_the_role_check():
         "links: every item needs a linknumber: {'link_priority': 1}"]
     assert c.params_errors(params(totem={"token": "soon"})) == ["totem.token must be a non-negative integer, got 'soon'"]
     assert c.params_errors(params()) == []
+    assert c.params_errors(params(pcsd_port=0)) == ["pcsd_port 0 is out of range (1-65535)"]
+    assert c.params_errors(params(pcsd_port=2224, wait=-1)) == ["wait must be 0 or more seconds, got -1"]
+    assert c.params_errors(params(request_timeout=-5)) == ["request_timeout must be 0 or more seconds, got -5"]
 
 
 def test_validate_two_node_ok_for_two_nodes():

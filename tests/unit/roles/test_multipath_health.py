@@ -346,3 +346,16 @@ def test_peer_values_from_attrd_xml(agent):
            '<attribute name="a" value="" host="n3"/><attribute name="a" value="x" host="n4"/></pacemaker-result>')
     assert agent.peer_values(xml, "n1") == {"n2": 2}
     assert agent.peer_values("not xml", "n1") == {}
+
+
+def test_fail_queue_turned_off_gives_the_queue_back(lab):
+    assert lab.run("start", fail_queue_after="0")[0] == 0
+    lab.set_answer(fixture("maps-all-down-queueing.json"))
+    lab.set_peers("hsc_paths_lun1", head2=2)
+    assert lab.run("monitor", fail_queue_after="0")[0] == 0
+    assert lab.queue_calls() == ["disablequeueing map lun1"]
+    # the operator sets fail_queue=false (a parameter change reloads the agent: the next monitor sees it)
+    rc, dummy, err = lab.run("monitor", fail_queue="false")
+    assert rc == 0 and lab.queue_calls() == ["restorequeueing map lun1"]
+    assert "restorequeueing map lun1 (fail_queue is off)" in err
+    assert lab.run("monitor", fail_queue="false")[0] == 0 and lab.queue_calls() == []

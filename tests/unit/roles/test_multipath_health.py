@@ -92,12 +92,17 @@ class Lab(object):
         lines.append('  <status code="0" message="OK"/>\n</pacemaker-result>')
         (self.peers / attribute).write_text("\n".join(lines) + "\n")
 
-    def queue_calls(self):
-        if not self.queue_log.exists():
+    @staticmethod
+    def drain(log):
+        """The lines a fake wrote to ``log`` since the last call (the log is emptied)."""
+        if not log.exists():
             return []
-        calls = self.queue_log.read_text().splitlines()
-        self.queue_log.write_text("")
+        calls = log.read_text().splitlines()
+        log.write_text("")
         return calls
+
+    def queue_calls(self):
+        return self.drain(self.queue_log)
 
     def set_answer(self, text, rc=0):
         self.answer.write_text(text)
@@ -118,11 +123,7 @@ class Lab(object):
         return proc.returncode, proc.stdout, proc.stderr
 
     def attrd_calls(self):
-        if not self.attrd_log.exists():
-            return []
-        calls = self.attrd_log.read_text().splitlines()
-        self.attrd_log.write_text("")
-        return calls
+        return self.drain(self.attrd_log)
 
 
 @pytest.fixture

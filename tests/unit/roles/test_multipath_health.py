@@ -288,12 +288,17 @@ def test_fail_queue_waits_fail_queue_after_seconds(lab):
     assert lab.queue_calls() == []                                # just lost: the other nodes may not know yet
 
 
-def test_stop_gives_the_queue_back_and_fail_queue_false_never_touches_it(lab):
+def lun1_queue_failed(lab):
+    """Started, then lun1 lost here while head2 still reaches it: the agent fails lun1's queue."""
     assert lab.run("start", fail_queue_after="0")[0] == 0
     lab.set_answer(fixture("maps-all-down-queueing.json"))
     lab.set_peers("hsc_paths_lun1", head2=2)
     assert lab.run("monitor", fail_queue_after="0")[0] == 0
     assert lab.queue_calls() == ["disablequeueing map lun1"]
+
+
+def test_stop_gives_the_queue_back_and_fail_queue_false_never_touches_it(lab):
+    lun1_queue_failed(lab)
     assert lab.run("stop")[0] == 0
     assert lab.queue_calls() == ["restorequeueing map lun1"]
     assert lab.run("start", fail_queue="false", fail_queue_after="0")[0] == 0
@@ -350,11 +355,7 @@ def test_peer_values_from_attrd_xml(agent):
 
 
 def test_fail_queue_turned_off_gives_the_queue_back(lab):
-    assert lab.run("start", fail_queue_after="0")[0] == 0
-    lab.set_answer(fixture("maps-all-down-queueing.json"))
-    lab.set_peers("hsc_paths_lun1", head2=2)
-    assert lab.run("monitor", fail_queue_after="0")[0] == 0
-    assert lab.queue_calls() == ["disablequeueing map lun1"]
+    lun1_queue_failed(lab)
     # the operator sets fail_queue=false (a parameter change reloads the agent: the next monitor sees it)
     rc, dummy, err = lab.run("monitor", fail_queue="false")
     assert rc == 0 and lab.queue_calls() == ["restorequeueing map lun1"]

@@ -156,8 +156,8 @@ def property_errors(properties, rules):
             errors.append("properties: %s is set by Pacemaker itself, not by a playbook" % name)
             continue
         if name not in rules:
-            errors.append("properties: %s is not a Pacemaker cluster option (Pacemaker %s knows: %s)"
-                          % (name, "here", ", ".join(sorted(n for n in rules if n not in READ_ONLY_PROPERTIES))))
+            errors.append("properties: %s is not a Pacemaker cluster option (Pacemaker here knows: %s)"
+                          % (name, ", ".join(sorted(n for n in rules if n not in READ_ONLY_PROPERTIES))))
             continue
         kind, options = rules[name]
         text = (value or "").strip()

@@ -42,9 +42,7 @@ TARGETS ?=
 # on User-mode Linux nodes (after uml-image: the sid kernel root and the
 # guest image, built once per run and shared by every UML scenario).
 MOLECULE_SCENARIOS ?= default graid nas_dual_controller
-# nas_gateway is opt-in again: in the fresh-clone run of e2825b8 its kill drill failed twice the same
-# way (the bystander group's SMB client wrote nothing after the kill); see docs/nas_gateway.md.
-UML_SCENARIOS ?= nas_integrated
+UML_SCENARIOS ?= nas_integrated nas_gateway
 SCENARIO ?= default
 
 # Stages of `make test`, in order; each needs a line in ci-budget.txt. The

@@ -180,6 +180,109 @@ def property_errors(properties, rules):
     return errors
 
 
+# Ownership: the objects pcs_cib made (or adopted) are recorded in the CIB itself, one nvpair per object
+# in a cluster_property_set of their own (Pacemaker ignores option names it does not know), named by the
+# object's key ("primitive vip_home", "constraint order-a-b-mandatory"). Anything else is an operator's:
+# pcs_cib changes or deletes it only when the task adopts it by id.
+OWNER_SET_ID = "hastorage-cluster-owned"
+OWNER = "hastorage.cluster"
+OWNED_KINDS = ("primitive", "stonith", "group", "clone", "constraint", "fencing_level")
+_NOT_IN_ID = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+def owned_keys(snap):
+    """The object keys the CIB records as made by hastorage.cluster."""
+    return set(k[len("owned "):] for k in snap if k.startswith("owned "))
+
+
+def desired_keys(desired, constraint_ids):
+    """(present, absent): the object keys a task declares; ``constraint_ids`` the ids its constraints got."""
+    present, absent = set(), set()
+    for p in desired["primitives"]:
+        key = "%s %s" % ("stonith" if p["stonith"] else "primitive", p["id"])
+        (present if p["state"] == "present" else absent).add(key)
+    for kind, items in (("group", desired["groups"]), ("clone", desired["clones"])):
+        for item in items:
+            (present if item["state"] == "present" else absent).add("%s %s" % (kind, item["id"]))
+    present.update("constraint %s" % cid for cid in constraint_ids)
+    absent.update("constraint %s" % c["id"] for c in desired["constraints"] if c["state"] != "present" and c["id"])
+    for f in desired["fencing_levels"]:
+        (present if f["state"] == "present" else absent).add("fencing_level %s %d" % (f["target"], f["level"]))
+    return present, absent
+
+
+def _record_ownership(root, present, absent):
+    """Record ``present`` keys that exist in ``root`` as owned, forget ``absent`` ones and vanished objects."""
+    exists = set(k for k in snapshot(root) if k.split(" ", 1)[0] in OWNED_KINDS)
+    crm = _section(root, "crm_config")
+    record = None
+    for pset in crm.findall("cluster_property_set"):
+        if pset.get("id") == OWNER_SET_ID:
+            record = pset
+    keep = (present & exists)
+    if record is None:
+        if not keep:
+            return
+        record = ET.SubElement(crm, "cluster_property_set", {"id": OWNER_SET_ID})
+    used = set()
+    for nv in list(record.findall("nvpair")):
+        name = nv.get("name")
+        if name in absent or name not in exists:
+            record.remove(nv)
+        else:
+            keep.discard(name)
+            used.add(nv.get("id"))
+    for key in sorted(keep):
+        nid = base = "hsc-owned-" + _NOT_IN_ID.sub("_", key.replace(" ", "-"))
+        n = 1
+        while nid in used or _find_any_id(root, nid) is not None:
+            n += 1
+            nid = "%s-%d" % (base, n)
+        used.add(nid)
+        ET.SubElement(record, "nvpair", {"id": nid, "name": key, "value": OWNER})
+    if len(record) == 0:
+        crm.remove(record)
+
+
+def _constraint_resources(obj):
+    refs = set()
+    for field in ("resource", "with", "first", "then"):
+        if obj.get(field):
+            refs.add(obj[field])
+    for s in obj.get("sets") or []:
+        refs.update(s.get("resources") or [])
+    return refs
+
+
+def ownership_violations(before, changes, adopt):
+    """Messages for the changes that would touch an object hastorage.cluster neither made nor was given.
+
+    ``before``: the snapshot the plan started from; ``adopt``: ids (or keys) the task takes over. A
+    constraint deleted because the resource it names goes too (as pcs does) is not counted.
+    """
+    owned = owned_keys(before)
+    adopt = set(adopt or [])
+    gone = set(ch["key"].split(" ", 1)[1] for ch in changes
+               if ch["action"] == "delete" and ch["key"].split(" ", 1)[0] in ("primitive", "stonith", "group", "clone"))
+    problems = []
+    for ch in changes:
+        kind, _sep, oid = ch["key"].partition(" ")
+        if kind not in OWNED_KINDS or ch["before"] is None:
+            continue
+        if ch["key"] in owned or oid in adopt or ch["key"] in adopt:
+            continue
+        if kind == "constraint" and ch["action"] == "delete" and _constraint_resources(ch["before"]) & gone:
+            continue
+        what = "delete" if ch["action"] == "delete" else "change %s of" % ", ".join(ch["fields"])
+        problems.append("%s %s" % (what, ch["key"]))
+    if not problems:
+        return []
+    return ["refusing to %s: %s not made by hastorage.cluster (no record in the CIB's %s set); add %s to "
+            "adopt to take %s over" % ("; ".join(problems), "it was" if len(problems) == 1 else "they were",
+                                       OWNER_SET_ID, ", ".join(sorted(p.split(" ", 2)[-1] for p in problems)),
+                                       "it" if len(problems) == 1 else "them")]
+
+
 def is_protected(constraint_id):
     return bool(constraint_id) and constraint_id.startswith(PROTECTED_PREFIXES)
 
@@ -433,6 +536,7 @@ def normalise_input(params):
         "operation_defaults": _text_dict(params.get("operation_defaults"), "operation_defaults"),
         "node_attributes": [],
         "allow_unsafe_order": bool(params.get("allow_unsafe_order")),
+        "adopt": [str(a) for a in params.get("adopt") or []],
     }
     for g in params.get("groups") or []:
         gid = _check_id(g.get("id"), "group id")
@@ -804,6 +908,9 @@ def snapshot(root):
             if pset.get("id") == "cib-bootstrap-options":
                 for nv in pset.findall("nvpair"):
                     snap["property %s" % nv.get("name")] = {"value": nv.get("value")}
+            elif pset.get("id") == OWNER_SET_ID:
+                for nv in pset.findall("nvpair"):
+                    snap["owned %s" % nv.get("name")] = {"owner": nv.get("value")}
     for sec, kind in (("rsc_defaults", "resource_default"), ("op_defaults", "operation_default")):
         el = _section(root, sec, create=False)
         if el is not None:
@@ -1200,11 +1307,13 @@ def apply_desired(original, desired):
             cparent.insert(pos, new)
 
     # ---- constraints ------------------------------------------------------
+    constraint_ids = []
     for c in desired["constraints"]:
         if c["state"] != "present":
             continue
         existing = _find_constraint(constraints, c)
         cid = existing.get("id") if existing is not None else (c["id"] or default_constraint_id(c))
+        constraint_ids.append(cid)
         new = build_constraint(c, cid)
         if existing is not None:
             if existing.tag != new.tag:
@@ -1266,6 +1375,8 @@ def apply_desired(original, desired):
                 continue
             aset = ET.SubElement(node, "instance_attributes", {"id": "nodes-%s" % node.get("id")})
         _set_nvpair(aset, aset.get("id"), a["name"], a["value"] if a["state"] == "present" else None)
+    # ---- ownership: what this task declares is hastorage.cluster's from now on ----------
+    _record_ownership(root, *desired_keys(desired, constraint_ids))
     return root
 
 

@@ -180,6 +180,153 @@ def property_errors(properties, rules):
     return errors
 
 
+# Ownership: the objects pcs_cib made (or was told to adopt) are recorded in the CIB itself, one nvpair
+# per object in a cluster_property_set of their own (Pacemaker reads only the cluster options it knows,
+# so it ignores the set), named by the object's key ("primitive vip_home", "constraint
+# order-a-b-mandatory"). Anything else is an operator's: pcs_cib changes, deletes, moves members out of
+# or into it only when the task adopts it by id. An object the task declares that already exists exactly
+# as declared is left alone and not recorded.
+OWNER_SET_ID = "hastorage-cluster-owned"
+OWNER = "hastorage.cluster"
+OWNED_KINDS = ("primitive", "stonith", "group", "clone", "constraint", "fencing_level")
+RESOURCE_KINDS = ("primitive", "stonith", "group", "clone")
+_NOT_IN_ID = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+def owned_keys(snap):
+    """The object keys the CIB records as made (or adopted) by hastorage.cluster."""
+    return set(k for k, obj in snap.items() if obj.get("owner") == OWNER)
+
+
+def is_adopted(key, adopt):
+    """True when ``adopt`` (ids or whole keys) names the object ``key``."""
+    oid = key.split(" ", 1)[1]
+    return oid in adopt or key in adopt
+
+
+def desired_keys(desired, constraint_ids):
+    """(present, absent): the object keys a task declares; ``constraint_ids`` the ids its constraints got."""
+    present, absent = set(), set()
+    for p in desired["primitives"]:
+        key = "%s %s" % ("stonith" if p["stonith"] else "primitive", p["id"])
+        (present if p["state"] == "present" else absent).add(key)
+    for kind, items in (("group", desired["groups"]), ("clone", desired["clones"])):
+        for item in items:
+            (present if item["state"] == "present" else absent).add("%s %s" % (kind, item["id"]))
+    present.update("constraint %s" % cid for cid in constraint_ids)
+    absent.update("constraint %s" % c["id"] for c in desired["constraints"] if c["state"] != "present" and c["id"])
+    for f in desired["fencing_levels"]:
+        (present if f["state"] == "present" else absent).add("fencing_level %s %d" % (f["target"], f["level"]))
+    return present, absent
+
+
+def _record_ownership(root, before, present, absent, adopt):
+    """Record in ``root`` what hastorage.cluster owns after the change.
+
+    ``before``: the snapshot of the CIB the change started from. Recorded: each ``present`` key that
+    exists in ``root`` and was created now, owned already or adopted. Forgotten: ``absent`` keys and
+    objects that no longer exist. Other records are kept.
+    """
+    exists = set(k for k in snapshot(root) if k.split(" ", 1)[0] in OWNED_KINDS)
+    owned = owned_keys(before)
+    wanted = set(k for k in present & exists if k not in before or k in owned or is_adopted(k, adopt))
+    crm = _section(root, "crm_config")
+    record = None
+    for pset in crm.findall("cluster_property_set"):
+        if pset.get("id") == OWNER_SET_ID:
+            record = pset
+    if record is None:
+        if not wanted:
+            return
+        record = ET.SubElement(crm, "cluster_property_set", {"id": OWNER_SET_ID})
+    used = set()
+    for nv in list(record.findall("nvpair")):
+        name = nv.get("name")
+        if name in absent or name not in exists:
+            record.remove(nv)
+        else:
+            wanted.discard(name)
+            used.add(nv.get("id"))
+    for key in sorted(wanted):
+        nid = base = "hsc-owned-" + _NOT_IN_ID.sub("_", key.replace(" ", "-"))
+        n = 1
+        while nid in used or _find_any_id(root, nid) is not None:
+            n += 1
+            nid = "%s-%d" % (base, n)
+        used.add(nid)
+        ET.SubElement(record, "nvpair", {"id": nid, "name": key, "value": OWNER})
+    if len(record) == 0:
+        crm.remove(record)
+
+
+def _constraint_resources(obj):
+    refs = set()
+    for field in ("resource", "with", "first", "then"):
+        if obj.get(field):
+            refs.add(obj[field])
+    for s in obj.get("sets") or []:
+        refs.update(s.get("resources") or [])
+    return refs
+
+
+def _children(kind, obj):
+    """The resource ids a group (members) or clone (its resource) holds in a snapshot entry."""
+    if not obj:
+        return []
+    if kind == "group":
+        return list(obj.get("members") or [])
+    return [obj["resource"]] if kind == "clone" and obj.get("resource") else []
+
+
+def _only_lost(kind, before, after, gone):
+    """True when a group, clone or constraint changed only by losing resources that are deleted."""
+    if kind in ("group", "clone"):
+        lost = set(_children(kind, before)) - set(_children(kind, after))
+        kept = dict(before, members=None, resource=None) == dict(after or {}, members=None, resource=None)
+        return after is None and set(_children(kind, before)) <= gone or (
+            kept and lost <= gone and [m for m in _children(kind, before) if m not in lost] == _children(kind, after))
+    refs_before, refs_after = _constraint_resources(before), _constraint_resources(after or {})
+    return bool(refs_before & gone) and (after is None or refs_after < refs_before and refs_before - refs_after <= gone)
+
+
+def ownership_violations(before, changes, adopt):
+    """Messages for the changes that would touch an object hastorage.cluster neither made nor adopted.
+
+    ``before``: the snapshot the plan started from; ``changes``: the plan; ``adopt``: ids (or keys) the
+    task takes over. Touching is: changing or deleting the object, moving a member out of a group or
+    clone, or moving an existing resource into one. A constraint or group that only loses resources the
+    change deletes (as pcs does on a delete) is not counted.
+    """
+    owned = owned_keys(before)
+    adopt = set(adopt or [])
+    mine = set(k for k in before if k in owned or is_adopted(k, adopt))
+    gone = set(ch["key"].split(" ", 1)[1] for ch in changes
+               if ch["action"] == "delete" and ch["key"].split(" ", 1)[0] in RESOURCE_KINDS)
+    existing = dict((k.split(" ", 1)[1], k) for k in before if k.split(" ", 1)[0] in RESOURCE_KINDS)
+    problems = []
+    for ch in changes:
+        kind = ch["key"].split(" ", 1)[0]
+        if kind not in OWNED_KINDS:
+            continue
+        if ch["before"] is not None and ch["key"] not in mine:
+            if not (kind in ("group", "clone", "constraint") and _only_lost(kind, ch["before"], ch["after"], gone)):
+                what = "delete" if ch["action"] == "delete" else "change %s of" % ", ".join(ch["fields"])
+                problems.append(("%s %s" % (what, ch["key"]), ch["key"]))
+                continue
+        if kind in ("group", "clone"):
+            for rid in _children(kind, ch["after"]):
+                key = existing.get(rid)
+                if rid not in _children(kind, ch["before"]) and key is not None and key not in mine:
+                    problems.append(("move %s into %s" % (key, ch["key"]), key))
+    if not problems:
+        return []
+    names = sorted(set(key.split(" ", 1)[1] for _what, key in problems))
+    return ["refusing to %s: %s not made by hastorage.cluster (no record in the CIB's %s property set); "
+            "add %s to adopt to take %s over" % (
+                "; ".join(what for what, _key in problems), "it was" if len(names) == 1 else "they were",
+                OWNER_SET_ID, ", ".join(names), "it" if len(names) == 1 else "them")]
+
+
 def is_protected(constraint_id):
     return bool(constraint_id) and constraint_id.startswith(PROTECTED_PREFIXES)
 
@@ -340,6 +487,10 @@ def _norm_constraint(item):
         if is_protected(c["id"]):
             raise CibError("constraint %s: ids starting with %s belong to DRBD and crm_resource; "
                            "pcs_cib never manages them" % (c["id"], ", ".join(PROTECTED_PREFIXES)))
+    if ctype not in ("location", "colocation", "order"):
+        raise CibError("unknown constraint type %r: use location, colocation or order" % (ctype,))
+    if c["state"] == "absent" and c["id"] is not None:
+        return c  # removed by id: what it constrains need not be given
     sets = item.get("sets")
     if ctype == "location":
         if sets:
@@ -433,6 +584,7 @@ def normalise_input(params):
         "operation_defaults": _text_dict(params.get("operation_defaults"), "operation_defaults"),
         "node_attributes": [],
         "allow_unsafe_order": bool(params.get("allow_unsafe_order")),
+        "adopt": [str(a) for a in params.get("adopt") or []],
     }
     for g in params.get("groups") or []:
         gid = _check_id(g.get("id"), "group id")
@@ -840,6 +992,14 @@ def snapshot(root):
         for lvl in topo.findall("fencing-level"):
             target = lvl.get("target") or lvl.get("target-pattern") or lvl.get("target-attribute")
             snap["fencing_level %s %s" % (target, lvl.get("index"))] = {"devices": lvl.get("devices").split(",")}
+    # the ownership record: a field of each object it names ("owner"), so that creating, adopting and
+    # deleting an object stay one change of that object
+    if crm is not None:
+        for pset in crm.findall("cluster_property_set"):
+            if pset.get("id") == OWNER_SET_ID:
+                for nv in pset.findall("nvpair"):
+                    if nv.get("name") in snap:
+                        snap[nv.get("name")]["owner"] = nv.get("value")
     return snap
 
 
@@ -1200,11 +1360,13 @@ def apply_desired(original, desired):
             cparent.insert(pos, new)
 
     # ---- constraints ------------------------------------------------------
+    constraint_ids = []
     for c in desired["constraints"]:
         if c["state"] != "present":
             continue
         existing = _find_constraint(constraints, c)
         cid = existing.get("id") if existing is not None else (c["id"] or default_constraint_id(c))
+        constraint_ids.append(cid)
         new = build_constraint(c, cid)
         if existing is not None:
             if existing.tag != new.tag:
@@ -1266,6 +1428,8 @@ def apply_desired(original, desired):
                 continue
             aset = ET.SubElement(node, "instance_attributes", {"id": "nodes-%s" % node.get("id")})
         _set_nvpair(aset, aset.get("id"), a["name"], a["value"] if a["state"] == "present" else None)
+    # ---- ownership: what this task declares is hastorage.cluster's from now on ----------
+    _record_ownership(root, snapshot(original), *desired_keys(desired, constraint_ids), adopt=desired["adopt"])
     return root
 
 

@@ -22,6 +22,8 @@ __metaclass__ = type
 
 import xml.etree.ElementTree as ET
 
+from ansible_collections.hastorage.cluster.plugins.module_utils._cib import OWNER_SET_ID
+
 ROLE_ALIASES = {"Master": "Promoted", "Slave": "Unpromoted"}
 # Instance attributes of a (non-fencing) primitive that parse_cib returns:
 # where a layer serves (addresses, devices, paths, share names), never
@@ -270,10 +272,17 @@ def parse_cib(text):
         "clones": [],
         "constraints": [],
         "fencing_levels": [],
+        "owned": [],
     }
     for prop_set in configuration.findall("crm_config/cluster_property_set"):
+        # pcs_cib's record of the objects it made is not a set of cluster options
+        owned = prop_set.get("id") == OWNER_SET_ID
         for nv in prop_set.findall("nvpair"):
-            facts["properties"][nv.get("name")] = nv.get("value")
+            if owned:
+                facts["owned"].append(nv.get("name"))
+            else:
+                facts["properties"][nv.get("name")] = nv.get("value")
+    facts["owned"].sort()
     parents = _parents(configuration.find("resources"))
     for primitive in configuration.iter("primitive"):
         agent = primitive.get("type")

@@ -248,6 +248,9 @@ def converge(session, desired, check_mode, retries=5):
         new = _cib.apply_desired(original, desired)
         before = _cib.snapshot(original)
         changes = _cib.plan(before, _cib.snapshot(new))
+        violations = _cib.ownership_violations(before, changes, desired.get("adopt"))
+        if violations:
+            raise _cib.CibError("; ".join(violations))
         if not changes:
             return {"changed": False, "changes": [], "observed": changes, "retries": attempts,
                     "warnings": []}

@@ -142,6 +142,9 @@ cib:
   description:
     - Configuration facts (properties, resource_defaults, operation_defaults, stonith_devices with targets,
       primitives, groups, clones, constraints, fencing_levels), when O(cib=true).
+    - C(owned) lists the objects M(hastorage.cluster.pcs_cib) made or adopted, as C(KIND ID) (C(primitive vip_share1),
+      C(constraint order-drbd_r0-clone-g_share1-mandatory)), from its record in the CIB; that record is not
+      counted among the C(properties).
     - Each entry of C(primitives) has C(id), C(agent), C(group), C(clone) and C(params), the instance
       attributes that say where the resource serves (C(ip), C(cidr_netmask), C(nic), C(device),
       C(directory), C(fstype), C(drbd_resource), C(shares), C(export_ids), C(directories), C(clientspec),

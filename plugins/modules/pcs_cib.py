@@ -31,6 +31,13 @@ description:
     given. For every action named in O(resources[].operations) the operations of that action are exactly
     the ones given; operations of actions not named (for example the default C(start)/C(stop) operations
     pcs adds) are kept."
+  - "Ownership between objects: the module records every object it creates in the CIB itself (a
+    cluster property set C(hastorage-cluster-owned), one entry per object, which Pacemaker ignores).
+    An object that exists without that record was made by someone else (by hand, by C(pcs), by another
+    tool): the module refuses, naming it, to change or delete it, to move a member out of or into it, or
+    to move it into a group or clone of its own, unless O(adopt) names it. An object that already exists
+    exactly as declared is left alone. A constraint or group of someone else's that only loses a
+    resource the task deletes loses it, as with C(pcs resource delete)."
   - A constraint given without O(constraints[].id) adopts an existing constraint on the same resources
     (location on the same resource and node or rule, colocation of the same pair, order of the same
     pair, sets of the same resources), so scores can be changed without leaving a duplicate behind; a
@@ -62,6 +69,17 @@ options:
         C(passwd), C(passphrase), C(secret), C(token), C(apikey), C(community), C(credentials), as in
         C(snmp_priv_passwd) or C(api_token)), a key name of a secret kind (C(access_key), C(secret_key),
         C(private_key), C(api_key), C(auth_key), C(encryption_key)), C(pass) and C(hexadecimal_kg).
+    type: list
+    elements: str
+    default: []
+  adopt:
+    description:
+      - Ids of existing objects (resources, stonith devices, groups, clones, constraints; a fencing
+        level as C(TARGET LEVEL)) made by someone else that this task may change, delete or regroup.
+        Each one that the task declares is recorded as owned from then on; an id the task does not
+        declare is ignored.
+      - Clusters configured by a version of this collection that did not record ownership need their
+        ids here once.
     type: list
     elements: str
     default: []
@@ -378,7 +396,9 @@ options:
             type: str
             choices: [start, stop, promote, demote]
       state:
-        description: Present or absent.
+        description:
+          - Present or absent. An absent constraint with an O(constraints[].id) is removed by that id
+            alone (like C(pcs constraint delete ID)); without one, by what it constrains.
         type: str
         choices: [present, absent]
         default: present
@@ -554,6 +574,7 @@ ARGUMENT_SPEC = dict(
     cib_file=dict(type="path"),
     secret_options=dict(type="list", elements="str", default=[], no_log=False),
     allow_unsafe_order=dict(type="bool", default=False),
+    adopt=dict(type="list", elements="str", default=[]),
     push_retries=dict(type="int", default=5),
     resources=dict(type="list", elements="dict", default=[], options=_primitive_spec()),
     stonith=dict(type="list", elements="dict", default=[], options=_primitive_spec()),

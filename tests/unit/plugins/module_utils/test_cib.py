@@ -485,3 +485,173 @@ def test_secret_options_extend_the_names():
         assert _cib.is_secret("bmc_code") and _cib.render_object("stonith f", {"options": {"bmc_code": "1234"}}).count("1234") == 0
     finally:
         _cib._EXTRA_SECRET_NAMES.clear()
+
+
+# ---------------------------------------------------------------- ownership
+
+# a CIB with objects made by hand (pcs resource create / pcs constraint / cibadmin), none recorded
+HAND_MADE = """
+<resources>
+  <primitive id="fence_hand" class="stonith" type="fence_ipmilan">
+    <instance_attributes id="fence_hand-ia">
+      <nvpair id="fence_hand-ia-ip" name="ip" value="10.9.9.9"/>
+      <nvpair id="fence_hand-ia-username" name="username" value="ops"/>
+      <nvpair id="fence_hand-ia-password" name="password" value="hand-secret"/>
+      <nvpair id="fence_hand-ia-lanplus" name="lanplus" value="1"/>
+    </instance_attributes>
+  </primitive>
+  <group id="fg">
+    <primitive id="fa" class="ocf" provider="pacemaker" type="Dummy"/>
+    <primitive id="fb" class="ocf" provider="pacemaker" type="Dummy"/>
+  </group>
+  <clone id="pc">
+    <meta_attributes id="pc-meta">
+      <nvpair id="pc-meta-promotable" name="promotable" value="true"/>
+      <nvpair id="pc-meta-notify" name="notify" value="true"/>
+    </meta_attributes>
+    <primitive id="pcr" class="ocf" provider="pacemaker" type="Stateful"/>
+  </clone>
+</resources>
+"""
+HAND_CONSTRAINTS = ('<rsc_location id="loc-hand" rsc="foreign_dummy" node="node1" score="50"/>',
+                    '<rsc_colocation id="col-hand" rsc="foreign_dummy" with-rsc="fg" score="INFINITY"/>')
+
+
+def hand_made_cib(owned=()):
+    """cib-base.xml plus the hand-made objects; ``owned``: keys recorded as hastorage.cluster's."""
+    root = _cib.parse_cib(fx("cib-base.xml"))
+    resources = root.find("configuration/resources")
+    for el in ET.fromstring(HAND_MADE):
+        resources.append(el)
+    constraints = root.find("configuration/constraints")
+    for text in HAND_CONSTRAINTS:
+        constraints.append(ET.fromstring(text))
+    if owned:
+        record = ET.SubElement(root.find("configuration/crm_config"), "cluster_property_set",
+                               {"id": _cib.OWNER_SET_ID})
+        for n, key in enumerate(owned):
+            ET.SubElement(record, "nvpair", {"id": "o%d" % n, "name": key, "value": _cib.OWNER})
+    return _cib.serialize(root)
+
+
+def ownership(cib_text, params):
+    """(violations, changes, new root) of a task on a CIB."""
+    root, new, changes = converge(cib_text, params)
+    desired = _cib.normalise_input(params)
+    return _cib.ownership_violations(_cib.snapshot(root), changes, desired["adopt"]), changes, new
+
+
+FENCE_HAND = {"id": "fence_hand", "agent": "fence_ipmilan",
+              "options": {"ip": "10.0.0.1", "username": "admin", "password": "ours"}}
+
+
+@pytest.mark.parametrize("params, named", [
+    # a declared id equal to a foreign primitive / stonith device / constraint / promotable clone
+    ({"resources": [{"id": "foreign_dummy", "agent": "ocf:pacemaker:Dummy", "options": {"fake": "1"}}]},
+     "change options of primitive foreign_dummy"),
+    ({"stonith": [FENCE_HAND]}, "change options of stonith fence_hand"),
+    ({"constraints": [{"type": "location", "id": "loc-hand", "resource": "g", "node": "node1", "score": 50}],
+      "resources": [{"id": "d1", "agent": "ocf:pacemaker:Dummy"}], "groups": [{"id": "g", "members": ["d1"]}]},
+     "change resource of constraint loc-hand"),
+    ({"clones": [{"id": "pc", "resource": "pcr", "promotable": True}]}, "change meta of clone pc"),
+    # a member of a foreign group declared in a group of ours: moved out of the foreign group
+    ({"resources": [{"id": "d1", "agent": "ocf:pacemaker:Dummy"}], "groups": [{"id": "g", "members": ["d1", "fb"]}]},
+     "change members of group fg"),
+    # a foreign stand-alone resource declared as a member: moved into our group
+    ({"resources": [{"id": "d1", "agent": "ocf:pacemaker:Dummy"}],
+      "groups": [{"id": "g", "members": ["d1", "foreign_dummy"]}]},
+     "move primitive foreign_dummy into group g"),
+    # a foreign resource wrapped into a clone of ours
+    ({"clones": [{"id": "foreign_dummy-clone", "resource": "foreign_dummy"}]},
+     "move primitive foreign_dummy into clone foreign_dummy-clone"),
+    # state absent on foreign ids
+    ({"resources": [{"id": "fa", "state": "absent"}]}, "delete primitive fa"),
+    ({"constraints": [{"type": "location", "id": "loc-hand", "state": "absent"}]}, "delete constraint loc-hand"),
+    ({"groups": [{"id": "fg", "state": "absent"}]}, "delete group fg"),
+])
+def test_foreign_objects_are_refused_naming_them(params, named):
+    problems, _changes, _new = ownership(hand_made_cib(), params)
+    assert len(problems) == 1
+    assert named in problems[0]
+    assert "add " in problems[0] and " to adopt" in problems[0]
+
+
+def test_foreign_refusal_never_shows_the_secret():
+    problems, _changes, _new = ownership(hand_made_cib(), {"stonith": [FENCE_HAND]})
+    assert "hand-secret" not in problems[0] and "ours" not in problems[0]
+
+
+def test_adopted_object_is_changed_and_recorded_then_owned():
+    params = {"stonith": [FENCE_HAND], "adopt": ["fence_hand"]}
+    problems, changes, new = ownership(hand_made_cib(), params)
+    assert problems == []
+    assert _cib.action_lines(changes) == ["update stonith fence_hand (options.ip, options.lanplus, options.password, "
+                                          "options.username, owner)"]
+    # the record is in the CIB: the next run needs no adopt, and changes nothing
+    again = dict(params, adopt=[], stonith=[dict(FENCE_HAND, options=dict(FENCE_HAND["options"], ip="10.0.0.2"))])
+    problems, changes, _new = ownership(_cib.serialize(new), again)
+    assert problems == []
+    assert _cib.action_lines(changes) == ["update stonith fence_hand (options.ip)"]
+
+
+def test_foreign_object_already_as_declared_is_left_alone_and_not_recorded():
+    params = {"resources": [{"id": "foreign_dummy", "agent": "ocf:pacemaker:Dummy"}],
+              "constraints": [{"type": "location", "resource": "foreign_dummy", "node": "node1", "score": 50}]}
+    problems, changes, new = ownership(hand_made_cib(), params)
+    assert (problems, changes) == ([], [])
+    assert new.find("configuration/crm_config/cluster_property_set[@id='%s']" % _cib.OWNER_SET_ID) is None
+
+
+def test_created_objects_are_recorded_and_their_records_go_with_them():
+    problems, changes, new = ownership(hand_made_cib(), BASE_PARAMS)
+    assert problems == []
+    assert all(ch["after"]["owner"] == _cib.OWNER for ch in changes)
+    owned = _cib.owned_keys(_cib.snapshot(new))
+    assert owned == {"primitive d1", "primitive d2", "group g", "constraint colocation-g-drbd_r0-clone-INFINITY"}
+    # changing and then deleting what we made needs no adopt; the record goes with the object
+    gone = {"resources": [{"id": "d2", "state": "absent"}]}
+    problems, changes, after = ownership(_cib.serialize(new), gone)
+    assert problems == []
+    assert _cib.action_lines(changes) == ["update group g (members)", "delete primitive d2"]
+    assert "primitive d2" not in _cib.owned_keys(_cib.snapshot(after))
+    assert after.find(".//nvpair[@name='primitive d2']") is None
+
+
+def test_deleting_our_resource_takes_it_out_of_foreign_constraints_and_groups():
+    # an operator put our d9 into his group fg and made a constraint on it
+    owned = ("primitive d9",)
+    root = _cib.parse_cib(hand_made_cib(owned))
+    ET.SubElement(root.find(".//group[@id='fg']"), "primitive",
+                  {"id": "d9", "class": "ocf", "provider": "pacemaker", "type": "Dummy"})
+    root.find("configuration/constraints").append(
+        ET.fromstring('<rsc_order id="ord-hand" first="d9" then="foreign_dummy"/>'))
+    problems, changes, _new = ownership(_cib.serialize(root), {"resources": [{"id": "d9", "state": "absent"}]})
+    assert problems == []
+    assert _cib.action_lines(changes) == ["delete constraint ord-hand", "update group fg (members)",
+                                          "delete primitive d9"]
+
+
+def test_a_foreign_fencing_level_is_refused_unless_adopted():
+    root = _cib.parse_cib(hand_made_cib())
+    topo = ET.SubElement(root.find("configuration"), "fencing-topology")
+    ET.SubElement(topo, "fencing-level", {"id": "fl-node1-1", "target": "node1", "index": "1", "devices": "fence_hand"})
+    params = {"fencing_levels": [{"target": "node1", "level": 1, "devices": ["fence_other"]}],
+              "stonith": [{"id": "fence_other", "agent": "fence_dummy"}]}
+    problems, _changes, _new = ownership(_cib.serialize(root), params)
+    assert len(problems) == 1 and "change devices of fencing_level node1 1" in problems[0]
+    problems, _changes, _new = ownership(_cib.serialize(root), dict(params, adopt=["node1 1"]))
+    assert problems == []
+
+
+def test_adopting_an_id_the_task_does_not_declare_records_nothing():
+    problems, changes, new = ownership(hand_made_cib(), dict(BASE_PARAMS, adopt=["fence_hand", "fg"]))
+    assert problems == []
+    assert "stonith fence_hand" not in _cib.owned_keys(_cib.snapshot(new))
+    assert not [ch for ch in changes if ch["key"] in ("stonith fence_hand", "group fg")]
+
+
+def test_several_foreign_objects_are_named_in_one_refusal():
+    params = {"stonith": [FENCE_HAND], "resources": [{"id": "fa", "state": "absent"}]}
+    problems, _changes, _new = ownership(hand_made_cib(), params)
+    assert len(problems) == 1
+    assert "add fa, fence_hand to adopt to take them over" in problems[0]

@@ -186,3 +186,17 @@ def test_cib_group_in_a_clone():
     by_id = dict((p["id"], p) for p in cib["primitives"])
     assert (by_id["haproxy_api"]["group"], by_id["haproxy_api"]["clone"]) == ("g_api", "g_api-clone")
     assert cib["properties"]["cluster-name"] == "hsc-report"
+
+
+def test_cib_ownership_record_is_listed_not_counted_as_properties():
+    text = fixture("cib-nfs-ha.xml").replace(
+        "</crm_config>",
+        '<cluster_property_set id="hastorage-cluster-owned">'
+        '<nvpair id="o1" name="primitive vip" value="hastorage.cluster"/>'
+        '<nvpair id="o2" name="group g_nfs" value="hastorage.cluster"/></cluster_property_set></crm_config>', 1)
+    assert text != fixture("cib-nfs-ha.xml")
+    cib = m.parse_cib(text)
+    assert cib["owned"] == ["group g_nfs", "primitive vip"]
+    assert "primitive vip" not in cib["properties"]
+    assert cib["properties"]["stonith-enabled"] == "true"
+    assert m.parse_cib(fixture("cib-nfs-ha.xml"))["owned"] == []

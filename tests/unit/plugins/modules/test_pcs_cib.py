@@ -518,3 +518,31 @@ def test_fence_agent_secrets_never_reach_the_result_or_the_diff(monkeypatch, tmp
     for value in secrets.values():
         assert value not in text
     assert "eu-west-1" in text
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_live_foreign_object_is_refused_after_the_query_alone(monkeypatch, workdir, check_mode):
+    # foreign_dummy in cib-base.xml was made with cibadmin, not by pcs_cib: no ownership record
+    args = {"resources": [{"id": "foreign_dummy", "agent": "ocf:pacemaker:Dummy", "options": {"fake": "1"}}]}
+    result = run_module(pcs_cib.main, args, [query("cib-base.xml")], check_mode=check_mode, monkeypatch=monkeypatch)
+    assert result["failed"]
+    assert result["msg"].startswith("refusing to change options of primitive foreign_dummy: it was not made by "
+                                    "hastorage.cluster")
+    assert "add foreign_dummy to adopt" in result["msg"]
+
+
+def test_cib_file_adopt_records_and_then_owns(monkeypatch, tmp_path):
+    cib = tmp_path / "cib.xml"
+    shutil.copy(os.path.join(FIXTURES, "cib-base.xml"), str(cib))
+    args = {"cib_file": str(cib), "resources": [{"id": "foreign_dummy", "agent": "ocf:pacemaker:Dummy",
+                                                 "options": {"fake": "1"}}]}
+    refused = run_module(pcs_cib.main, args, [], monkeypatch=monkeypatch)
+    assert refused["failed"] and "foreign_dummy" in refused["msg"]
+    assert cib.read_text() == fx("cib-base.xml")
+    adopted = run_module(pcs_cib.main, dict(args, adopt=["foreign_dummy"]),
+                         [{"command": VERIFY, "out": "", "err": "", "rc": 0, "data": None}], monkeypatch=monkeypatch)
+    assert adopted["changed"] is True, adopted
+    assert 'name="primitive foreign_dummy" value="hastorage.cluster"' in cib.read_text()
+    again = run_module(pcs_cib.main, dict(args, resources=[dict(args["resources"][0], options={"fake": "2"})]),
+                       [{"command": VERIFY, "out": "", "err": "", "rc": 0, "data": None}], monkeypatch=monkeypatch)
+    assert again["changed"] is True, again

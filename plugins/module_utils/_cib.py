@@ -1361,9 +1361,14 @@ def apply_desired(original, desired):
 
     # ---- constraints ------------------------------------------------------
     constraint_ids = []
+    known_nodes = _node_names(root)
     for c in desired["constraints"]:
         if c["state"] != "present":
             continue
+        if known_nodes and c["type"] == "location" and c.get("node") and c["node"] not in known_nodes:
+            raise CibError("constraint %s (location of %s): node %s is not a node of the cluster (known: %s)"
+                           % (c["id"] or default_constraint_id(c), c["resource"], c["node"],
+                              ", ".join(sorted(known_nodes))))
         existing = _find_constraint(constraints, c)
         cid = existing.get("id") if existing is not None else (c["id"] or default_constraint_id(c))
         constraint_ids.append(cid)
@@ -1379,6 +1384,10 @@ def apply_desired(original, desired):
 
     # ---- fencing levels ---------------------------------------------------
     levels = list(desired["fencing_levels"])
+    for f in levels:
+        if known_nodes and f["state"] == "present" and f["target"] not in known_nodes:
+            raise CibError("fencing level %d of %s: %s is not a node of the cluster (known: %s)"
+                           % (f["level"], f["target"], f["target"], ", ".join(sorted(known_nodes))))
     if levels:
         topo = _section(root, "fencing-topology", create=any(f["state"] == "present" for f in levels))
         for f in levels:
@@ -1431,6 +1440,14 @@ def apply_desired(original, desired):
     # ---- ownership: what this task declares is hastorage.cluster's from now on ----------
     _record_ownership(root, snapshot(original), *desired_keys(desired, constraint_ids), adopt=desired["adopt"])
     return root
+
+
+def _node_names(root):
+    """The names of the nodes the CIB knows (empty before any node joined, or in a file without nodes)."""
+    nodes = _section(root, "nodes", create=False)
+    if nodes is None:
+        return set()
+    return set(n.get("uname") or n.get("id") for n in nodes.findall("node"))
 
 
 def _find_any_id(root, oid):

@@ -74,6 +74,27 @@ def cluster_option_metadata(module):
     return texts
 
 
+def agent_metadata(module, agents):
+    """(found, missing, available) for the agent texts ``agents``.
+
+    ``found``: ``{agent: metadata XML}`` read with ``crm_resource --show-metadata``; ``missing``: ``{agent: what
+    crm_resource said}`` for the agents it could not find; ``available``: False when crm_resource is not
+    installed here (nothing read).
+    """
+    runner = CommandRunner(module, "crm_resource", required=False)
+    found, missing = {}, {}
+    if not runner.available:
+        return found, missing, False
+    for agent in sorted(agents):
+        result = runner.run(["--show-metadata", agent], ok_rc=None)
+        if result.rc == 0 and result.stdout.strip():
+            found[agent] = result.stdout
+        else:
+            said = (result.stderr or result.stdout).strip().splitlines()
+            missing[agent] = said[0] if said else "rc %d" % result.rc
+    return found, missing, True
+
+
 class CibSession:
     def __init__(self, module, cib_file=None):
         self.module = module

@@ -42,6 +42,12 @@ description:
     (location on the same resource and node or rule, colocation of the same pair, order of the same
     pair, sets of the same resources), so scores can be changed without leaving a duplicate behind; a
     new one gets the id pcs would generate.
+  - Refuses, before it reads the CIB, options a resource or fence agent does not take and required options
+    that are missing, as its own metadata (C(crm_resource --show-metadata)) lists them, like C(pcs) without
+    C(--force); deprecated names the agent still lists are accepted, and fence devices take Pacemaker's C(pcmk_*)
+    options, OCF resources C(trace_ra) and C(trace_file). An agent that is not installed on the node is refused;
+    with O(cib_file) it is only warned about (the file may be meant for other nodes). Classes C(systemd), C(lsb)
+    and C(service) have no options to check.
   - Refuses, before anything runs, a group that starts an C(IPaddr2) member before an C(nfsserver),
     C(exportfs), C(nfs-ganesha), C(samba), C(smbd) or C(winbind) member, unless O(allow_unsafe_order=true).
 author:
@@ -540,6 +546,7 @@ diff:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.hastorage.cluster.plugins.module_utils._runner import CommandError, fail_from_error
+from ansible_collections.hastorage.cluster.plugins.module_utils import _agent_meta
 from ansible_collections.hastorage.cluster.plugins.module_utils import _cib
 from ansible_collections.hastorage.cluster.plugins.module_utils import _pcs
 
@@ -645,6 +652,32 @@ def hide_secrets(module):
                     module.no_log_values.add(str(value))
 
 
+def check_agents(module, desired):
+    """Refuse options the resource and fence agents do not take, required ones missing, agents not installed."""
+    agents = _agent_meta.agents_to_check(desired)
+    if not agents:
+        return
+    try:
+        found, missing, available = _pcs.agent_metadata(module, agents)
+    except CommandError as e:
+        fail_from_error(module, e)
+    if not available:
+        module.warn("crm_resource is not installed here: the resource and fence agents' options were not checked")
+        return
+    errors = []
+    for agent, said in sorted(missing.items()):
+        users = ", ".join("%s[%s]" % (field, p["id"]) for field, p in agents[agent])
+        if module.params["cib_file"]:
+            # an offline file may be meant for nodes with other agents than this host
+            module.warn("%s: agent %s is not installed here (%s): its options were not checked" % (users, agent, said))
+        else:
+            errors.append("%s: agent %s is not installed on this node (crm_resource --show-metadata: %s)"
+                          % (users, agent, said))
+    errors.extend(_agent_meta.input_errors(desired, found))
+    if errors:
+        module.fail_json(msg="; ".join(errors))
+
+
 def build_result(outcome, diff_mode):
     changes = outcome["observed"] if outcome["changed"] else []
     result = {
@@ -681,6 +714,7 @@ def main():
             module.warn("Pacemaker's daemons are not installed here: the cluster properties were not checked")
         if errors:
             module.fail_json(msg="; ".join(errors))
+    check_agents(module, desired)
     session = _pcs.CibSession(module, cib_file=module.params["cib_file"])
     try:
         outcome = _pcs.converge(session, desired, module.check_mode, retries=module.params["push_retries"])

@@ -167,7 +167,7 @@ hsc_argument_spec_check "$work" "Validating arguments against arg spec 'main' - 
 echo "nas_gateway_cib: example inventory checked at ${SECONDS} s"
 
 # --- 3. one push, idempotent ---------------------------------------------------
-hsc_one_push_check nas_gateway_cib "$work" gw1 gw2 ipmi-secret "${inv[@]}"
+hsc_one_push_check nas_gateway_cib "$work" "gw1 gw2 gw3" ipmi-secret "${inv[@]}"
 
 # --- 4. placement and partial failover in crm_simulate ---------------------------
 cd "$work"

@@ -116,7 +116,8 @@ hsc_argument_spec_check "$work" "Validating arguments against arg spec 'main'" \
 echo "nas_integrated_cib: example inventory checked at ${SECONDS} s"
 
 # --- 3. one push, idempotent ---------------------------------------------------
-hsc_one_push_check nas_integrated_cib "$work" nas1 nas2 ipmi-secret "${inv[@]}"
+# the example inventory's hosts nas1 and nas2 are the cluster's node1 and node2
+HSC_CIB_NODES="node1 node2" hsc_one_push_check nas_integrated_cib "$work" "nas1 nas2" ipmi-secret "${inv[@]}"
 
 # --- 4. placement and failover in crm_simulate ---------------------------------
 cd "$work"

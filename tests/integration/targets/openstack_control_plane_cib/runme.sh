@@ -160,7 +160,7 @@ if grep -Eq 'kdb-secret|gdb-secret' "$work/check.log"; then echo "a database pas
 echo "openstack_control_plane_cib: example inventory checked at ${SECONDS} s"
 
 # --- 3. one push, idempotent, on the example inventory's data -------------------
-hsc_one_push_check openstack_control_plane_cib "$work" ctl-a ctl-b 'ipmi-secret|kdb-secret|gdb-secret' "${example_args[@]}"
+hsc_one_push_check openstack_control_plane_cib "$work" "ctl-a ctl-b" 'ipmi-secret|kdb-secret|gdb-secret' "${example_args[@]}"
 if grep -Eq 'ipmi-secret|kdb-secret|gdb-secret' "$work/example.log"; then
     echo "a password is in the output" >&2; exit 1
 fi

@@ -2,13 +2,16 @@
 # Sourced by the design targets' runme.sh (aliases: needs/target/setup_cib_one_push):
 #
 #   source ../setup_cib_one_push/one_push.sh
-#   hsc_one_push_check TARGET WORK NODE_A NODE_B SECRETS_ERE ANSIBLE_PLAYBOOK_ARGS...
+#   [HSC_CIB_NODES="NODE..."] hsc_one_push_check TARGET WORK "HOST..." SECRETS_ERE ANSIBLE_PLAYBOOK_ARGS...
 #
-# Converges the target's converge.yml twice into an offline CIB file
-# (WORK/cib.xml, two nodes NODE_A and NODE_B) and checks what every design
+# Converges the target's converge.yml twice on the inventory hosts HOST...
+# into an offline CIB file (WORK/cib.xml with the cluster's nodes: HSC_CIB_NODES
+# when the cluster names its nodes otherwise than the inventory, else HOST...;
+# pcs_cib refuses a location or fencing level on a node the CIB does not
+# have) and checks what every design
 # promises: the first run makes exactly the design's push (the pacemaker and
 # drbd roles' own pushes skipped) and bumps the epoch by one; the second run
-# pushes nothing, reports 0 changed on both nodes and leaves the epoch; no
+# pushes nothing, reports 0 changed on every node and leaves the epoch; no
 # line of either run matches SECRETS_ERE; crm_verify finds no error.
 # converge.yml prints "pushes: pacemaker=... drbd=... design=<changed>".
 # Logs: WORK/converge1.log, WORK/converge2.log; the CIB stays in WORK/cib.xml.
@@ -18,11 +21,14 @@ hsc_cib_epoch() {
 }
 
 hsc_one_push_check() {
-    local target=$1 work=$2 node_a=$3 node_b=$4 secrets=$5 run before after
-    shift 5
+    local target=$1 work=$2 hosts=$3 secrets=$4 run before after node host id=0
+    shift 4
     cibadmin --empty > "$work/cib.xml"
-    CIB_file="$work/cib.xml" cibadmin -C -o nodes -X "<node id=\"1\" uname=\"$node_a\"/>"
-    CIB_file="$work/cib.xml" cibadmin -C -o nodes -X "<node id=\"2\" uname=\"$node_b\"/>"
+    # every node of the cluster, as Pacemaker's controller lists them from corosync's nodelist
+    for node in ${HSC_CIB_NODES:-$hosts}; do
+        id=$((id + 1))
+        CIB_file="$work/cib.xml" cibadmin -C -o nodes -X "<node id=\"$id\" uname=\"$node\"/>"
+    done
     before=$(hsc_cib_epoch "$work/cib.xml")
     for run in 1 2; do
         ansible-playbook "$@" converge.yml -e "hsc_cib=$work/cib.xml" > "$work/converge$run.log" 2>&1 \
@@ -36,10 +42,11 @@ hsc_one_push_check() {
         || { echo "$target: epoch $before -> $after: one push bumps it by one" >&2; exit 1; }
     grep -q 'pushes: pacemaker=skipped drbd=skipped design=False' "$work/converge2.log" \
         || { cat "$work/converge2.log"; echo "$target: the second run changed the CIB" >&2; exit 1; }
-    if ! grep -Eq "$node_a +: ok=[0-9]+ +changed=0 " "$work/converge2.log" \
-            || ! grep -Eq "$node_b +: ok=[0-9]+ +changed=0 " "$work/converge2.log"; then
-        cat "$work/converge2.log"; echo "$target: the second run reported changes" >&2; exit 1
-    fi
+    for host in $hosts; do
+        if ! grep -Eq "$host +: ok=[0-9]+ +changed=0 " "$work/converge2.log"; then
+            cat "$work/converge2.log"; echo "$target: the second run reported changes on $host" >&2; exit 1
+        fi
+    done
     [[ $(hsc_cib_epoch "$work/cib.xml") -eq $after ]] \
         || { echo "$target: the second run moved the epoch" >&2; exit 1; }
     if grep -Eq "$secrets" "$work/converge1.log" "$work/converge2.log"; then

@@ -655,3 +655,24 @@ def test_several_foreign_objects_are_named_in_one_refusal():
     problems, _changes, _new = ownership(hand_made_cib(), params)
     assert len(problems) == 1
     assert "add fa, fence_hand to adopt to take them over" in problems[0]
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"constraints": [{"type": "location", "resource": "foreign_dummy", "node": "node9", "score": 50}]},
+     "constraint location-foreign_dummy-node9-50 (location of foreign_dummy): node node9 is not a node of the "
+     "cluster (known: node1, node2)"),
+    ({"fencing_levels": [{"target": "node9", "level": 1, "devices": ["f1"]}],
+      "stonith": [{"id": "f1", "agent": "fence_dummy"}]},
+     "fencing level 1 of node9: node9 is not a node of the cluster (known: node1, node2)"),
+])
+def test_a_node_the_cluster_does_not_have_is_refused(params, message):
+    with pytest.raises(CibError) as e:
+        converge(fx("cib-base.xml"), params)
+    assert str(e.value) == message
+
+
+def test_nodes_are_not_checked_in_a_cib_without_nodes():
+    empty = fx("cibadmin-empty.xml")
+    _root, _new, changes = converge(empty, {"constraints": [
+        {"type": "location", "resource": "foreign_dummy", "node": "node9", "score": 50}]})
+    assert _cib.action_lines(changes) == ["create constraint location-foreign_dummy-node9-50"]

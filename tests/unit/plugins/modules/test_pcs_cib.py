@@ -59,11 +59,25 @@ def metadata_texts():
     return [fx("metadata-pacemaker-%s.stdout" % d) for d in METADATA_DAEMONS]
 
 
+def recorded_agent(agent):
+    """What crm_resource --show-metadata printed for an agent on Debian 12 (resource-agents 4.12, fence-agents
+    4.12, drbd-utils 9.22, Pacemaker 2.1.5), or None when it was not recorded."""
+    name = os.path.join(FIXTURES, "metadata-agent-%s.xml" % agent.replace(":", "-"))
+    return fx(name) if os.path.exists(name) else None
+
+
+def recorded_agents(module, agents):
+    """_pcs.agent_metadata from the recordings; an agent not recorded is left unchecked."""
+    found = dict((a, recorded_agent(a)) for a in agents if recorded_agent(a) is not None)
+    return found, {}, True
+
+
 @pytest.fixture(autouse=True)
-def recorded_cluster_options(monkeypatch, request):
-    """The cluster options come from the recorded daemons' metadata (their own test reads them through the runner)."""
-    if not request.function.__name__.endswith("_metadata_through_the_runner"):
+def recorded_metadata(monkeypatch, request):
+    """Cluster options and agents' metadata come from recordings (their own tests read them through the runner)."""
+    if not request.function.__name__.endswith("_through_the_runner"):
         monkeypatch.setattr(_pcs, "cluster_option_metadata", lambda module: metadata_texts())
+        monkeypatch.setattr(_pcs, "agent_metadata", recorded_agents)
 
 
 def capture_warnings(monkeypatch):
@@ -371,7 +385,7 @@ def test_input_errors_before_any_command(monkeypatch, args, message):
      "to DRBD or crm_resource; clear it first (pcs resource clear / the DRBD after-resync handler) and run again"),
     ({"node_attributes": [{"node": "node9", "name": "site", "value": "a"}]},
      "node attribute site: node node9 is not in the CIB (known: node1, node2)"),
-    ({"resources": [{"id": "v", "agent": "ocf:heartbeat:IPaddr2"}],
+    ({"resources": [{"id": "v", "agent": "ocf:heartbeat:IPaddr2", "options": {"ip": "192.0.2.10"}}],
       "groups": [{"id": "g", "members": ["v", "foreign_nfs"]}]}, None),
 ])
 def test_errors_that_need_the_cib(monkeypatch, workdir, args, message):
@@ -546,3 +560,77 @@ def test_cib_file_adopt_records_and_then_owns(monkeypatch, tmp_path):
     again = run_module(pcs_cib.main, dict(args, resources=[dict(args["resources"][0], options={"fake": "2"})]),
                        [{"command": VERIFY, "out": "", "err": "", "rc": 0, "data": None}], monkeypatch=monkeypatch)
     assert again["changed"] is True, again
+
+
+def show_metadata(agent, rc=0, err=""):
+    """crm_resource --show-metadata AGENT, answered from the recording (or failing with ``rc``/``err``)."""
+    return {"command": ["crm_resource", "--show-metadata", agent], "rc": rc,
+            "out": recorded_agent(agent) if rc == 0 else "", "err": err}
+
+
+NOPE_ERR = ("crm_resource: Metadata query for ocf:heartbeat:Nope failed: No such device or address\n"
+            "Error performing operation: No such object\n")
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"resources": [{"id": "vip", "agent": "ocf:heartbeat:IPaddr2", "options": {"ip": "192.0.2.10", "netmask": 24}}]},
+     "resources[vip].options: ocf:heartbeat:IPaddr2 has no option 'netmask' (did you mean cidr_netmask?)"),
+    ({"resources": [{"id": "vip", "agent": "ocf:heartbeat:IPaddr2", "options": {"cidr_netmask": 24}}]},
+     "resources[vip].options: ocf:heartbeat:IPaddr2 requires option 'ip'"),
+    ({"resources": [{"id": "r0", "agent": "ocf:linbit:drbd"}]},
+     "resources[r0].options: ocf:linbit:drbd requires option 'drbd_resource'"),
+    ({"stonith": [{"id": "f1", "agent": "fence_ipmilan", "options": {"ip": "10.0.0.1", "usrname": "admin"}}]},
+     "stonith[f1].options: stonith:fence_ipmilan has no option 'usrname' (did you mean username?)"),
+])
+def test_agent_options_are_checked_through_the_runner(monkeypatch, args, message):
+    agent = (args.get("resources") or args.get("stonith"))[0]["agent"]
+    agent = agent if ":" in agent else "stonith:" + agent
+    result = run_module(pcs_cib.main, args, [show_metadata(agent)], monkeypatch=monkeypatch)
+    assert result["failed"]
+    assert message in result["msg"]
+
+
+def test_agent_options_accepted_through_the_runner(monkeypatch, tmp_path):
+    # deprecated names the agent still lists, the fencer's pcmk_* options, an OCF agent's trace_ra
+    args = {"stonith": [{"id": "f1", "agent": "fence_ipmilan", "options": {
+                "ipaddr": "10.0.0.1", "login": "admin", "passwd": "x", "pcmk_host_list": "node1", "pcmk_delay_max": 5}}],
+            "resources": [{"id": "vip", "agent": "ocf:heartbeat:IPaddr2", "options": {"ip": "192.0.2.10", "trace_ra": 1}},
+                          {"id": "smb", "agent": "systemd:smbd"}]}
+    cib = tmp_path / "cib.xml"
+    shutil.copy(os.path.join(FIXTURES, "cib-base.xml"), str(cib))
+    args["cib_file"] = str(cib)
+    commands = [show_metadata("ocf:heartbeat:IPaddr2"), show_metadata("stonith:fence_ipmilan"),
+                {"command": VERIFY, "out": "", "err": "", "rc": 0}]
+    result = run_module(pcs_cib.main, args, commands, check_mode=True, monkeypatch=monkeypatch)
+    assert not result.get("failed"), result
+    assert "create stonith f1" in result["actions"]
+
+
+def test_agent_not_installed_is_refused_live_and_warned_on_a_file_through_the_runner(monkeypatch, tmp_path):
+    args = {"resources": [{"id": "x", "agent": "ocf:heartbeat:Nope"}]}
+    result = run_module(pcs_cib.main, args, [show_metadata("ocf:heartbeat:Nope", rc=105, err=NOPE_ERR)],
+                        monkeypatch=monkeypatch)
+    assert result["failed"]
+    assert result["msg"] == ("resources[x]: agent ocf:heartbeat:Nope is not installed on this node (crm_resource "
+                             "--show-metadata: crm_resource: Metadata query for ocf:heartbeat:Nope failed: No such "
+                             "device or address)")
+    cib = tmp_path / "cib.xml"
+    shutil.copy(os.path.join(FIXTURES, "cib-base.xml"), str(cib))
+    warnings = capture_warnings(monkeypatch)
+    result = run_module(pcs_cib.main, dict(args, cib_file=str(cib)),
+                        [show_metadata("ocf:heartbeat:Nope", rc=105, err=NOPE_ERR),
+                         {"command": VERIFY, "out": "", "err": "", "rc": 0}], check_mode=True,
+                        monkeypatch=monkeypatch, strict=False)
+    assert not result.get("failed"), result
+    assert any("agent ocf:heartbeat:Nope is not installed here" in w for w in warnings)
+
+
+def test_agent_check_without_crm_resource_warns_through_the_runner(monkeypatch, tmp_path):
+    cib = tmp_path / "cib.xml"
+    shutil.copy(os.path.join(FIXTURES, "cib-base.xml"), str(cib))
+    warnings = capture_warnings(monkeypatch)
+    args = {"cib_file": str(cib), "resources": [{"id": "vip", "agent": "ocf:heartbeat:IPaddr2", "options": {"x": 1}}]}
+    result = run_module(pcs_cib.main, args, [{"command": VERIFY, "out": "", "err": "", "rc": 0}], check_mode=True,
+                        monkeypatch=monkeypatch, missing_binaries=("crm_resource",), strict=False)
+    assert not result.get("failed"), result
+    assert "crm_resource is not installed here: the resource and fence agents' options were not checked" in warnings

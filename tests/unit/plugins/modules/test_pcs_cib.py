@@ -592,8 +592,9 @@ def test_agent_options_are_checked_through_the_runner(monkeypatch, args, message
 
 def test_agent_options_accepted_through_the_runner(monkeypatch, tmp_path):
     # deprecated names the agent still lists, the fencer's pcmk_* options, an OCF agent's trace_ra
-    args = {"stonith": [{"id": "f1", "agent": "fence_ipmilan", "options": {
-                "ipaddr": "10.0.0.1", "login": "admin", "passwd": "x", "pcmk_host_list": "node1", "pcmk_delay_max": 5}}],
+    fence_options = {"ipaddr": "10.0.0.1", "login": "admin", "passwd": "x", "pcmk_host_list": "node1",
+                     "pcmk_delay_max": 5}
+    args = {"stonith": [{"id": "f1", "agent": "fence_ipmilan", "options": fence_options}],
             "resources": [{"id": "vip", "agent": "ocf:heartbeat:IPaddr2", "options": {"ip": "192.0.2.10", "trace_ra": 1}},
                           {"id": "smb", "agent": "systemd:smbd"}]}
     cib = tmp_path / "cib.xml"

@@ -927,6 +927,11 @@ def cmd_drill(args):
         podman("pause", cname)
     elif args.command == "thaw":
         podman("unpause", cname)
+    elif args.command == "heal" and container_state(cname) != "running":
+        # fenced (powered off) while cut off, or never started: a node that starts gets a new
+        # network namespace with its links up, so there is nothing to heal
+        log("%s is %s: nothing to heal (its links come up when it starts)" % (cname, container_state(cname)))
+        return 0
     else:
         pid, ifaces = lab_interfaces(state, node)
         updown = "down" if args.command == "partition" else "up"

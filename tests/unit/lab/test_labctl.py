@@ -364,3 +364,26 @@ def test_podman_exec_uses_i_only_with_stdin(monkeypatch):
     execute(["wbinfo", "-P"], check=False)
     assert seen == [(["podman", "exec", "-i", "hsc-lab-dc", "bash", "-c", "x"], "pw\n"),
                     (["podman", "exec", "hsc-lab-dc", "wbinfo", "-P"], None)]
+
+
+@pytest.mark.parametrize("status", ["exited", "stopped", "absent"])
+def test_heal_of_a_node_that_is_not_running_does_nothing(monkeypatch, tmp_path, status):
+    # a partitioned node the survivor fenced (powered off) has no links to bring up
+    monkeypatch.setattr(labctl, "STATE_ROOT", str(tmp_path))
+    os.makedirs(labctl.state_dir("hsc-lab"))
+    labctl.save_state(make_state())
+    monkeypatch.setattr(labctl, "container_state", lambda cname: status)
+    monkeypatch.setattr(labctl, "run", lambda *a, **k: pytest.fail("nothing may run: %r" % (a,)))
+    monkeypatch.setattr(labctl, "netns_pid", lambda cname: pytest.fail("no namespace to enter"))
+    args = labctl.parse_args(["heal", "node1", "--name", "hsc-lab"])
+    assert labctl.cmd_drill(args) == 0
+
+
+def test_partition_of_a_node_that_is_not_running_fails(monkeypatch, tmp_path):
+    monkeypatch.setattr(labctl, "STATE_ROOT", str(tmp_path))
+    os.makedirs(labctl.state_dir("hsc-lab"))
+    labctl.save_state(make_state())
+    monkeypatch.setattr(labctl, "podman", lambda *a, **k: type("P", (), {"stdout": "0\n", "returncode": 0})())
+    args = labctl.parse_args(["partition", "node1", "--name", "hsc-lab"])
+    with pytest.raises(labctl.LabError, match="is not running"):
+        labctl.cmd_drill(args)

@@ -614,6 +614,11 @@ def main():
     if module.params["initial_sync"] == "full" and not module.params["force_primary"]:
         module.fail_json(msg="initial_sync: full makes this node the sync source with primary --force, "
                              "which overwrites the peer: set force_primary: true to confirm")
+    # the resource description alone, before any command runs (the dialect's own rules come once it is known)
+    try:
+        _drbd.normalize_spec(dict((k, module.params[k]) for k in SPEC_KEYS))
+    except _drbd.DrbdError as e:
+        module.fail_json(msg=str(e))
     run = ResourceRun(module)
     try:
         run.run()

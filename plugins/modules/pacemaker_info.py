@@ -246,6 +246,9 @@ def run_module():
         ),
         supports_check_mode=True,
     )
+    errors = _crm_mon.cib_file_errors(module.params["cib_file"])
+    if errors:
+        module.fail_json(msg="; ".join(errors))
     environ = {"CIB_file": module.params["cib_file"]} if module.params["cib_file"] else None
     crm_mon = CommandRunner(module, "crm_mon", environ=environ)
     result = dict(changed=False, running=False, dc=None, quorum=None, nodes=[], online_nodes=[], resources=[],

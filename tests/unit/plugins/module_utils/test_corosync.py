@@ -129,7 +129,7 @@ def test_desired_normalises_values():
     (dict(links=[{"linknumber": 1, "link_priority": 300}]), "links[1].link_priority must be an integer from 0 to 255"),
     (dict(links=[{"linknumber": 9, "link_priority": 1}]), "links: linknumber '9' must be 0 to 7"),
     (dict(nodes=[{"name": "a b", "addresses": ["1.1.1.1"]}, {"name": "b", "addresses": ["1.1.1.2"]}]),
-     "node name 'a b' must not be empty or hold blanks"),
+     "node name 'a b' must not be empty, start with - or hold blanks"),
     (dict(nodes=[{"name": "a", "addresses": ["10.0.0.1/24"]}, {"name": "b", "addresses": ["10.0.0.2"]}]),
      "node a link 0: address '10.0.0.1/24' must be an IP address or a host name"),
     (dict(nodes=[{"name": "a", "addresses": ["10.0.0.1"]}, {"name": "b", "addresses": ["fd00::2"]}]),

@@ -140,7 +140,8 @@ options:
     description: C(resync-rate) in the C(disk) section, for example V(100M).
     type: str
   shared_secret:
-    description: Peer authentication secret (C(shared-secret)); never logged, masked in diffs.
+    description: Peer authentication secret (C(shared-secret)); never logged, masked in diffs. At most 64 characters
+      (DRBD's limit), no line break.
     type: str
   cram_hmac_alg:
     description: Hash for peer authentication when O(shared_secret) is set.

@@ -41,6 +41,8 @@ options:
     description:
       - The license key. Keys are tied to a GPU serial number; driver 2.0.0 and later need a V2 key.
       - Only needed when a controller is not licensed; without it the module fails and names those controllers.
+      - A key that is empty, holds a blank or starts with C(-) (which graidctl would read as an option) is refused
+        before anything runs.
     type: str
   controllers:
     description:

@@ -63,7 +63,7 @@ options:
     type: int
     default: 120
   backup_dir:
-    description: Where the CIB of each diverged node is saved (mode 0600) before a repair.
+    description: Where the CIB of each diverged node is saved (mode 0600) before a repair. An absolute path.
     type: path
     default: /var/lib/pacemaker/cib/hastorage-diverged
 seealso:

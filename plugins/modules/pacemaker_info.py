@@ -48,7 +48,8 @@ options:
     type: bool
     default: true
   cib_file:
-    description: Read a CIB file instead of the live cluster (C(CIB_file)); fencing history is then skipped.
+    description: Read a CIB file instead of the live cluster (C(CIB_file)); fencing history is then skipped. An
+      absolute path to an existing file.
     type: path
 """
 

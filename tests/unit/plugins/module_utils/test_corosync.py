@@ -343,3 +343,16 @@ def test_live_lab_config():
     assert sorted(hosts) == ["node1", "node2", "node3"]
     status = c.parse_pcsd_status(fixture("live-pcs-status-pcsd.txt"))
     assert status == {"node1": "Online", "node2": "Online", "node3": "Online"}
+
+
+@pytest.mark.parametrize("overrides, message", [
+    (dict(name="--force"), "name '--force': a cluster name is 1 to 32 letters, digits, _ or -, not starting with -"),
+    (dict(nodes=[{"name": "-f", "addresses": ["10.88.0.11"]}, {"name": "node2", "addresses": ["10.88.0.12"]}]),
+     "nodes: node name '-f' must not be empty, start with -"),
+    (dict(auth_password="pw\nmore"), "auth_password must not hold a line break"),
+    (dict(auth_username="--debug"), "auth_username '--debug' must not start with -"),
+])
+def test_what_pcs_would_read_as_an_option_is_refused(overrides, message):
+    errors = c.params_errors(params(**overrides))
+    assert [e for e in errors if message in e], errors
+    assert not [e for e in errors if "pw\nmore" in e]

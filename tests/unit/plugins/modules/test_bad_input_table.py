@@ -135,21 +135,21 @@ HOSTS = {
 
 # What each module may run before it refuses: queries only (joined argv,
 # tool name first). Anything else in the record fails the row.
-READ_ONLY = {
-    "drbd_info": [r"drbdadm --version$", r"drbdsetup (status|events2|show)\b", r"drbdadm (-c \S+ )?sh-", r"dmesg\b"],
-    "drbd_resource": [r"drbdadm --version$", r"drbdadm (-c \S+ )?dump\b", r"drbdsetup (status|events2|show)\b",
-                      r"drbdadm (-c \S+ )?sh-", r"drbdmeta .* dump-md$", r"wipefs (--no-act|-n)\b"],
-    "graid": [r"graidctl version$", r"graidctl (ls|desc) .*--format json$", r"pvs --reportformat json\b"],
-    "pacemaker": [r"crm_mon (-1|--one-shot)\b", r"cibadmin --query\b", r"stonith_admin --history\b",
-                  r"pcs status pcsd\b", r"pcs cluster config --output-format=json\b", r"crm_verify\b",
-                  r"pacemaker-\w+ metadata$"],
-}
-for _m in ("graid_drive_group", "graid_info", "graid_license", "graid_physical_drive", "graid_virtual_drive"):
-    READ_ONLY[_m] = READ_ONLY["graid"]
-for _m in ("pacemaker_cib_sync", "pacemaker_info", "pcs_cluster", "pcs_cib"):
-    READ_ONLY[_m] = READ_ONLY["pacemaker"]
-READ_ONLY["md_array"] = [r"mdadm (--detail|--examine|-D|-E)\b", r"blkid\b", r"lsblk\b", r"udevadm info\b"]
-READ_ONLY["multipath_info"] = [r"multipathd show maps json$"]
+GRAID_READS = [r"graidctl version$", r"graidctl (ls|desc) .*--format json$", r"pvs --reportformat json\b"]
+PACEMAKER_READS = [r"crm_mon (-1|--one-shot)\b", r"cibadmin --query\b", r"stonith_admin --history\b",
+                   r"pcs status pcsd\b", r"pcs cluster config --output-format=json\b", r"crm_verify\b",
+                   r"pacemaker-\w+ metadata$"]
+READ_ONLY = dict(
+    drbd_info=[r"drbdadm --version$", r"drbdsetup (status|events2|show)\b", r"drbdadm (-c \S+ )?sh-", r"dmesg\b"],
+    drbd_resource=[r"drbdadm --version$", r"drbdadm (-c \S+ )?dump\b", r"drbdsetup (status|events2|show)\b",
+                   r"drbdadm (-c \S+ )?sh-", r"drbdmeta .* dump-md$", r"wipefs (--no-act|-n)\b"],
+    graid_drive_group=GRAID_READS, graid_info=GRAID_READS, graid_license=GRAID_READS,
+    graid_physical_drive=GRAID_READS, graid_virtual_drive=GRAID_READS,
+    md_array=[r"mdadm (--detail|--examine|-D|-E)\b", r"blkid\b", r"lsblk\b", r"udevadm info\b"],
+    multipath_info=[r"multipathd show maps json$"],
+    pacemaker_cib_sync=PACEMAKER_READS, pacemaker_info=PACEMAKER_READS, pcs_cluster=PACEMAKER_READS,
+    pcs_cib=PACEMAKER_READS,
+)
 
 DRBD_HOSTS = [{"name": "node1", "address": "10.99.0.11"}, {"name": "node2", "address": "10.99.0.12"}]
 CLUSTER_NODES = [{"name": "node1", "addresses": ["10.0.0.1"]}, {"name": "node2", "addresses": ["10.0.0.2"]}]

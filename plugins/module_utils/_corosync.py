@@ -262,7 +262,8 @@ LINK_RULES["udpu"] = LINK_RULES["udp"]
 KNET_LINKS_MAX = 8
 # a value with one of these could add sections or settings of its own to corosync.conf
 COROSYNC_FORBIDDEN = set("{}\n\r")
-CLUSTER_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+# no leading "-": the name is an argument of pcs cluster setup, which would read it as an option
+CLUSTER_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]{0,31}$")
 
 
 def _value_ok(value, rule):
@@ -311,13 +312,14 @@ def _check_names_and_addresses(model):
     errors = []
     name = model["cluster_name"] or ""
     if not CLUSTER_NAME_RE.match(name):
-        errors.append("name %r: a cluster name is 1 to 32 letters, digits, _ or - (pcs refuses others without "
-                      "--force: GFS2 and DLM cannot use them)" % name)
+        errors.append("name %r: a cluster name is 1 to 32 letters, digits, _ or -, not starting with - (pcs "
+                      "refuses others without --force: GFS2 and DLM cannot use them)" % name)
     links_max = KNET_LINKS_MAX if model["transport"] == "knet" else 1
     for node in model["nodes"]:
         node_name = node["name"] or ""
-        if not node_name.strip() or set(node_name) & (COROSYNC_FORBIDDEN | set(" \t")):
-            errors.append("nodes: node name %r must not be empty or hold blanks, {, } or line breaks" % node_name)
+        if not node_name.strip() or set(node_name) & (COROSYNC_FORBIDDEN | set(" \t")) or node_name.startswith("-"):
+            errors.append("nodes: node name %r must not be empty, start with - or hold blanks, {, } or line breaks"
+                          % node_name)
         if len(node["addresses"]) > links_max:
             errors.append("nodes: node %s has %d addresses; transport %s takes at most %d"
                           % (node_name, len(node["addresses"]), model["transport"], links_max))
@@ -346,6 +348,11 @@ def params_errors(params):
     for key in ("wait", "request_timeout"):
         if params.get(key) is not None and int(params[key]) < 0:
             errors.append("%s must be 0 or more seconds, got %s" % (key, params[key]))
+    # pcs host auth reads the password as one line of its standard input
+    if params.get("auth_password") and re.search(r"[\r\n]", params["auth_password"]):
+        errors.append("auth_password must not hold a line break (pcs host auth reads one line)")
+    if (params.get("auth_username") or "").startswith("-"):
+        errors.append("auth_username %r must not start with -" % params["auth_username"])
     if errors:
         return errors
     return validate_desired(desired_config(params))

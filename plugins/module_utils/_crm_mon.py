@@ -20,6 +20,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
+import re
 import xml.etree.ElementTree as ET
 
 from ansible_collections.hastorage.cluster.plugins.module_utils._cib import OWNER_SET_ID
@@ -37,6 +39,34 @@ NOT_CONNECTED = 102
 
 class StatusParseError(ValueError):
     """The XML is not what the Pacemaker tool prints."""
+
+
+def cib_file_errors(path):
+    """Messages for a ``cib_file`` option (``[]``: fine, or not given).
+
+    With a CIB_file the Pacemaker tools never see the live cluster, so a
+    relative or missing path would read as a cluster that does not run.
+    """
+    if not path:
+        return []
+    if not os.path.isabs(path):
+        return ["cib_file must be an absolute path, got %r" % path]
+    if not os.path.isfile(path):
+        return ["cib_file %s does not exist" % path]
+    return []
+
+
+def node_name_errors(nodes, option="nodes"):
+    """Messages for cluster node names the Pacemaker tools would misread (``[]``: fine).
+
+    A name is an argument of ``cibadmin --node`` or ``pcs cluster stop``:
+    empty, with a blank or starting with ``-`` (read as an option) it is refused.
+    """
+    bad = [n for n in nodes or [] if not n or n.startswith("-") or re.search(r"\s", n)]
+    if not bad:
+        return []
+    return ["%s: node names must not be empty, hold blanks or start with -, got %s"
+            % (option, ", ".join(repr(n) for n in bad))]
 
 
 def _bool(value):

@@ -58,7 +58,10 @@ _CS84_CONNECTION = {
     "WFReportParams": "Connecting",
 }
 
-NAME_RE = re.compile(r"^[A-Za-z0-9_.+-]+$")
+# a name never starts with "-": drbdadm and drbdsetup would read it as an option
+NAME_RE = re.compile(r"^[A-Za-z0-9_.+][A-Za-z0-9_.+-]*$")
+# DRBD's SHARED_SECRET_MAX (linux/drbd_limits.h)
+SHARED_SECRET_MAX = 64
 HAS_DATA = ("UpToDate", "Outdated", "Consistent")
 TRANSIENT_DISK = ("Attaching", "Negotiating", "Detaching")
 
@@ -166,7 +169,10 @@ def normalize_spec(spec):
     s = dict(spec)
     name = s.get("name") or ""
     if not NAME_RE.match(name):
-        raise DrbdError("resource name %r may only hold letters, digits and _ . + -" % name)
+        raise DrbdError("resource name %r may only hold letters, digits and _ . + -, and not start with -" % name)
+    secret_error = shared_secret_error(s.get("shared_secret"))
+    if secret_error:
+        raise DrbdError(secret_error)
     volumes = []
     seen_vol, seen_minor = set(), set()
     for index, vol in enumerate(s.get("volumes") or []):
@@ -243,6 +249,25 @@ def normalize_spec(spec):
     for key in ("net_options", "disk_options", "resource_options", "handlers"):
         s[key] = dict(s.get(key) or {})
     return s
+
+
+def name_error(name):
+    """Why ``name`` cannot be a DRBD resource name (None: it can)."""
+    if not NAME_RE.match(name or ""):
+        return "name %r: a DRBD resource name holds only letters, digits and _ . + -, and does not start with -" % (
+            name,)
+    return None
+
+
+def shared_secret_error(secret):
+    """Why ``secret`` cannot be a DRBD shared-secret (None: it can); the message never holds the secret."""
+    if secret is None or secret == "":
+        return None
+    if len(secret) > SHARED_SECRET_MAX:
+        return "shared_secret is %d characters long; DRBD takes at most %d" % (len(secret), SHARED_SECRET_MAX)
+    if re.search(r"[\r\n\x00]", secret):
+        return "shared_secret must not hold a line break or a NUL character"
+    return None
 
 
 def _port(value, default, what):

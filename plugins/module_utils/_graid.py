@@ -651,6 +651,25 @@ class InUseChecker:
 
 
 # ------------------------------------------------------------------ shared options
+def negative_id_errors(params, names):
+    """Messages for the id options in ``names`` that are negative (graidctl numbers from 0)."""
+    return ["%s must be 0 or more, got %d" % (name, value) for name, value in
+            ((n, params.get(n)) for n in names) if value is not None and value < 0]
+
+
+def license_key_errors(key):
+    """Messages for a license key graidctl would misread; they never hold the key.
+
+    The key is an argument of ``graidctl apply license``: one starting with
+    ``-`` would be read as an option, a blank would split it in two.
+    """
+    if key is None:
+        return []
+    if key == "" or key.startswith("-") or re.search(r"\s", key):
+        return ["key must be the license key as issued: not empty, no blank, not starting with -"]
+    return []
+
+
 def destroy_argument_spec():
     """Options of the doc fragment ``hastorage.cluster.graid.DESTROY``."""
     return dict(confirm_destroy=dict(type="bool", default=False))

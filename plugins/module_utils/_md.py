@@ -305,12 +305,16 @@ def check_params(p):
     members = p.get("members") or []
     spares = p.get("spares") or []
     for key, devices in (("members", members), ("spares", spares)):
-        bad = [d for d in devices if not (isinstance(d, str) and d.startswith("/dev/") and len(d) > 5)]
+        bad = [d for d in devices if not (isinstance(d, str) and d.startswith("/dev/") and len(d) > 5
+                                          and ".." not in d.split("/"))]
         if bad:
             errors.append("%s must be block device paths under /dev, got %s" % (key, ", ".join(repr(b) for b in bad)))
         dups = sorted(set(d for d in devices if devices.count(d) > 1))
         if dups:
             errors.append("%s lists %s more than once" % (key, ", ".join(dups)))
+    conf_file = p.get("conf_file")
+    if conf_file and not conf_file.startswith("/"):
+        errors.append("conf_file must be an absolute path, got %r" % conf_file)
     both = sorted(set(members) & set(spares))
     if both:
         errors.append("%s in both members and spares" % ", ".join(both))

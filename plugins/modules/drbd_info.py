@@ -117,6 +117,8 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
+    if p["name"] is not None and _drbd.name_error(p["name"]):
+        module.fail_json(msg=_drbd.name_error(p["name"]))
     cli = DrbdCli(module, p["drbd_conf"])
     try:
         info = cli.version()

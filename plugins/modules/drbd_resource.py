@@ -140,7 +140,8 @@ options:
     description: C(resync-rate) in the C(disk) section, for example V(100M).
     type: str
   shared_secret:
-    description: Peer authentication secret (C(shared-secret)); never logged, masked in diffs.
+    description: Peer authentication secret (C(shared-secret)); never logged, masked in diffs. At most 64 characters
+      (DRBD's limit), no line break.
     type: str
   cram_hmac_alg:
     description: Hash for peer authentication when O(shared_secret) is set.
@@ -614,6 +615,11 @@ def main():
     if module.params["initial_sync"] == "full" and not module.params["force_primary"]:
         module.fail_json(msg="initial_sync: full makes this node the sync source with primary --force, "
                              "which overwrites the peer: set force_primary: true to confirm")
+    # the resource description alone, before any command runs (the dialect's own rules come once it is known)
+    try:
+        _drbd.normalize_spec(dict((k, module.params[k]) for k in SPEC_KEYS))
+    except _drbd.DrbdError as e:
+        module.fail_json(msg=str(e))
     run = ResourceRun(module)
     try:
         run.run()

@@ -180,6 +180,7 @@ from ansible_collections.hastorage.cluster.plugins.module_utils._graid import (
     find_group,
     group_members,
     level_drive_count_error,
+    negative_id_errors,
     plan_group_settings,
     resolve_drive,
 )
@@ -213,9 +214,6 @@ def wanted_settings(params):
 
 def present(module, graid, pds, groups):
     params = module.params
-    error = level_drive_count_error(params["level"], len(params["physical_drives"]))
-    if error:
-        raise GraidError(error)
     ids = resolve_members(params["physical_drives"], pds)
     group, conflict = find_group(groups, pds, params["level"], ids)
     if conflict:
@@ -339,6 +337,13 @@ def main():
         module.fail_json(msg="state=absent needs id or physical_drives to select the group")
     if params["wait_timeout"] < 0 or params["wait_interval"] <= 0:
         module.fail_json(msg="wait_timeout must be >= 0 and wait_interval > 0")
+    errors = negative_id_errors(params, ["id"])
+    if params["state"] == "present":
+        count_error = level_drive_count_error(params["level"], len(params["physical_drives"]))
+        if count_error:
+            errors.append("level and physical_drives: %s" % count_error)
+    if errors:
+        module.fail_json(msg="; ".join(errors))
     graid = Graidctl(module)
     result = dict(changed=False, created=False, waited=0.0, commands=graid.commands, drive_group={})
     try:

@@ -41,6 +41,8 @@ options:
     description:
       - The license key. Keys are tied to a GPU serial number; driver 2.0.0 and later need a V2 key.
       - Only needed when a controller is not licensed; without it the module fails and names those controllers.
+      - A key that is empty, holds a blank or starts with C(-) (which graidctl would read as an option) is refused
+        before anything runs.
     type: str
   controllers:
     description:
@@ -99,6 +101,8 @@ from ansible_collections.hastorage.cluster.plugins.module_utils._graid import (
     GraidError,
     Graidctl,
     fail,
+    license_key_errors,
+    negative_id_errors,
 )
 from ansible_collections.hastorage.cluster.plugins.module_utils._runner import CommandError
 
@@ -123,7 +127,7 @@ def plan_license(merged, wanted_ids):
         wanted_ids = sorted(known)
     missing = [i for i in wanted_ids if i not in known]
     if missing:
-        raise GraidError("controller(s) %s not found; graidctl knows %s"
+        raise GraidError("controllers: controller(s) %s not found; graidctl knows %s"
                          % (", ".join(str(i) for i in missing), ", ".join(str(i) for i in sorted(known)) or "none"))
     return [i for i in wanted_ids if known[i]["license_state"] != LICENSED]
 
@@ -136,6 +140,10 @@ def main():
         ),
         supports_check_mode=True,
     )
+    errors = license_key_errors(module.params["key"]) + [
+        e for c in module.params["controllers"] or [] for e in negative_id_errors({"controllers": c}, ["controllers"])]
+    if errors:
+        module.fail_json(msg="; ".join(errors))
     graid = Graidctl(module)
     result = dict(changed=False, licensed=[], commands=[], controllers=[], features={})
     try:

@@ -111,6 +111,7 @@ from ansible_collections.hastorage.cluster.plugins.module_utils._graid import (
     GraidOutputError,
     Graidctl,
     fail,
+    negative_id_errors,
     resolve_drive,
 )
 from ansible_collections.hastorage.cluster.plugins.module_utils._runner import CommandError
@@ -211,6 +212,9 @@ def main():
     )
     if module.params["state"] == "absent" and module.params["hotspare"] is not None:
         module.fail_json(msg="hotspare cannot be combined with state=absent")
+    errors = negative_id_errors(module.params, ["pd_id"])
+    if errors:
+        module.fail_json(msg="; ".join(errors))
     graid = Graidctl(module)
     try:
         result, before, after = run(module, graid)

@@ -120,6 +120,7 @@ from ansible_collections.hastorage.cluster.plugins.module_utils._graid import (
     destroy_argument_spec,
     fail,
     format_size,
+    negative_id_errors,
     parse_size,
     plan_virtual_drives,
 )
@@ -141,8 +142,9 @@ def main():
     argument_spec.update(destroy_argument_spec())
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
-    if params["count"] < 0:
-        module.fail_json(msg="count must be 0 or more")
+    errors = negative_id_errors(params, ["drive_group", "vd_id", "count"])
+    if errors:
+        module.fail_json(msg="; ".join(errors))
     size_bytes = None
     if params["size"] is not None:
         try:

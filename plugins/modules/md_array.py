@@ -112,7 +112,7 @@ options:
   conf_file:
     description:
       - mdadm configuration file that gets exactly one C(ARRAY) line for the array (created if missing).
-        V("") leaves every file alone.
+        V("") leaves every file alone. An absolute path.
       - The line is what C(mdadm --detail --brief) prints, with C(spares=) set to the number of O(spares)
         (mdadm prints the spares present at that moment, and a new RAID5 counts the disk it is building as
         one, so the line would change when the build ends).

@@ -63,7 +63,7 @@ options:
     type: int
     default: 120
   backup_dir:
-    description: Where the CIB of each diverged node is saved (mode 0600) before a repair.
+    description: Where the CIB of each diverged node is saved (mode 0600) before a repair. An absolute path.
     type: path
     default: /var/lib/pacemaker/cib/hastorage-diverged
 seealso:
@@ -258,9 +258,13 @@ def run_module():
         supports_check_mode=True,
     )
     params = module.params
-    for key in ("settle", "start_wait"):
-        if params[key] < 0:
-            module.fail_json(msg="%s must be 0 or more seconds, not %d" % (key, params[key]))
+    errors = ["%s must be 0 or more seconds, not %d" % (key, params[key])
+              for key in ("settle", "start_wait") if params[key] < 0]
+    errors += _crm_mon.node_name_errors(params["nodes"])
+    if not os.path.isabs(params["backup_dir"]):
+        errors.append("backup_dir must be an absolute path, got %r" % params["backup_dir"])
+    if errors:
+        module.fail_json(msg="; ".join(errors))
     handler = CibSyncHandler(module)
     result = dict(changed=False, dc=None, versions={}, diverged=[], actions=[])
     try:

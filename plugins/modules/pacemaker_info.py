@@ -48,7 +48,8 @@ options:
     type: bool
     default: true
   cib_file:
-    description: Read a CIB file instead of the live cluster (C(CIB_file)); fencing history is then skipped.
+    description: Read a CIB file instead of the live cluster (C(CIB_file)); fencing history is then skipped. An
+      absolute path to an existing file.
     type: path
 """
 
@@ -246,6 +247,9 @@ def run_module():
         ),
         supports_check_mode=True,
     )
+    errors = _crm_mon.cib_file_errors(module.params["cib_file"])
+    if errors:
+        module.fail_json(msg="; ".join(errors))
     environ = {"CIB_file": module.params["cib_file"]} if module.params["cib_file"] else None
     crm_mon = CommandRunner(module, "crm_mon", environ=environ)
     result = dict(changed=False, running=False, dc=None, quorum=None, nodes=[], online_nodes=[], resources=[],

@@ -114,7 +114,8 @@ hsc_stops_every_host() {
     fi
     grep -qF -- "$expect" "$work/stop.log" \
         || { cat "$work/stop.log"; echo "$role: the refusal does not say: $expect" >&2; exit 1; }
-    grep -Eq "^fatal: \[$bad\]" "$work/stop.log" \
+    # a loop's refusal is "failed: [host] (item=...)", any other "fatal: [host]"
+    grep -Eq "^(fatal: \[$bad\]|failed: \[$bad\] \(item=)" "$work/stop.log" \
         || { cat "$work/stop.log"; echo "$role: $bad was not the host refused" >&2; exit 1; }
     if grep -qF -- "$next" "$work/stop.log"; then
         cat "$work/stop.log"; echo "$role: hosts went on to '$next' after $bad was refused" >&2; exit 1

@@ -129,7 +129,7 @@ def test_desired_normalises_values():
     (dict(links=[{"linknumber": 1, "link_priority": 300}]), "links[1].link_priority must be an integer from 0 to 255"),
     (dict(links=[{"linknumber": 9, "link_priority": 1}]), "links: linknumber '9' must be 0 to 7"),
     (dict(nodes=[{"name": "a b", "addresses": ["1.1.1.1"]}, {"name": "b", "addresses": ["1.1.1.2"]}]),
-     "node name 'a b' must not be empty or hold blanks"),
+     "node name 'a b' must not be empty, start with - or hold blanks"),
     (dict(nodes=[{"name": "a", "addresses": ["10.0.0.1/24"]}, {"name": "b", "addresses": ["10.0.0.2"]}]),
      "node a link 0: address '10.0.0.1/24' must be an IP address or a host name"),
     (dict(nodes=[{"name": "a", "addresses": ["10.0.0.1"]}, {"name": "b", "addresses": ["fd00::2"]}]),
@@ -343,3 +343,16 @@ def test_live_lab_config():
     assert sorted(hosts) == ["node1", "node2", "node3"]
     status = c.parse_pcsd_status(fixture("live-pcs-status-pcsd.txt"))
     assert status == {"node1": "Online", "node2": "Online", "node3": "Online"}
+
+
+@pytest.mark.parametrize("overrides, message", [
+    (dict(name="--force"), "name '--force': a cluster name is 1 to 32 letters, digits, _ or -, not starting with -"),
+    (dict(nodes=[{"name": "-f", "addresses": ["10.88.0.11"]}, {"name": "node2", "addresses": ["10.88.0.12"]}]),
+     "nodes: node name '-f' must not be empty, start with -"),
+    (dict(auth_password="pw\nmore"), "auth_password must not hold a line break"),
+    (dict(auth_username="--debug"), "auth_username '--debug' must not start with -"),
+])
+def test_what_pcs_would_read_as_an_option_is_refused(overrides, message):
+    errors = c.params_errors(params(**overrides))
+    assert [e for e in errors if message in e], errors
+    assert not [e for e in errors if "pw\nmore" in e]

@@ -200,3 +200,21 @@ def test_cib_ownership_record_is_listed_not_counted_as_properties():
     assert "primitive vip" not in cib["properties"]
     assert cib["properties"]["stonith-enabled"] == "true"
     assert m.parse_cib(fixture("cib-nfs-ha.xml"))["owned"] == []
+
+
+def test_cib_file_errors(tmp_path):
+    cib = tmp_path / "cib.xml"
+    cib.write_text("<cib/>")
+    assert m.cib_file_errors(None) == [] and m.cib_file_errors(str(cib)) == []
+    assert m.cib_file_errors("cib.xml") == ["cib_file must be an absolute path, got 'cib.xml'"]
+    assert m.cib_file_errors(str(tmp_path / "none.xml")) == ["cib_file %s does not exist" % (tmp_path / "none.xml")]
+
+
+@pytest.mark.parametrize("nodes, bad", [([], None), (["node1", "node-2"], None), (["--all"], "'--all'"),
+                                        (["node1", ""], "''"), (["a b"], "'a b'")])
+def test_node_name_errors(nodes, bad):
+    errors = m.node_name_errors(nodes)
+    if bad is None:
+        assert errors == []
+    else:
+        assert errors == ["nodes: node names must not be empty, hold blanks or start with -, got %s" % bad]

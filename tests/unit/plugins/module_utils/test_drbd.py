@@ -383,3 +383,22 @@ def test_captured_84_proc_and_events2_agree():
         assert (s["role"], s["disk_state"], s["peer_disk_state"], s["connection_state"], s["out_of_sync_kib"]) == \
             ("Secondary", "Inconsistent", "DUnknown", "Connecting", 262100)
     assert proc["connections"][0]["cs"] == "WFConnection"
+
+
+@pytest.mark.parametrize("name, ok", [("r0", True), ("my.res+1", True), ("_r", True), ("-r0", False),
+                                      ("--all", False), ("r 0", False), ("../r0", False), ("", False)])
+def test_name_error(name, ok):
+    assert (_drbd.name_error(name) is None) == ok
+
+
+@pytest.mark.parametrize("secret, words", [
+    (None, None), ("", None), ("s" * 64, None), ('with "quote" and \\', None),
+    ("s" * 65, "shared_secret is 65 characters long; DRBD takes at most 64"),
+    ("two\nlines", "shared_secret must not hold a line break"),
+])
+def test_shared_secret_error_never_shows_the_secret(secret, words):
+    error = _drbd.shared_secret_error(secret)
+    if words is None:
+        assert error is None
+    else:
+        assert words in error and secret not in error

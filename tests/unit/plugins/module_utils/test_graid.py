@@ -303,3 +303,17 @@ def test_in_use_checker_all_reasons(tmp_path):
 def test_in_use_checker_clean(tmp_path):
     checker, _proc, _sysb = make_checker(tmp_path, "/dev/sda1 / ext4 rw 0 0\n")
     assert checker.reasons(["/dev/gdg0n1"]) == []
+
+
+def test_negative_id_errors():
+    assert g.negative_id_errors({"drive_group": 0, "vd_id": None}, ["drive_group", "vd_id"]) == []
+    assert g.negative_id_errors({"drive_group": -1, "vd_id": -2}, ["drive_group", "vd_id"]) == [
+        "drive_group must be 0 or more, got -1", "vd_id must be 0 or more, got -2"]
+
+
+@pytest.mark.parametrize("key, ok", [(None, True), ("ABCD-EFGH-1234", True), ("", False), ("--help", False),
+                                     ("-x", False), ("AB CD", False), ("AB\tCD", False)])
+def test_license_key_errors_never_show_the_key(key, ok):
+    errors = g.license_key_errors(key)
+    assert (errors == []) == ok
+    assert not [e for e in errors if key and key in e]

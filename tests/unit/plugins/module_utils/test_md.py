@@ -397,3 +397,11 @@ def test_plan_destroy_stopped():
     with pytest.raises(_md.MdError, match="hold superblocks of 2 different arrays"):
         _md.plan_destroy_stopped(p, [dev("/dev/ubdb", "examine-stopped-b"), dev("/dev/ubdd", "examine-other")], None)
     assert _md.plan_destroy_stopped(p, [dev("/dev/ubdd")], None) == []
+
+
+def test_conf_file_must_be_absolute_and_members_stay_under_dev():
+    assert _md.check_params(params(conf_file="/etc/mdadm/mdadm.conf")) == []
+    assert _md.check_params(params(conf_file="")) == []
+    assert _md.check_params(params(conf_file="mdadm.conf")) == ["conf_file must be an absolute path, got 'mdadm.conf'"]
+    errors = _md.check_params(params(members=["/dev/../tmp/disk.img", "/dev/vdc"]))
+    assert errors and errors[0].startswith("members must be block device paths under /dev")

@@ -309,4 +309,4 @@ def test_bad_input_rejected_before_anything_runs(tmp_path, conf, monkeypatch):
     result = run(fake, monkeypatch, args(conf, hosts=[{"name": "node1", "address": "10.99.0.999"},
                                                       {"name": "node2", "address": "10.99.0.12"}]))
     assert result["failed"] and "not an IP address" in result["msg"]
-    assert [c[1:] for c in fake.calls] == [["--version"]]
+    assert fake.calls == []  # not even drbdadm --version

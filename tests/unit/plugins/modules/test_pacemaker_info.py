@@ -48,10 +48,13 @@ def test_not_running_is_not_a_failure(monkeypatch):
     assert result["report"]["running"] is False and result["report"]["problems"]
 
 
-def test_cib_file_skips_history(monkeypatch):
-    result = run_module(pacemaker_info.main, {"cib_file": "/tmp/cib.xml"}, [
-        {"command": CRM_MON, "out": fixture("crm_mon-node1-lost.xml"), "environ": {"CIB_file": "/tmp/cib.xml"}},
-        {"command": ["cibadmin", "--query"], "out": fixture("cib-nfs-ha.xml"), "environ": {"CIB_file": "/tmp/cib.xml"}},
+def test_cib_file_skips_history(monkeypatch, tmp_path):
+    cib = str(tmp_path / "cib.xml")
+    with open(cib, "w") as f:
+        f.write(fixture("cib-nfs-ha.xml"))
+    result = run_module(pacemaker_info.main, {"cib_file": cib}, [
+        {"command": CRM_MON, "out": fixture("crm_mon-node1-lost.xml"), "environ": {"CIB_file": cib}},
+        {"command": ["cibadmin", "--query"], "out": fixture("cib-nfs-ha.xml"), "environ": {"CIB_file": cib}},
     ], monkeypatch=monkeypatch)
     assert result["online_nodes"] == ["node2"]
     assert result["fence_history"] == []

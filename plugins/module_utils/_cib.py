@@ -596,7 +596,7 @@ def normalise_input(params):
             _check_id(m, "group %s member" % gid)
         if len(set(members)) != len(members):
             dup = sorted(set(m for m in members if members.count(m) > 1))
-            raise CibError("group %s lists %s more than once" % (gid, ", ".join(dup)))
+            raise CibError("groups[%s].members lists %s more than once" % (gid, ", ".join(dup)))
         desired["groups"].append({"id": gid, "members": members, "state": state,
                                   "meta": _text_dict(g.get("meta"), "group %s meta" % gid)})
     for c in params.get("clones") or []:

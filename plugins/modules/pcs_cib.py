@@ -94,7 +94,7 @@ options:
     type: bool
     default: false
   push_retries:
-    description: How often to re-read, re-plan and push again when the live CIB changed meanwhile.
+    description: How often to re-read, re-plan and push again when the live CIB changed meanwhile (0 or more).
     type: int
     default: 5
   resources:
@@ -696,6 +696,8 @@ def build_result(outcome, diff_mode):
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     hide_secrets(module)
+    if module.params["push_retries"] < 0:
+        module.fail_json(msg="push_retries must be 0 or more, got %d" % module.params["push_retries"])
     try:
         desired = _cib.normalise_input(module.params)
     except _cib.CibError as e:

@@ -333,15 +333,6 @@ ROWS = [
 ]
 
 
-# Rows that show a defect in a module someone else is changing now: they
-# must fail until it is fixed (strict: a fix makes them pass, and the mark
-# has to go).
-KNOWN_DEFECTS = {
-    "pcs_cib-group-member-twice": "pcs_cib: 'group g lists vip more than once' does not name members",
-    "pcs_cib-push-retries-negative": "pcs_cib accepts push_retries: -1",
-}
-
-
 def _subst(value, tmp):
     if isinstance(value, str):
         return value.replace("{tmp}", tmp)
@@ -400,9 +391,7 @@ def _row_id(row):
     return "%s-%s" % (row[0], row[1])
 
 
-@pytest.mark.parametrize("row", [
-    pytest.param(r, id=_row_id(r), marks=[pytest.mark.xfail(strict=True, reason=KNOWN_DEFECTS[_row_id(r)])]
-                 if _row_id(r) in KNOWN_DEFECTS else []) for r in ROWS])
+@pytest.mark.parametrize("row", [pytest.param(r, id=_row_id(r)) for r in ROWS])
 def test_bad_input_is_refused_before_anything_changes(row, tmp_path, monkeypatch):
     module_name, _id, params, fields, reads, secret = row
     host = tmp_path / "host"

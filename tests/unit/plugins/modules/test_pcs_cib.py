@@ -355,7 +355,7 @@ def test_empty_cib_errors_that_were_there_are_accepted_with_a_warning(monkeypatc
       "groups": [{"id": "g", "members": ["vip", "nfs"]}]},
      "group g starts the VIP vip (IPaddr2) before nfs (nfsserver): clients would reach an address whose service "
      "is not ready. Put nfs before vip (the VIP last), or set allow_unsafe_order: true"),
-    ({"groups": [{"id": "g", "members": ["a", "a"]}]}, "group g lists a more than once"),
+    ({"groups": [{"id": "g", "members": ["a", "a"]}]}, "groups[g].members lists a more than once"),
     ({"stonith": [{"id": "f", "agent": "ocf:heartbeat:Dummy"}]},
      "invalid stonith agent 'ocf:heartbeat:Dummy': use the fence agent name, e.g. fence_ipmilan"),
     ({"fencing_levels": [{"target": "n1", "level": 12, "devices": ["f"]}]},

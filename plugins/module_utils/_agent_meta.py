@@ -36,7 +36,10 @@ def _flag(value):
 
 
 def parse_metadata(text):
-    """``{name: {"required": bool, "deprecated": bool, "obsoletes": name or None}}`` of an agent's parameters."""
+    """``{name: {"required", "deprecated", "private": bool, "obsoletes": name or None}}`` of an agent's parameters.
+
+    ``private``: the agent marks the parameter as sensitive (``private="1"``, read by Pacemaker's controller too).
+    """
     try:
         root = ET.fromstring(text)
     except ET.ParseError as e:
@@ -49,7 +52,7 @@ def parse_metadata(text):
         if not name:
             continue
         params[name] = {"required": _flag(p.get("required")), "deprecated": _flag(p.get("deprecated")),
-                        "obsoletes": p.get("obsoletes") or None}
+                        "private": _flag(p.get("private")), "obsoletes": p.get("obsoletes") or None}
     return params
 
 
@@ -98,6 +101,18 @@ def agents_to_check(desired):
         text = "stonith:%s" % kind if cls == "stonith" else "%s:%s:%s" % (cls, provider, kind)
         agents.setdefault(text, []).append(("stonith" if p["stonith"] else "resources", p))
     return agents
+
+
+def private_names(metadata):
+    """The option names the agents in ``metadata`` (``{agent: XML}``) mark as private; unreadable ones skipped."""
+    names = set()
+    for text in metadata.values():
+        try:
+            params = parse_metadata(text)
+        except MetadataError:
+            continue
+        names.update(name for name, p in params.items() if p["private"])
+    return sorted(names)
 
 
 def input_errors(desired, metadata):

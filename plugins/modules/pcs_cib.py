@@ -45,7 +45,8 @@ description:
   - Refuses, before it reads the CIB, options a resource or fence agent does not take and required options
     that are missing, as its own metadata (C(crm_resource --show-metadata)) lists them, like C(pcs) without
     C(--force); deprecated names the agent still lists are accepted, and fence devices take Pacemaker's C(pcmk_*)
-    options, OCF resources C(trace_ra) and C(trace_file). An agent that is not installed on the node is refused;
+    options, OCF resources C(trace_ra) and C(trace_file). Options an agent's metadata marks C(private) are
+    secrets, hidden like the ones recognised by name. An agent that is not installed on the node is refused;
     with O(cib_file) it is only warned about (the file may be meant for other nodes). Classes C(systemd), C(lsb)
     and C(service) have no options to check.
   - Refuses, before anything runs, a group that starts an C(IPaddr2) member before an C(nfsserver),
@@ -664,6 +665,14 @@ def check_agents(module, desired):
     if not available:
         module.warn("crm_resource is not installed here: the resource and fence agents' options were not checked")
         return
+    # options an agent marks private are secrets too: hidden from every output, like the ones known by name
+    private = _agent_meta.private_names(found)
+    if private:
+        _cib.register_secret_names(private)
+        for _field, p in [user for users in agents.values() for user in users]:
+            for name, value in p["options"].items():
+                if name in private and value not in (None, ""):
+                    module.no_log_values.add(str(value))
     errors = []
     for agent, said in sorted(missing.items()):
         users = ", ".join("%s[%s]" % (field, p["id"]) for field, p in agents[agent])

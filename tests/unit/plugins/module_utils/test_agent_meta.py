@@ -22,7 +22,7 @@ def recorded(agent):
 
 def test_parse_fence_ipmilan_knows_deprecated_names_and_what_obsoletes_them():
     params = am.parse_metadata(recorded("stonith:fence_ipmilan"))
-    assert params["ipaddr"] == {"required": False, "deprecated": True, "obsoletes": None}
+    assert params["ipaddr"] == {"required": False, "deprecated": True, "private": False, "obsoletes": None}
     assert params["ip"]["obsoletes"] == "ipaddr"
     assert params["password"]["obsoletes"] == "passwd"
 
@@ -77,3 +77,12 @@ def test_input_errors_check_only_read_agents_and_present_ocf_or_stonith_resource
     assert am.input_errors(desired, metadata) == ["resources[vip].options: ocf:heartbeat:IPaddr2 requires option 'ip'"]
     assert am.input_errors(desired, {"ocf:heartbeat:IPaddr2": "garbage"}) == [
         "ocf:heartbeat:IPaddr2: the metadata is not XML (syntax error: line 1, column 0)"]
+
+
+def test_private_names_from_the_agents_metadata():
+    text = ('<resource-agent name="v"><parameters><parameter name="a" private="1"/><parameter name="b"/>'
+            '<parameter name="c" private="true"/></parameters></resource-agent>')
+    assert am.parse_metadata(text)["a"]["private"] is True
+    assert am.private_names({"ocf:x:v": text, "ocf:x:bad": "garbage"}) == ["a", "c"]
+    # the recorded agents of Debian 12 mark none (Pacemaker then treats password, passwd and user as private)
+    assert am.private_names({"stonith:fence_ipmilan": recorded("stonith:fence_ipmilan")}) == []

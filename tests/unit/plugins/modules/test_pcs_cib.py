@@ -635,3 +635,20 @@ def test_agent_check_without_crm_resource_warns_through_the_runner(monkeypatch, 
                         monkeypatch=monkeypatch, missing_binaries=("crm_resource",), strict=False)
     assert not result.get("failed"), result
     assert "crm_resource is not installed here: the resource and fence agents' options were not checked" in warnings
+
+
+PRIVATE_AGENT = ('<resource-agent name="Vault"><parameters><parameter name="endpoint" required="1"/>'
+                 '<parameter name="opaque_blob" private="1"/></parameters></resource-agent>')
+
+
+def test_options_an_agent_marks_private_are_hidden_through_the_runner(monkeypatch, tmp_path):
+    cib = tmp_path / "cib.xml"
+    shutil.copy(os.path.join(FIXTURES, "cib-base.xml"), str(cib))
+    args = {"cib_file": str(cib), "resources": [{"id": "vault", "agent": "ocf:test:Vault",
+                                                 "options": {"endpoint": "https://v", "opaque_blob": "Bl0bS3cret"}}]}
+    commands = [{"command": ["crm_resource", "--show-metadata", "ocf:test:Vault"], "out": PRIVATE_AGENT},
+                {"command": VERIFY, "out": "", "err": "", "rc": 0}]
+    result = run_module(pcs_cib.main, args, commands, check_mode=True, diff=True, monkeypatch=monkeypatch)
+    assert not result.get("failed"), result
+    assert "Bl0bS3cret" not in json.dumps(result)
+    assert "opaque_blob: ********" in result["diff"]["after"]

@@ -394,11 +394,15 @@ def drbdmeta_args(volume, fmt):
     return [str(volume["minor"]), fmt, volume["disk"]] + where + ["dump-md"]
 
 
-def parse_dump_md(rc, stdout, stderr):
+def parse_dump_md(rc, stdout, stderr, fmt=None):
     """Result of a dump-md: ``{"present": bool, "version": "v09"|"v08"|None, "current_uuid": ...}``.
 
-    Raises DrbdError for anything but "found" (rc 0) or "No valid meta data
-    found" (rc 1).
+    ``fmt``: the format the dump was asked in. Metadata that a power loss left
+    "unclean" (its activity log not yet applied: drbdmeta refuses to dump it,
+    DRBD applies the log itself when it attaches) is present metadata of that
+    format, never a disk to create metadata on.
+    Raises DrbdError for anything but "found" (rc 0), "unclean" or "No valid
+    meta data found" (rc 1).
     """
     if rc == 0 and "# DRBD meta data dump" in (stdout or ""):
         version = re.search(r'^version "(v0\d)";', stdout, re.M)
@@ -408,6 +412,8 @@ def parse_dump_md(rc, stdout, stderr):
                 "current_uuid": uuid.group(1) if uuid else None}
     if rc == 1 and "No valid meta data found" in (stderr or "") + (stdout or ""):
         return {"present": False, "version": None, "current_uuid": None}
+    if fmt and rc != 0 and re.search(r'Found meta data is "unclean"', (stderr or "") + (stdout or "")):
+        return {"present": True, "version": fmt, "current_uuid": None, "unclean": True}
     raise DrbdError("dump-md gave rc %s: %s" % (rc, ((stderr or "") + (stdout or "")).strip()))
 
 

@@ -132,7 +132,7 @@ class DrbdCli:
 
     def dump_md(self, volume, fmt):
         result = self.meta.run(_drbd.drbdmeta_args(volume, fmt), ok_rc=None)
-        return _drbd.parse_dump_md(result.rc, result.stdout, result.stderr)
+        return _drbd.parse_dump_md(result.rc, result.stdout, result.stderr, fmt=fmt)
 
     def signatures(self, disk):
         result = self.wipefs.run(["--no-act", "--json", disk],

@@ -236,6 +236,11 @@ def write_atomically(path, text):
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+    dfd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(dfd)
+    finally:
+        os.close(dfd)
 
 
 def check_verification(session, new_text, original_text):

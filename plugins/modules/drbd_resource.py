@@ -503,14 +503,31 @@ class ResourceRun:
                       % (self.dialect, check.rc, err.strip()), rendered=masked, rc=check.rc)
 
     def install(self, text):
+        """Write the resource file durably: a node that loses power right after a run must still find it.
+
+        The temporary file (mode 0600 from mkstemp: it may hold the shared secret) is synced before it
+        replaces the old one, and the directory after, so neither an empty file (ext4 delays the data of a
+        new file) nor the old name can come back after a crash.
+        """
         cdir = self.p["config_dir"]
         if not os.path.isdir(cdir):
             os.makedirs(cdir, 0o755)
         fd, tmp = tempfile.mkstemp(dir=cdir, prefix=".%s." % self.p["name"])
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        self.module.atomic_move(tmp, self.path)
-        os.chmod(self.path, 0o600)
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(text)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self.path)
+        except Exception:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+        dfd = os.open(cdir, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
 
     def plan_metadata(self):
         """Per volume: what is on the disk and what to do (read-only; refusals fail here)."""

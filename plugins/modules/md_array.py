@@ -455,9 +455,18 @@ class ArrayRun:
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=".%s." % os.path.basename(path))
         with os.fdopen(fd, "w") as f:
             f.write(text)
+            # synced before it replaces the old file: after a power loss the node must not boot
+            # with an empty mdadm.conf (ext4 delays the data of a new file)
+            f.flush()
+            os.fsync(f.fileno())
         if not os.path.exists(path):
             os.chmod(tmp, 0o644)
         self.module.atomic_move(tmp, path)
+        dfd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
 
     # state ---------------------------------------------------------------------
     def observe(self):

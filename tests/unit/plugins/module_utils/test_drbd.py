@@ -166,6 +166,21 @@ def test_parse_dump_md_captured():
         _drbd.parse_dump_md(20, "", "'/x' is not a block device!")
 
 
+# what drbdmeta 9.22 printed for the backing disk of a DRBD 8.4 primary killed during writes (UML lab)
+UNCLEAN = 'Found meta data is "unclean", please apply-al first\n'
+
+
+@pytest.mark.parametrize("fmt", ["v08", "v09"])
+def test_parse_dump_md_unclean_after_a_power_loss_is_present_metadata(fmt):
+    md = _drbd.parse_dump_md(1, "", UNCLEAN, fmt=fmt)
+    assert md["present"] is True and md["version"] == fmt and md["unclean"] is True
+    # and therefore kept: never create-md over it
+    assert _drbd.plan_metadata(VOL, md, md, [], False) == "keep"
+    # without the format asked the message stays an error
+    with pytest.raises(_drbd.DrbdError, match="unclean"):
+        _drbd.parse_dump_md(1, "", UNCLEAN)
+
+
 def test_parse_wipefs_captured():
     sigs = _drbd.parse_wipefs_json(fixture("wipefs-ext4.json"))
     assert sigs[0]["type"] == "ext4" and sigs[0]["offset"] == "0x438"

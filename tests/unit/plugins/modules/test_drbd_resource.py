@@ -310,3 +310,32 @@ def test_bad_input_rejected_before_anything_runs(tmp_path, conf, monkeypatch):
                                                       {"name": "node2", "address": "10.99.0.12"}]))
     assert result["failed"] and "not an IP address" in result["msg"]
     assert fake.calls == []  # not even drbdadm --version
+
+
+def test_resource_file_is_synced_before_it_replaces_the_old_one(tmp_path, conf, monkeypatch):
+    """A node that loses power right after the run must find the whole file (not an empty one), 0600 throughout."""
+    fake = FakeDrbd(kernel="9", tmpdir=str(tmp_path))
+    events = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd):
+        target = os.readlink("/proc/self/fd/%d" % fd)
+        mode = os.fstat(fd).st_mode
+        events.append(("fsync", os.path.basename(target), oct(mode & 0o777) if os.path.isfile(target) else "dir"))
+        return real_fsync(fd)
+
+    def replace(src, dst):
+        events.append(("replace", os.path.basename(dst), oct(os.stat(src).st_mode & 0o777)))
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    applied = run(fake, monkeypatch, args(conf))
+    assert applied["changed"] is True and not applied.get("failed"), applied
+    mine = [e for e in events if e[0] == "replace" and e[1] == "r0.res"]
+    assert mine == [("replace", "r0.res", "0o600")]
+    at = events.index(mine[0])
+    assert events[at - 1][0] == "fsync" and events[at - 1][1].startswith(".r0.") and events[at - 1][2] == "0o600"
+    assert events[at + 1] == ("fsync", os.path.basename(conf), "dir")
+    with open(os.path.join(conf, "r0.res")) as f:
+        assert "resource r0" in f.read()

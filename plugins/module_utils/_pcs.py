@@ -17,8 +17,9 @@ them go through :class:`CommandRunner`:
   was older than existing configuration"), which is how a change made
   meanwhile is detected; :func:`converge` then re-reads, re-plans and
   pushes again, a bounded number of times;
-* push (``cib_file``): the file is replaced atomically (temporary file in
-  the same directory, ``os.replace``), keeping its mode;
+* push (``cib_file``): the file is replaced atomically and durably
+  (``_files.replace_durably``: a synced temporary file in the same
+  directory, ``os.replace``, the directory synced), keeping its mode;
 * DC check (live): before a push, the CIB this node planned on must be the
   DC's (``cibadmin --query --node DC``), and after it the DC must hold the
   pushed configuration. The cluster keeps CIBs equal by version numbers
@@ -39,6 +40,7 @@ import time
 from ansible_collections.hastorage.cluster.plugins.module_utils._runner import CommandRunner
 from ansible_collections.hastorage.cluster.plugins.module_utils import _cib
 from ansible_collections.hastorage.cluster.plugins.module_utils import _cib_versions
+from ansible_collections.hastorage.cluster.plugins.module_utils import _files
 
 RC_OLD_DATA = 103      # cibadmin: Update was older than existing configuration
 CONFLICT_RC = (RC_OLD_DATA,)
@@ -194,7 +196,7 @@ class CibSession:
     def push(self, original_text, new_text):
         """Apply the change; returns ``"pushed"`` or ``"conflict"``."""
         if self.cib_file is not None:
-            write_atomically(self.cib_file, new_text)
+            _files.replace_durably(self.cib_file, new_text)
             return "pushed"
         if self.workdir is None:
             self.workdir = make_workdir()
@@ -217,30 +219,6 @@ class CibSession:
         if self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
             self.workdir = None
-
-
-def write_atomically(path, text):
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".pcs_cib-", dir=directory)
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        try:
-            os.chmod(tmp, os.stat(path).st_mode & 0o7777)
-        except OSError:
-            pass
-        os.replace(tmp, path)
-    except Exception:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    dfd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(dfd)
-    finally:
-        os.close(dfd)
 
 
 def check_verification(session, new_text, original_text):

@@ -288,6 +288,7 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.hastorage.cluster.plugins.module_utils import _drbd
+from ansible_collections.hastorage.cluster.plugins.module_utils import _files
 from ansible_collections.hastorage.cluster.plugins.module_utils._drbd_cli import DrbdCli
 from ansible_collections.hastorage.cluster.plugins.module_utils._runner import CommandError, fail_from_error
 
@@ -503,31 +504,12 @@ class ResourceRun:
                       % (self.dialect, check.rc, err.strip()), rendered=masked, rc=check.rc)
 
     def install(self, text):
-        """Write the resource file durably: a node that loses power right after a run must still find it.
-
-        The temporary file (mode 0600 from mkstemp: it may hold the shared secret) is synced before it
-        replaces the old one, and the directory after, so neither an empty file (ext4 delays the data of a
-        new file) nor the old name can come back after a crash.
-        """
+        """Write the resource file durably (a node that loses power right after a run must still find it),
+        0600 from the start: it may hold the shared secret."""
         cdir = self.p["config_dir"]
         if not os.path.isdir(cdir):
             os.makedirs(cdir, 0o755)
-        fd, tmp = tempfile.mkstemp(dir=cdir, prefix=".%s." % self.p["name"])
-        try:
-            with os.fdopen(fd, "w") as f:
-                f.write(text)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-        except Exception:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
-        dfd = os.open(cdir, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
+        _files.replace_durably(self.path, text, mode=0o600)
 
     def plan_metadata(self):
         """Per volume: what is on the disk and what to do (read-only; refusals fail here)."""

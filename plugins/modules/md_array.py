@@ -271,10 +271,10 @@ conf_line:
 
 import os
 import stat
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.hastorage.cluster.plugins.module_utils import _files
 from ansible_collections.hastorage.cluster.plugins.module_utils import _md
 from ansible_collections.hastorage.cluster.plugins.module_utils._runner import CommandError, CommandRunner, fail_from_error
 
@@ -452,21 +452,13 @@ class ArrayRun:
         directory = os.path.dirname(path) or "."
         if not os.path.isdir(directory):
             os.makedirs(directory, 0o755)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".%s." % os.path.basename(path))
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-            # synced before it replaces the old file: after a power loss the node must not boot
-            # with an empty mdadm.conf (ext4 delays the data of a new file)
-            f.flush()
-            os.fsync(f.fileno())
+        # synced before it replaces the old file and the directory after: after a power loss the
+        # node must not boot with an empty mdadm.conf (ext4 delays the data of a new file)
+        tmp = _files.synced_temp(directory, os.path.basename(path), text)
         if not os.path.exists(path):
             os.chmod(tmp, 0o644)
         self.module.atomic_move(tmp, path)
-        dfd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
+        _files.fsync_directory(directory)
 
     # state ---------------------------------------------------------------------
     def observe(self):

@@ -1204,8 +1204,11 @@ def _defaults_set(root, section, set_tag, set_id, values):
         _set_nvpair(aset, aset.get("id"), name, values[name])
 
 
-def apply_desired(original, desired):
-    """Return a copy of ``original`` (an Element) edited to hold ``desired``."""
+def apply_desired(original, desired, before=None):
+    """Return a copy of ``original`` (an Element) edited to hold ``desired``.
+
+    ``before``: ``snapshot(original)`` when the caller has it already (it is taken here otherwise).
+    """
     root = copy.deepcopy(original)
     resources = _section(root, "resources")
     constraints = _section(root, "constraints")
@@ -1438,7 +1441,8 @@ def apply_desired(original, desired):
             aset = ET.SubElement(node, "instance_attributes", {"id": "nodes-%s" % node.get("id")})
         _set_nvpair(aset, aset.get("id"), a["name"], a["value"] if a["state"] == "present" else None)
     # ---- ownership: what this task declares is hastorage.cluster's from now on ----------
-    _record_ownership(root, snapshot(original), *desired_keys(desired, constraint_ids), adopt=desired["adopt"])
+    _record_ownership(root, snapshot(original) if before is None else before, *desired_keys(desired, constraint_ids),
+                      adopt=desired["adopt"])
     return root
 
 

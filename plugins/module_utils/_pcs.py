@@ -249,8 +249,8 @@ def converge(session, desired, check_mode, retries=5):
     while True:
         original_text = session.read()
         original = _cib.parse_cib(original_text)
-        new = _cib.apply_desired(original, desired)
         before = _cib.snapshot(original)
+        new = _cib.apply_desired(original, desired, before=before)
         changes = _cib.plan(before, _cib.snapshot(new))
         violations = _cib.ownership_violations(before, changes, desired.get("adopt"))
         if violations:

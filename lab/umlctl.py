@@ -59,6 +59,11 @@ REPO_DIR = os.path.dirname(LAB_DIR)
 UML_DIR = os.path.join(LAB_DIR, "uml")
 STATE_ROOT = labctl.STATE_ROOT
 GUEST_PACKAGES_FILE = os.path.join(UML_DIR, "guest-packages.txt")
+# Image layers: a design whose services the base guest image does not carry
+# (`up --layer NAME`) gets its own image, the base packages plus
+# lab/uml/guest-packages-NAME.txt installed with apt in the image build, the
+# daemons of those packages not started at boot. Other labs keep the base.
+IMAGE_LAYERS = ("openstack",)
 SETUP_SCRIPT_FILE = os.path.join(UML_DIR, "hsc-uml-setup")
 SETUP_UNIT_FILE = os.path.join(UML_DIR, "hsc-uml-setup.service")
 FENCE_AGENT_FILE = os.path.join(UML_DIR, "fence_uml_lab.py")
@@ -75,6 +80,9 @@ KERNEL_PACKAGES = ("user-mode-linux",)
 GUEST_SUITE = labctl.DEBIAN_SUITE
 MIRROR = labctl.DEBIAN_MIRROR
 GUEST_IMAGE_MIB = 4096
+# a layered image (sparse like the base): the OpenStack services' 390
+# packages take about 1.2 GiB more
+LAYER_IMAGE_MIB = 8192
 # Bumped when a build recipe changes in a way the package lists do not show.
 KERNEL_RECIPE = "1"
 GUEST_RECIPE = "3"
@@ -282,14 +290,25 @@ def guest_packages(lab_text, guest_text):
     return pkgs
 
 
-def guest_key(packages, setup_script, setup_unit, kkey):
-    """Cache key of the guest image: packages, guest set-up files, kernel, recipe."""
+def guest_key(packages, setup_script, setup_unit, kkey, layer_packages=()):
+    """Cache key of the guest image: packages, guest set-up files, kernel,
+    recipe, and a layer's packages (none: the base image's key)."""
     digest = hashlib.sha256()
-    for part in ["\n".join(packages), setup_script, setup_unit, kkey, GUEST_RECIPE,
-                 str(GUEST_IMAGE_MIB), GUEST_SUITE]:
+    parts = ["\n".join(packages), setup_script, setup_unit, kkey,
+             GUEST_RECIPE, str(GUEST_IMAGE_MIB), GUEST_SUITE]
+    if layer_packages:
+        parts += ["layer", "\n".join(layer_packages), str(LAYER_IMAGE_MIB)]
+    for part in parts:
         digest.update(part.encode("utf-8"))
         digest.update(b"\0")
     return digest.hexdigest()[:12]
+
+
+def layer_packages_file(layer):
+    """The package list of image layer LAYER (one of IMAGE_LAYERS)."""
+    if layer not in IMAGE_LAYERS:
+        raise LabError("unknown image layer %r: one of %s" % (layer, ", ".join(IMAGE_LAYERS)))
+    return os.path.join(UML_DIR, "guest-packages-%s.txt" % layer)
 
 
 def build_state(name, nodes, subnets, net_keys, mem_mib, data_disks, shared_disks, image,
@@ -318,6 +337,8 @@ def build_state(name, nodes, subnets, net_keys, mem_mib, data_disks, shared_disk
             "index": k, "bridge": bridge_name(name, k), "subnet": str(subnet),
             "gateway": labctl.host_ip(subnet, 1), "prefix": subnet.prefixlen,
             "guest_if": "vec%d" % k,
+            # addresses no node has, for a design's VIPs on this network
+            "vip_pool": [labctl.host_ip(subnet, h) for h in VIP_HOSTS],
         }
     node_list = []
     for i in range(1, nodes + 1):
@@ -658,7 +679,10 @@ def parse_args(argv):
                     help="mem= of the SAN target in MiB (default %d)" % DEFAULT_SAN_MEM_MIB)
     sub.add_parser("down", help="remove everything the lab created")
     sub.add_parser("status", help="nodes, addresses, power state")
-    sub.add_parser("image", help="build the kernel rootfs and the guest image (cached)")
+    image_cmd = sub.add_parser("image", help="build the kernel rootfs and the guest image (cached)")
+    for p in (up, image_cmd):
+        p.add_argument("--layer", choices=IMAGE_LAYERS, default=None,
+                       help="the guest image with this layer's packages (lab/uml/guest-packages-LAYER.txt)")
     sub.add_parser("state", help="print lab.json")
     sub.add_parser("power-api", help=argparse.SUPPRESS)
     for cmd, text in (("kill", "power loss: SIGKILL of the node's process tree"),
@@ -1006,19 +1030,23 @@ def read_file(path):
         return fd.read()
 
 
-def image_paths():
+def image_paths(layer=None):
     kkey = kernel_key()
     packages = guest_packages(read_file(labctl.PACKAGES_FILE), read_file(GUEST_PACKAGES_FILE))
-    gkey = guest_key(packages, read_file(SETUP_SCRIPT_FILE), read_file(SETUP_UNIT_FILE), kkey)
+    layer_pkgs = labctl.parse_packages(read_file(layer_packages_file(layer))) if layer else []
+    if layer and not layer_pkgs:
+        raise LabError("image layer %s lists no packages (%s)" % (layer, layer_packages_file(layer)))
+    gkey = guest_key(packages, read_file(SETUP_SCRIPT_FILE), read_file(SETUP_UNIT_FILE), kkey, layer_pkgs)
     root = cache_root()
     return {"kernel_root": os.path.join(root, "kernel-%s" % kkey),
-            "image_dir": os.path.join(root, "guest-%s" % gkey),
-            "base": "base.img", "packages": packages}
+            "image_dir": os.path.join(root, ("guest-%s-%s" % (layer, gkey)) if layer else "guest-%s" % gkey),
+            "base": "base.img", "packages": packages, "layer": layer, "layer_packages": layer_pkgs}
 
 
-def ensure_image():
-    """Build (or find cached) the kernel's sid rootfs and the guest base image."""
-    paths = image_paths()
+def ensure_image(layer=None):
+    """Build (or find cached) the kernel's sid rootfs and the guest base image
+    (with image layer LAYER's packages when given)."""
+    paths = image_paths(layer)
     root = cache_root()
     os.makedirs(root, exist_ok=True)
     t0 = time.monotonic()
@@ -1030,11 +1058,11 @@ def ensure_image():
         version = kernel_version(paths["kernel_root"])
         if not os.path.isfile(os.path.join(paths["image_dir"], paths["base"])):
             build_guest_image(paths, version)
-            built.append("guest image")
+            built.append("guest image" + (" (layer %s)" % layer if layer else ""))
     if built:
         log("cold build of the %s: %.0f s" % (" and ".join(built), time.monotonic() - t0))
     return {"kernel_root": paths["kernel_root"], "kernel_version": version,
-            "image_dir": paths["image_dir"], "base": paths["base"]}
+            "image_dir": paths["image_dir"], "base": paths["base"], "layer": layer or ""}
 
 
 def kernel_version(kroot):
@@ -1079,17 +1107,76 @@ def build_guest_image(paths, version):
             GUEST_SUITE, len(paths["packages"]), rootfs))
         run(["debootstrap", "--variant=minbase", "--include=" + ",".join(paths["packages"]),
              GUEST_SUITE, rootfs, MIRROR], capture=False, timeout=3600)
+        if paths.get("layer_packages"):
+            install_layer(rootfs, paths["layer"], paths["layer_packages"])
         labctl.prepare_rootfs(rootfs)
         prepare_guest_rootfs(rootfs, paths["kernel_root"], version)
         base = os.path.join(tmp, paths["base"])
-        log("mkfs.ext4 -d -> %s (%d MiB, sparse)" % (base, GUEST_IMAGE_MIB))
-        run(["mkfs.ext4", "-q", "-F", "-L", "hsc-uml-root", "-d", rootfs, base, "%dM" % GUEST_IMAGE_MIB],
+        size = LAYER_IMAGE_MIB if paths.get("layer_packages") else GUEST_IMAGE_MIB
+        log("mkfs.ext4 -d -> %s (%d MiB, sparse)" % (base, size))
+        run(["mkfs.ext4", "-q", "-F", "-L", "hsc-uml-root", "-d", rootfs, base, "%dM" % size],
             timeout=1800)
         shutil.rmtree(rootfs)
         os.rename(tmp, target)
         log("guest image %s built in %.0f s" % (target, time.monotonic() - t0))
     finally:
+        for sub in ("proc", "dev/pts"):
+            if os.path.ismount(os.path.join(rootfs, sub)):
+                run(["umount", "-l", os.path.join(rootfs, sub)], check=False)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def new_wants_links(before, after):
+    """Unit links a package install added to the boot targets: AFTER minus
+    BEFORE, both {target dir: set of link names}."""
+    return sorted((target, link) for target, links in after.items()
+                  for link in links - before.get(target, set()))
+
+
+def boot_wants(rootfs):
+    """{target.wants dir: set of link names} of the image's /etc/systemd/system."""
+    sysdir = os.path.join(rootfs, "etc/systemd/system")
+    return {entry: set(os.listdir(os.path.join(sysdir, entry)))
+            for entry in os.listdir(sysdir)
+            if entry.endswith(".wants") and os.path.isdir(os.path.join(sysdir, entry))}
+
+
+def install_layer(rootfs, layer, packages):
+    """Install image layer LAYER's PACKAGES into the debootstrapped ROOTFS
+    with apt (it resolves what debootstrap's --include cannot: alternatives,
+    virtual packages), no daemon started (policy-rc.d), and none of the new
+    daemons started at boot either: the lab's roles start them (Pacemaker or
+    systemd), as on a host where the packages were installed beforehand."""
+    t0 = time.monotonic()
+    log("image layer %s: apt-get install %d packages into the image" % (layer, len(packages)))
+    policy = os.path.join(rootfs, "usr/sbin/policy-rc.d")
+    with open(policy, "w", encoding="utf-8") as fd:
+        fd.write("#!/bin/sh\n# umlctl image layer build: no daemon starts\nexit 101\n")
+    os.chmod(policy, 0o755)
+    resolv = os.path.join(rootfs, "etc/resolv.conf")
+    saved_resolv = read_file(resolv) if os.path.isfile(resolv) and not os.path.islink(resolv) else None
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(resolv)
+    shutil.copy("/etc/resolv.conf", resolv)
+    before = boot_wants(rootfs)
+    run(["mount", "-t", "proc", "proc", os.path.join(rootfs, "proc")])
+    try:
+        chroot = ["chroot", rootfs, "env", "DEBIAN_FRONTEND=noninteractive", "LC_ALL=C"]
+        run(chroot + ["apt-get", "update"], capture=False, timeout=1800)
+        run(chroot + ["apt-get", "install", "-y", "--no-install-recommends"] + list(packages),
+            capture=False, timeout=3600)
+        run(chroot + ["apt-get", "clean"])
+    finally:
+        run(["umount", os.path.join(rootfs, "proc")], check=False)
+    for target, link in new_wants_links(before, boot_wants(rootfs)):
+        if target in ("multi-user.target.wants", "sockets.target.wants", "timers.target.wants"):
+            os.unlink(os.path.join(rootfs, "etc/systemd/system", target, link))
+    os.unlink(policy)
+    os.unlink(resolv)
+    if saved_resolv is not None:
+        with open(resolv, "w", encoding="utf-8") as fd:
+            fd.write(saved_resolv)
+    log("image layer %s installed in %.0f s" % (layer, time.monotonic() - t0))
 
 
 def unit_aliases(unit_text):
@@ -1165,8 +1252,7 @@ def prepare_guest_rootfs(rootfs, kroot, version):
 # ----- up -----
 
 def cmd_image(args):
-    del args
-    image = ensure_image()
+    image = ensure_image(args.layer)
     print(json.dumps(image, indent=2, sort_keys=True))
     return 0
 
@@ -1195,6 +1281,9 @@ def cmd_up(args):
             log("lab %s is up without a DC: --dc ignored (down and up --dc to have one)" % name)
         if args.san and not existing.get("san"):
             log("lab %s is up without a SAN target: --san ignored (down and up --san to have one)" % name)
+        if (args.layer or "") != existing["image"].get("layer", ""):
+            log("lab %s is up with image layer %r: --layer ignored (down and up to change it)"
+                % (name, existing["image"].get("layer", "")))
         return resume(existing)
     if os.path.exists(state_dir(name)):
         raise LabError("lab/state/%s exists without lab.json: not this lab's to reuse "
@@ -1206,7 +1295,7 @@ def cmd_up(args):
     dc_mem = args.dc_mem if args.dc else None
     check_memory(args.nodes, args.mem, mem_available_mib(), dc_mem or 0, args.san_mem if args.san else 0)
     t_start = time.monotonic()
-    image = ensure_image()
+    image = ensure_image(args.layer)
     t_up = time.monotonic()
     sdir = state_dir(name)
     for sub in ("disks", "nodes", "console", "ssh", "uml"):

@@ -11,6 +11,7 @@ import subprocess
 import sys
 
 import pytest
+import yaml
 
 LAB_DIR = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "lab"))
 sys.path.insert(0, LAB_DIR)
@@ -86,6 +87,11 @@ def test_build_state_layout():
     # no VIP is a node address or a gateway
     taken = {n["ip"] for n in state["nodes"]} | {"10.89.42.1"}
     assert not taken & set(state["vip_pool"])
+    # every network has its own pool (a design's VIPs on an extra network)
+    assert nets["net"]["vip_pool"] == state["vip_pool"] and nets["repl"]["vip_pool"] == state["repl_vip_pool"]
+    for key, net in nets.items():
+        ips = {n["ips"][key] for n in state["nodes"]} | {net["gateway"]}
+        assert len(net["vip_pool"]) == len(state["vip_pool"]) and not ips & set(net["vip_pool"])
 
 
 def test_build_state_refuses_too_many_disks_and_wrong_subnets():
@@ -187,6 +193,60 @@ def test_guest_packages_and_key():
     assert key != umlctl.guest_key(pkgs + ["mdadm"], "script", "unit", "k1")
     assert key != umlctl.guest_key(pkgs, "script2", "unit", "k1")
     assert key != umlctl.guest_key(pkgs, "script", "unit", "k2")
+
+
+def test_layer_key_differs_from_the_base_and_between_layers():
+    pkgs = ["systemd", "openssh-server"]
+    base = umlctl.guest_key(pkgs, "script", "unit", "k1")
+    assert umlctl.guest_key(pkgs, "script", "unit", "k1", []) == base
+    layered = umlctl.guest_key(pkgs, "script", "unit", "k1", ["keystone"])
+    assert layered != base
+    assert layered != umlctl.guest_key(pkgs, "script", "unit", "k1", ["keystone", "glance-api"])
+    assert layered != umlctl.guest_key(pkgs + ["keystone"], "script", "unit", "k1")
+
+
+def test_image_paths_of_a_layer(monkeypatch, tmp_path):
+    monkeypatch.setenv("HSC_CACHE_DIR", str(tmp_path))
+    base, layered = umlctl.image_paths(), umlctl.image_paths("openstack")
+    assert base["layer_packages"] == [] and not base["layer"]
+    assert "keystone" in layered["layer_packages"] and "haproxy" in layered["layer_packages"]
+    assert os.path.basename(layered["image_dir"]).startswith("guest-openstack-")
+    assert layered["image_dir"] != base["image_dir"] and layered["kernel_root"] == base["kernel_root"]
+    with pytest.raises(umlctl.LabError, match="unknown image layer"):
+        umlctl.image_paths("windows")
+
+
+def test_the_openstack_layer_carries_the_role_packages():
+    with open(os.path.join(LAB_DIR, "uml", "guest-packages-openstack.txt"), encoding="utf-8") as fd:
+        pkgs = umlctl.labctl.parse_packages(fd.read())
+    with open(os.path.join(os.path.dirname(LAB_DIR), "roles", "openstack_control_plane", "defaults", "main.yml"),
+              encoding="utf-8") as fd:
+        defaults = yaml.safe_load(fd)
+    wanted = {"haproxy"} | {pkg for svc in defaults["openstack_control_plane_services"]
+                            for pkg in svc.get("packages", [])}
+    assert sorted(wanted - set(pkgs)) == []
+
+
+def test_new_wants_links_are_the_ones_the_install_added(tmp_path):
+    before = {"multi-user.target.wants": {"ssh.service"}, "sockets.target.wants": set()}
+    after = {"multi-user.target.wants": {"ssh.service", "mariadb.service", "apache2.service"},
+             "sockets.target.wants": {"uuidd.socket"}, "timers.target.wants": {"apache-htcacheclean.timer"}}
+    assert umlctl.new_wants_links(before, after) == [
+        ("multi-user.target.wants", "apache2.service"), ("multi-user.target.wants", "mariadb.service"),
+        ("sockets.target.wants", "uuidd.socket"), ("timers.target.wants", "apache-htcacheclean.timer")]
+    sysdir = tmp_path / "etc" / "systemd" / "system"
+    (sysdir / "multi-user.target.wants").mkdir(parents=True)
+    (sysdir / "multi-user.target.wants" / "ssh.service").symlink_to("/lib/systemd/system/ssh.service")
+    (sysdir / "haproxy.service").write_text("")
+    assert umlctl.boot_wants(str(tmp_path)) == {"multi-user.target.wants": {"ssh.service"}}
+
+
+def test_parse_args_layer():
+    assert umlctl.parse_args(["up"]).layer is None
+    assert umlctl.parse_args(["up", "--layer", "openstack"]).layer == "openstack"
+    assert umlctl.parse_args(["image", "--layer", "openstack"]).layer == "openstack"
+    with pytest.raises(SystemExit):
+        umlctl.parse_args(["up", "--layer", "windows"])
 
 
 def test_guest_package_list_has_what_the_uml_lab_needs():

@@ -124,11 +124,22 @@ def quiet_host(tmp_path, monkeypatch):
     return lambda argv, data: (0, "", "")
 
 
+def keystone_host(tmp_path, monkeypatch):
+    """No Keystone at all: a row that sends any request before refusing fails."""
+    module = importlib.import_module("ansible_collections.hastorage.cluster.plugins.modules.keystone_catalog")
+
+    def open_url(url, **kwargs):
+        raise AssertionError("keystone_catalog sent %s %s before refusing its input"
+                             % (kwargs.get("method", "GET"), url))
+    monkeypatch.setattr(module, "open_url", open_url)
+    return quiet_host(tmp_path, monkeypatch)
+
+
 HOSTS = {
     "drbd_info": drbd_host, "drbd_resource": drbd_host,
     "graid_drive_group": graid_host, "graid_info": graid_host, "graid_license": graid_host,
     "graid_physical_drive": graid_host, "graid_virtual_drive": graid_host,
-    "md_array": quiet_host, "multipath_info": quiet_host,
+    "keystone_catalog": keystone_host, "md_array": quiet_host, "multipath_info": quiet_host,
     "pacemaker_cib_sync": cluster_host, "pacemaker_info": cluster_host, "pcs_cluster": cluster_host,
     "pcs_cib": quiet_host,
 }
@@ -164,6 +175,7 @@ BASE = {
     "graid_virtual_drive": {"drive_group": 0},
     "md_array": {"device": "/dev/md0", "level": 1, "members": ["/dev/vdb", "/dev/vdc"],
                  "conf_file": "{tmp}/mdadm.conf"},
+    "keystone_catalog": {"auth_url": "http://192.0.2.10:5000/v3", "auth": {"password": "admin-pw"}},
     "pacemaker_cib_sync": {"settle": 0, "start_wait": 0, "backup_dir": "{tmp}/diverged"},
     "pacemaker_info": {},
     "pcs_cluster": {"name": "hsc", "nodes": CLUSTER_NODES, "corosync_conf": "{tmp}/corosync.conf",
@@ -327,6 +339,25 @@ ROWS = [
     ("pcs_cib", "node-attribute-without-value", {"node_attributes": [{"node": "node1", "name": "site"}]},
      ["value"], False, None),
     ("pcs_cib", "push-retries-negative", {"push_retries": -1}, ["push_retries"], False, None),
+    # --- keystone_catalog: refused before the first request to Keystone
+    ("keystone_catalog", "auth-url-not-http", {"auth_url": "keystone:5000"}, ["auth_url"], False, None),
+    ("keystone_catalog", "auth-without-password", {"auth": {"username": "admin"}}, ["password"], False, None),
+    ("keystone_catalog", "user-twice",
+     {"users": [{"name": "glance", "password": SECRET, "project": "service"},
+                {"name": "glance", "password": "other", "project": "service"}]}, ["users", "glance"], False, SECRET),
+    ("keystone_catalog", "user-empty-password", {"users": [{"name": "nova", "password": "", "project": "service"}]},
+     ["nova", "password"], False, None),
+    ("keystone_catalog", "user-no-roles",
+     {"users": [{"name": "nova", "password": SECRET, "project": "service", "roles": []}]}, ["nova", "roles"],
+     False, SECRET),
+    ("keystone_catalog", "endpoint-not-a-url",
+     {"services": [{"name": "glance", "type": "image", "endpoints": {"internal": "10.0.0.1:9292"}}]},
+     ["glance", "internal"], False, None),
+    ("keystone_catalog", "endpoint-unknown-interface",
+     {"services": [{"name": "glance", "type": "image", "endpoints": {"private": "http://x:9292"}}]},
+     ["private"], False, None),
+    ("keystone_catalog", "service-without-type", {"services": [{"name": "glance"}]}, ["type"], False, None),
+    ("keystone_catalog", "timeout-zero", {"timeout": 0}, ["timeout"], False, None),
     ("pcs_cib", "secret-with-bad-id",
      {"stonith": [{"id": "fence node1", "agent": "fence_ipmilan", "options": {"password": SECRET}}]},
      ["id"], False, SECRET),

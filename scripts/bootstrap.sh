@@ -27,7 +27,7 @@ PYTHON=${HSC_PYTHON:-/usr/bin/python3}
 # step: bootstrap fails when the versions differ).
 PIP_PIN="pip==26.3"
 ANSIBLE_BUNDLE_VERSION="12.3.0"
-TEST_COLLECTIONS=(containers.podman ansible.posix community.general)
+TEST_COLLECTIONS=(containers.podman ansible.posix community.general community.mysql)
 
 for arg in "$@"; do
     case $arg in

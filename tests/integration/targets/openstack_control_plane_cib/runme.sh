@@ -89,8 +89,14 @@ refuse "a basic service on the HAFS" \
     "openstack_control_plane_services[nova_api]: a basic service cannot need the HAFS filesystem" \
     -e "$(services "$glance" '{"name": "nova_api", "tier": "basic", "unit": "nova-api", "nodes": ["ctl1"], "hafs": true}')"
 refuse "no database password for Keystone" \
-    "openstack_control_plane_keystone_db_password and openstack_control_plane_glance_db_password must be set" \
+    "Set openstack_control_plane_keystone_db_password (from the vault)" \
     -e openstack_control_plane_keystone_db_password=
+refuse "no admin password nor Nova service password" \
+    "Set openstack_control_plane_admin_password, openstack_control_plane_nova_service_password (from the vault)" \
+    -e openstack_control_plane_admin_password= -e openstack_control_plane_nova_service_password=
+refuse "no worker" \
+    "openstack_control_plane_api_workers must be 1 to 64" \
+    -e openstack_control_plane_api_workers=0
 refuse "controllers given different designs" \
     "openstack_control_plane: the controllers ['ctl1', 'ctl2'] see different design settings" \
     -e '{"openstack_control_plane_internal_vip": "{{ \"10.40.0.10\" if inventory_hostname == \"ctl1\" else \"10.40.0.20\" }}"}'
@@ -110,7 +116,10 @@ assert tiers["glance"] == ("ha", "active_standby") and tiers["nova_api"] == ("ha
 assert tiers["novncproxy"] == ("basic", None), tiers
 CHECK
 secrets='{"vault_hacluster_password": "not-used-offline", "vault_drbd_shared_secret": "not-used-offline", "vault_keystone_db_password": "kdb-secret",
-          "vault_glance_db_password": "gdb-secret", "vault_ipmi_password_ctl_a": "ipmi-secret-a",
+          "vault_glance_db_password": "gdb-secret", "vault_nova_db_password": "ndb-secret",
+          "vault_neutron_db_password": "qdb-secret", "vault_keystone_admin_password": "adm-secret",
+          "vault_glance_service_password": "gsvc-secret", "vault_nova_service_password": "nsvc-secret",
+          "vault_neutron_service_password": "qsvc-secret", "vault_ipmi_password_ctl_a": "ipmi-secret-a",
           "vault_ipmi_password_ctl_b": "ipmi-secret-b"}'
 example_args=(-i "$example" -e ansible_connection=local -e "ansible_python_interpreter=$python" -e "$secrets")
 ansible-playbook "${example_args[@]}" validate.yml > "$work/example.log" 2>&1 \
@@ -154,14 +163,14 @@ for line in '+DAEMON_ARGS="--http-socket 10.40.0.11:8774 --ini /etc/nova/nova-ap
             '+datadir = /srv/hafs/mysql' '+Listen 10.40.0.11:5000' '+Listen 10.40.0.12:80'; do
     grep -qF -- "$line" "$work/check.log" || { cat "$work/check.log"; echo "check mode does not show: $line" >&2; exit 1; }
 done
-if grep -Eq 'kdb-secret|gdb-secret' "$work/check.log"; then echo "a database password is in the output" >&2; exit 1; fi
+if grep -Eq 'kdb-secret|gdb-secret|ndb-secret|qdb-secret|adm-secret|gsvc-secret|nsvc-secret|qsvc-secret' "$work/check.log"; then echo "a database password is in the output" >&2; exit 1; fi
 [[ $(ls -d /etc/default/nova-api /etc/haproxy/haproxy.cfg /etc/mysql/mariadb.conf.d/60-hastorage-openstack.cnf 2>/dev/null || true) == "$written_before" ]] \
     || { echo "check mode wrote files" >&2; exit 1; }
 echo "openstack_control_plane_cib: example inventory checked at ${SECONDS} s"
 
 # --- 3. one push, idempotent, on the example inventory's data -------------------
-hsc_one_push_check openstack_control_plane_cib "$work" "ctl-a ctl-b" 'ipmi-secret|kdb-secret|gdb-secret' "${example_args[@]}"
-if grep -Eq 'ipmi-secret|kdb-secret|gdb-secret' "$work/example.log"; then
+hsc_one_push_check openstack_control_plane_cib "$work" "ctl-a ctl-b" 'ipmi-secret|kdb-secret|gdb-secret|ndb-secret|qdb-secret|adm-secret|gsvc-secret|nsvc-secret|qsvc-secret' "${example_args[@]}"
+if grep -Eq 'ipmi-secret|kdb-secret|gdb-secret|ndb-secret|qdb-secret|adm-secret|gsvc-secret|nsvc-secret|qsvc-secret' "$work/example.log"; then
     echo "a password is in the output" >&2; exit 1
 fi
 # the basic tier is not Pacemaker's

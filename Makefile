@@ -168,10 +168,14 @@ lab-image: $(BOOTSTRAP_STAMP)
 	$(ROOT)/lab/labctl image
 
 # The UML lab's kernel root (debootstrap sid + user-mode-linux) and guest
-# image (the lab's Debian 12 packages plus lab/uml/guest-packages.txt):
-# built on a cold machine, found in .cache/uml-image on a warm one.
+# image (the lab's Debian 12 packages plus lab/uml/guest-packages.txt), and
+# the image layers the UML scenarios name (lab_layer in their molecule.yml,
+# e.g. openstack: lab/uml/guest-packages-openstack.txt): built on a cold
+# machine, found in .cache/uml-image on a warm one.
+UML_IMAGE_LAYERS = $(sort $(foreach s,$(UML_SCENARIOS),$(shell sed -n 's/^ *lab_layer: *//p' $(ROOT)/molecule/$(s)/molecule.yml)))
 uml-image: $(BOOTSTRAP_STAMP)
 	$(ROOT)/lab/umlctl image
+	$(foreach layer,$(UML_IMAGE_LAYERS),$(ROOT)/lab/umlctl image --layer $(layer) &&) true
 
 molecule: $(BOOTSTRAP_STAMP) | $(COLL_DIR)
 	@test -f $(ROOT)/molecule/$(SCENARIO)/molecule.yml || \

@@ -83,6 +83,10 @@ GUEST_IMAGE_MIB = 4096
 # a layered image (sparse like the base): the OpenStack services' 390
 # packages take about 1.2 GiB more
 LAYER_IMAGE_MIB = 8192
+# Bumped when the build recipe changes only what a layer's packages bring
+# (2: SysV scripts that their native unit runs are kept, Debian's OpenStack
+# units wrap /etc/init.d/<name>; no base package has such a unit)
+LAYER_RECIPE = "2"
 # Bumped when a build recipe changes in a way the package lists do not show.
 KERNEL_RECIPE = "1"
 GUEST_RECIPE = "3"
@@ -297,7 +301,7 @@ def guest_key(packages, setup_script, setup_unit, kkey, layer_packages=()):
     parts = ["\n".join(packages), setup_script, setup_unit, kkey,
              GUEST_RECIPE, str(GUEST_IMAGE_MIB), GUEST_SUITE]
     if layer_packages:
-        parts += ["layer", "\n".join(layer_packages), str(LAYER_IMAGE_MIB)]
+        parts += ["layer", "\n".join(layer_packages), str(LAYER_IMAGE_MIB), LAYER_RECIPE]
     for part in parts:
         digest.update(part.encode("utf-8"))
         digest.update(b"\0")
@@ -1191,6 +1195,13 @@ def unit_aliases(unit_text):
     return aliases
 
 
+def unit_runs_init_script(unit_text, script):
+    """A native unit that is only a wrapper of its SysV script (Debian's
+    OpenStack units: ExecStart=/etc/init.d/nova-api systemd-start) needs
+    that script: it is no duplicate to remove."""
+    return "/etc/init.d/%s" % script in (unit_text or "")
+
+
 def prepare_guest_rootfs(rootfs, kroot, version):
     """UML specifics on top of labctl.prepare_rootfs: modules, the set-up unit, ssh."""
     def path(rel):
@@ -1233,7 +1244,8 @@ def prepare_guest_rootfs(rootfs, kroot, version):
     # 10-20 s per call in a loaded UML guest and made `pcs cluster destroy`
     # (inside `pcs cluster setup`) exceed pcsd's 60 s request timeout
     for script in sorted(os.listdir(path("etc/init.d"))):
-        if os.path.exists(path("lib/systemd/system/%s.service" % script)):
+        unit_file = path("lib/systemd/system/%s.service" % script)
+        if os.path.exists(unit_file) and not unit_runs_init_script(read_file(unit_file), script):
             os.unlink(path("etc/init.d/%s" % script))
             for level in "0123456S":
                 rcdir = path("etc/rc%s.d" % level)

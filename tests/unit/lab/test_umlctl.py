@@ -241,6 +241,14 @@ def test_new_wants_links_are_the_ones_the_install_added(tmp_path):
     assert umlctl.boot_wants(str(tmp_path)) == {"multi-user.target.wants": {"ssh.service"}}
 
 
+def test_a_unit_that_wraps_its_init_script_keeps_it():
+    wrapper = "[Service]\nExecStart=/etc/init.d/nova-api systemd-start\n"
+    native = "[Service]\nExecStart=/usr/sbin/haproxy -Ws -f $CONFIG\n"
+    assert umlctl.unit_runs_init_script(wrapper, "nova-api")
+    assert not umlctl.unit_runs_init_script(native, "haproxy")
+    assert not umlctl.unit_runs_init_script(None, "haproxy")
+
+
 def test_parse_args_layer():
     assert umlctl.parse_args(["up"]).layer is None
     assert umlctl.parse_args(["up", "--layer", "openstack"]).layer == "openstack"

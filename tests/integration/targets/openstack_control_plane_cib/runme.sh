@@ -124,7 +124,7 @@ secrets='{"vault_hacluster_password": "not-used-offline", "vault_drbd_shared_sec
 example_args=(-i "$example" -e ansible_connection=local -e "ansible_python_interpreter=$python" -e "$secrets")
 ansible-playbook "${example_args[@]}" validate.yml > "$work/example.log" 2>&1 \
     || { cat "$work/example.log"; echo "the example inventory does not pass the checks" >&2; exit 1; }
-grep -q 'accepted: g_haproxy g_openstack g_nova_api g_neutron_api g_neutron_rpc_server"' "$work/example.log" \
+grep -q 'accepted: g_haproxy g_openstack g_nova_api g_neutron_api"' "$work/example.log" \
     || { cat "$work/example.log"; exit 1; }
 # the role's argument spec on the example, through site.yml: a tag nothing
 # carries runs only what is tagged always (facts, the argument validation);
@@ -195,7 +195,7 @@ assert set(node for r, action, node in steps if r in stack) == {"ctl-a"}, steps
 promote = [i for i, s in enumerate(steps) if s[0].startswith("drbd_hafs") and s[1] == "promote"]
 assert promote and steps[promote[0]][2] == "ctl-a" and promote[0] < [r for r, a, n in steps].index("fs_hafs"), steps
 status = text.split("Revised Cluster Status:")[1]
-for clone in ("g_haproxy-clone", "g_nova_api-clone", "g_neutron_api-clone", "g_neutron_rpc_server-clone"):
+for clone in ("g_haproxy-clone", "g_nova_api-clone", "g_neutron_api-clone"):
     assert re.search(r"Clone Set: %s \[[^\]]+\]:\s+\* Started: \[ ctl-a ctl-b \]" % re.escape(clone), status), (clone, status)
 assert re.search(r"Promoted: \[ ctl-a \]", status), status
 print("start order on ctl-a:", " ".join(order), "- clones on ctl-a and ctl-b")

@@ -84,11 +84,11 @@ def test_global_and_defaults():
 
 
 @pytest.mark.parametrize("name,bind,check", [
-    ("keystone", "10.40.0.10:5000", "option httpchk GET /v3"),
-    ("glance", "10.40.0.10:9292", "option httpchk GET /healthcheck"),
-    ("nova_api", "10.40.0.10:8774", "option httpchk GET /"),
-    ("neutron_api", "10.40.0.10:9696", "option httpchk GET /"),
-    ("horizon", "192.0.2.10:80", "option httpchk GET /auth/login/"),
+    ("keystone", "10.40.0.10:5000", "http-check send meth GET uri /v3 ver HTTP/1.1 hdr Host 10.40.0.10"),
+    ("glance", "10.40.0.10:9292", "http-check send meth GET uri /healthcheck ver HTTP/1.1 hdr Host 10.40.0.10"),
+    ("nova_api", "10.40.0.10:8774", "http-check send meth GET uri / ver HTTP/1.1 hdr Host 10.40.0.10"),
+    ("neutron_api", "10.40.0.10:9696", "http-check send meth GET uri / ver HTTP/1.1 hdr Host 10.40.0.10"),
+    ("horizon", "192.0.2.10:80", "http-check send meth GET uri /auth/login/ ver HTTP/1.1 hdr Host 192.0.2.10"),
 ])
 def test_each_api_on_its_vip_with_its_health_check(name, bind, check):
     conf = sections(render())

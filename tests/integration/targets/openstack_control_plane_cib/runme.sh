@@ -143,7 +143,7 @@ ansible-playbook "${example_args[@]}" render.yml -e "hsc_template=$template" -e 
 import sys
 a, b = (open(p).read() for p in sys.argv[1:])
 assert a == b, "the controllers' HAProxy configurations differ"
-for line in ("bind 10.40.0.10:5000", "option httpchk GET /v3", "bind 10.40.0.10:9292", "option httpchk GET /healthcheck",
+for line in ("bind 10.40.0.10:5000", "http-check send meth GET uri /v3 ver HTTP/1.1 hdr Host 10.40.0.10", "bind 10.40.0.10:9292", "http-check send meth GET uri /healthcheck ver HTTP/1.1 hdr Host 10.40.0.10",
              "bind 10.40.0.10:8774", "bind 10.40.0.10:9696", "bind 192.0.2.10:80", "bind 10.40.0.10:3306",
              "server ctl-a 10.40.0.11:8774 check weight 100", "server ctl-b 10.40.0.12:8774 check weight 100",
              "stats socket /run/haproxy/admin.sock mode 660 level admin", "retries 3", "option redispatch"):

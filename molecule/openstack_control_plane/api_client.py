@@ -65,7 +65,7 @@ def get_token(vip, password):
     body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
         "name": "admin", "domain": {"name": "Default"}, "password": password}}},
         "scope": {"project": {"name": "admin", "domain": {"name": "Default"}}}}}
-    status, headers, _ = http("POST", "http://%s:5000/v3/auth/tokens" % vip, body)
+    status, headers, _body = http("POST", "http://%s:5000/v3/auth/tokens" % vip, body)
     if status != 201:
         raise RuntimeError("token: HTTP %s" % status)
     return headers.get("X-Subject-Token") or headers.get("x-subject-token")

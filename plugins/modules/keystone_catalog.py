@@ -15,13 +15,13 @@ description:
   - Makes Keystone hold the projects, the service users (with their password and their roles in
     their project), the services and each service's endpoints in one region that the task names,
     through Keystone's identity API v3. Reads what exists, plans what is missing, applies only
-    that, and reads again, so RV(changed) and RV(diff) come from what Keystone holds.
+    that, and reads again, so C(changed) and the diff come from what Keystone holds.
   - Objects the task does not name are never read or changed. A named service's endpoints in other
     regions, or for interfaces the task does not give, are left alone.
-  - A user's password is never read back (Keystone cannot): the module signs in as the user with the
-    given password, and sets the password only when Keystone refuses it.
-  - For clouds whose openstacksdk is too old for the C(openstack.cloud) collection (Debian 12 ships
-    0.101; C(openstack.cloud) 2.x needs 1.0 or later): only Python's standard library is used.
+  - "A user's password is never read back (Keystone cannot): the module signs in as the user with the
+    given password, and sets the password only when Keystone refuses it."
+  - "For clouds whose openstacksdk is too old for the C(openstack.cloud) collection (Debian 12 ships
+    0.101; C(openstack.cloud) 2.x needs 1.0 or later): only Python's standard library is used."
 version_added: 0.1.0
 author:
   - hastorage.cluster contributors (@hastorage)
@@ -43,7 +43,6 @@ options:
         description: The administrator's password.
         type: str
         required: true
-        no_log: true
       project_name:
         description: The project the administrator's token is scoped to.
         type: str
@@ -91,7 +90,6 @@ options:
         description: The user's password (set when Keystone refuses it).
         type: str
         required: true
-        no_log: true
       project:
         description: The project the user's roles are granted on, and its default project.
         type: str
@@ -144,7 +142,7 @@ extends_documentation_fragment: []
 attributes:
   check_mode:
     support: full
-    description: Reads and plans, changes nothing; RV(changed) and RV(actions) say what would change.
+    description: Reads and plans, changes nothing; C(changed) and RV(actions) say what would change.
   diff_mode:
     support: full
     description: Before and after of every named object, without passwords.

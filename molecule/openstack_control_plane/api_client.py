@@ -185,7 +185,13 @@ def report(entries, mark):
             last_fail = max(e["end"] for e in failed_after)
             recovered = [e for e in after if e["ok"] and e["start"] >= last_fail]
             downtime = (min(e["end"] for e in recovered) - mark) if recovered else None
-        out[op] = {"requests": len(mine), "failed": len([e for e in mine if not e["ok"]]),
+        # settled: a request succeeded that started after the last failure
+        # and late enough (TIMEOUT + 1 s after MARK) that a request hung on a
+        # dead node has been recorded as failed by then
+        last_fail_end = max([e["end"] for e in failed_after] or [mark])
+        settled = any(e["ok"] and e["start"] >= max(last_fail_end, mark + TIMEOUT + 1) for e in after)
+        out[op] = {"settled": settled,
+                   "requests": len(mine), "failed": len([e for e in mine if not e["ok"]]),
                    "ok_before": len([e for e in mine if e["ok"] and e["end"] <= mark]),
                    "ok_after": len([e for e in after if e["ok"]]),
                    "failed_after": len(failed_after),

@@ -43,6 +43,19 @@ def test_no_failure_is_no_downtime_and_no_recovery_is_none(client):
     assert out["nova"]["downtime_s"] is None
 
 
+def test_settled_only_after_the_last_failure_and_the_client_timeout(client):
+    ok_at_kill = [req("token", 9, 10.5, True, 201)]
+    # right after the kill: one request ended after the mark, nothing failed yet: not settled
+    assert not client.report(ok_at_kill, 10.0)["token"]["settled"]
+    # a success started 11 s after the mark (beyond the client's 10 s timeout), no failure: settled
+    assert client.report(ok_at_kill + [req("token", 21.5, 22, True, 201)], 10.0)["token"]["settled"]
+    # a failure after that success: not settled until a success starts after it
+    hung = req("token", 12, 22.5, False, None)
+    assert not client.report(ok_at_kill + [req("token", 21.5, 22, True, 201), hung], 10.0)["token"]["settled"]
+    assert client.report(ok_at_kill + [req("token", 21.5, 22, True, 201), hung,
+                                       req("token", 22.7, 23, True, 201)], 10.0)["token"]["settled"]
+
+
 def test_ops_are_reported_apart(client):
     out = client.report([req("nova", 11, 12, False, 502), req("neutron", 11, 12, True)], 10.0)
     assert out["nova"]["failed_after"] == 1 and out["neutron"]["failed_after"] == 0

@@ -1124,9 +1124,6 @@ def build_guest_image(paths, version):
         os.rename(tmp, target)
         log("guest image %s built in %.0f s" % (target, time.monotonic() - t0))
     finally:
-        for sub in ("proc", "dev/pts"):
-            if os.path.ismount(os.path.join(rootfs, sub)):
-                run(["umount", "-l", os.path.join(rootfs, sub)], check=False)
         shutil.rmtree(tmp, ignore_errors=True)
 
 
@@ -1171,7 +1168,9 @@ def install_layer(rootfs, layer, packages):
             capture=False, timeout=3600)
         run(chroot + ["apt-get", "clean"])
     finally:
-        run(["umount", os.path.join(rootfs, "proc")], check=False)
+        # lazily: a process the install left in the chroot must not keep
+        # proc mounted under the tree the build removes afterwards
+        run(["umount", "-l", os.path.join(rootfs, "proc")], check=False)
     for target, link in new_wants_links(before, boot_wants(rootfs)):
         if target in ("multi-user.target.wants", "sockets.target.wants", "timers.target.wants"):
             os.unlink(os.path.join(rootfs, "etc/systemd/system", target, link))

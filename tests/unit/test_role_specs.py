@@ -1,11 +1,15 @@
 # -*- coding: utf-8 -*-
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Every role's meta/argument_specs.yml matches its defaults/main.yml.
+"""Every role's meta/argument_specs.yml matches its defaults.
 
 For each roles/<name>/ with defaults/main.yml, the options of the `main`
-entry point must be exactly the keys of defaults/main.yml; every option (and
-suboption) needs a description and a valid type; a default written in both
-places must be the same value; and public variables carry the role prefix.
+entry point must be exactly the keys of defaults/main.yml, and those of any
+other entry point E (run with tasks_from: E, defaults_from: E) exactly the
+keys of defaults/E.yml (a required option needs no default), or, without
+that file, all required; every option
+(and suboption) needs a description and a valid type; a default written in
+both places must be the same value; and public variables carry the role
+prefix.
 The checks are plain functions so the tests at the end can prove each one
 fails on a deliberately broken role.
 """
@@ -53,36 +57,61 @@ def roles_with_defaults(roles_dir=ROLES_DIR):
                   if os.path.isfile(os.path.join(roles_dir, name, 'defaults', 'main.yml')))
 
 
-def load_role(role_dir):
-    """Return (defaults dict, main entry point options dict) of a role.
-
-    Raises AssertionError with a message naming the file when either file is
-    missing or has the wrong shape.
-    """
-    defaults_path = os.path.join(role_dir, 'defaults', 'main.yml')
-    specs_path = os.path.join(role_dir, 'meta', 'argument_specs.yml')
-    defaults = load_yaml(defaults_path)
+def _load_defaults(path):
+    defaults = load_yaml(path)
     if defaults is None:
         defaults = {}
-    assert isinstance(defaults, dict), '%s: expected a mapping of variables' % defaults_path
+    assert isinstance(defaults, dict), '%s: expected a mapping of variables' % path
+    return defaults
+
+
+def load_role(role_dir):
+    """Return [(entry point, defaults file name or None, defaults dict, options dict)] of a role.
+
+    main comes first and pairs with defaults/main.yml; another entry point E
+    pairs with defaults/E.yml when that file exists. Raises AssertionError
+    with a message naming the file when a file is missing or has the wrong
+    shape.
+    """
+    specs_path = os.path.join(role_dir, 'meta', 'argument_specs.yml')
     assert os.path.isfile(specs_path), '%s: missing (the role has defaults/main.yml)' % specs_path
     specs = load_yaml(specs_path) or {}
     entry_points = specs.get('argument_specs') if isinstance(specs, dict) else None
     assert isinstance(entry_points, dict) and isinstance(entry_points.get('main'), dict), \
         '%s: no argument_specs.main entry point' % specs_path
-    options = entry_points['main'].get('options') or {}
-    assert isinstance(options, dict), '%s: argument_specs.main.options must be a mapping' % specs_path
-    return defaults, options
+    result = []
+    for name in ['main'] + sorted(key for key in entry_points if key != 'main'):
+        entry = entry_points[name]
+        assert isinstance(entry, dict), '%s: argument_specs.%s must be a mapping' % (specs_path, name)
+        options = entry.get('options') or {}
+        assert isinstance(options, dict), '%s: argument_specs.%s.options must be a mapping' % (specs_path, name)
+        defaults_name = '%s.yml' % name
+        defaults_path = os.path.join(role_dir, 'defaults', defaults_name)
+        if os.path.isfile(defaults_path):
+            result.append((name, defaults_name, _load_defaults(defaults_path), options))
+        else:
+            result.append((name, None, {}, options))
+    return result
 
 
-def key_drift(defaults, options):
-    """Messages for keys in one file but not the other."""
+def key_drift(defaults, options, defaults_name='main.yml'):
+    """Messages for keys in one file but not the other (a required option needs no default)."""
     problems = []
     for key in sorted(set(defaults) - set(options)):
-        problems.append('%s: in defaults/main.yml but not in meta/argument_specs.yml' % key)
+        problems.append('%s: in defaults/%s but not in meta/argument_specs.yml' % (key, defaults_name))
     for key in sorted(set(options) - set(defaults)):
-        problems.append('%s: in meta/argument_specs.yml but not in defaults/main.yml' % key)
+        if isinstance(options[key], dict) and options[key].get('required'):
+            continue
+        problems.append('%s: in meta/argument_specs.yml but not in defaults/%s' % (key, defaults_name))
     return problems
+
+
+def unrequired_without_defaults(entry_point, options):
+    """Messages for options of an entry point without a defaults file that are not required."""
+    return ['%s: option of entry point %s is not required and there is no defaults/%s.yml'
+            % (name, entry_point, entry_point)
+            for name, spec in sorted(options.items())
+            if not (isinstance(spec, dict) and spec.get('required'))]
 
 
 def option_doc_problems(options, prefix=''):
@@ -114,30 +143,37 @@ def option_doc_problems(options, prefix=''):
     return problems
 
 
-def default_value_drift(defaults, options):
-    """Messages for options whose spec default differs from defaults/main.yml."""
+def default_value_drift(defaults, options, defaults_name='main.yml'):
+    """Messages for options whose spec default differs from the defaults file."""
     problems = []
     for name in sorted(set(defaults) & set(options)):
         spec = options[name]
         if isinstance(spec, dict) and 'default' in spec and spec['default'] != defaults[name]:
-            problems.append('%s: default %r in meta/argument_specs.yml, %r in defaults/main.yml'
-                            % (name, spec['default'], defaults[name]))
+            problems.append('%s: default %r in meta/argument_specs.yml, %r in defaults/%s'
+                            % (name, spec['default'], defaults[name], defaults_name))
     return problems
 
 
-def prefix_problems(role_name, defaults):
+def prefix_problems(role_name, names):
     """Messages for public variables without the role prefix."""
     prefix = role_name.lstrip('_') + '_'
     return ['%s: public variables of role %s must start with %r' % (key, role_name, prefix)
-            for key in sorted(defaults) if not str(key).startswith(prefix)]
+            for key in sorted(names) if not str(key).startswith(prefix)]
 
 
 def role_problems(role_dir):
     """Every problem of one role, as messages."""
-    defaults, options = load_role(role_dir)
     role_name = os.path.basename(os.path.normpath(role_dir))
-    return (key_drift(defaults, options) + option_doc_problems(options)
-            + default_value_drift(defaults, options) + prefix_problems(role_name, defaults))
+    problems = []
+    for entry_point, defaults_name, defaults, options in load_role(role_dir):
+        if defaults_name is None:
+            problems.extend(unrequired_without_defaults(entry_point, options))
+        else:
+            problems.extend(key_drift(defaults, options, defaults_name))
+            problems.extend(default_value_drift(defaults, options, defaults_name))
+        problems.extend(option_doc_problems(options))
+        problems.extend(prefix_problems(role_name, sorted(set(defaults) | set(options))))
+    return problems
 
 
 @pytest.mark.parametrize('role', roles_with_defaults())
@@ -243,3 +279,37 @@ def test_missing_main_entry_point_fails(tmp_path):
     role_dir = make_role(tmp_path, 'demo', GOOD_DEFAULTS, GOOD_SPECS.replace('  main:', '  other:'))
     with pytest.raises(AssertionError, match='no argument_specs.main entry point'):
         role_problems(role_dir)
+
+
+DRAIN_SPECS = """
+  drain:
+    short_description: Drain
+    options:
+      demo_host:
+        description: Host.
+        type: str
+        required: true
+      demo_state:
+        description: State.
+        type: str
+        default: drain
+"""
+
+
+def test_other_entry_point_matches_its_own_defaults_file(tmp_path):
+    role_dir = make_role(tmp_path, 'demo', GOOD_DEFAULTS, GOOD_SPECS + DRAIN_SPECS)
+    (tmp_path / 'roles' / 'demo' / 'defaults' / 'drain.yml').write_text('demo_state: drain\n')
+    assert role_problems(role_dir) == []
+    (tmp_path / 'roles' / 'demo' / 'defaults' / 'drain.yml').write_text('demo_wait: true\ndemo_state: maint\n')
+    assert role_problems(role_dir) == [
+        'demo_wait: in defaults/drain.yml but not in meta/argument_specs.yml',
+        "demo_state: default 'drain' in meta/argument_specs.yml, 'maint' in defaults/drain.yml",
+    ]
+
+
+def test_other_entry_point_without_defaults_file_needs_required_options(tmp_path):
+    role_dir = make_role(tmp_path, 'demo', GOOD_DEFAULTS, GOOD_SPECS + DRAIN_SPECS.replace('demo_host:', 'host:'))
+    assert role_problems(role_dir) == [
+        'demo_state: option of entry point drain is not required and there is no defaults/drain.yml',
+        "host: public variables of role demo must start with 'demo_'",
+    ]

@@ -96,10 +96,13 @@ changed 0; expect ctl-a 8
 changed 1; expect ctl-a 1; expect ctl-b 0      # 1: SRV_ADMF_FMAINT
 "${play[@]}" -e drain_host=ctl-a -e drain_state=ready > "$work/out.log" 2>&1 || { cat "$work/out.log"; exit 1; }
 changed 1; expect ctl-a 0; expect ctl-b 0
-for bad in "-e drain_host=ctl-c" "-e drain_host=ctl-a -e drain_state=off" ""; do
-    # shellcheck disable=SC2086
-    if "${play[@]}" $bad > "$work/out.log" 2>&1; then cat "$work/out.log"; echo "accepted: $bad" >&2; exit 1; fi
-    grep -q "Nothing was changed" "$work/out.log" || { cat "$work/out.log"; exit 1; }
+refused() {  # refused MESSAGE ARGS...: the play fails with MESSAGE and ctl-a is untouched
+    local message=$1; shift
+    if "${play[@]}" "$@" > "$work/out.log" 2>&1; then cat "$work/out.log"; echo "accepted: $*" >&2; exit 1; fi
+    grep -qF "$message" "$work/out.log" || { cat "$work/out.log"; echo "expected: $message" >&2; exit 1; }
     expect ctl-a 0
-done
+}
+refused "must be one of ctl-a (got ctl-c). Nothing was changed." -e drain_host=ctl-c
+refused "openstack_control_plane_drain_state must be one of: drain, maint, ready" -e drain_host=ctl-a -e drain_state=off
+refused "must be one of ctl-a (got nothing). Nothing was changed."
 echo "openstack_drain: drain, maint, ready, idempotent, refusals: ok"

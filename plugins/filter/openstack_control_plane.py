@@ -30,9 +30,14 @@ def openstack_control_plane_haproxy(config):
     return _call(_cib_build_openstack.openstack_control_plane_haproxy, config)
 
 
+def openstack_control_plane_feedback(config):
+    return _call(_cib_build_openstack.openstack_control_plane_feedback, config)
+
+
 class FilterModule(object):
     def filters(self):
         return {
             "openstack_control_plane_cib": openstack_control_plane_cib,
             "openstack_control_plane_haproxy": openstack_control_plane_haproxy,
+            "openstack_control_plane_feedback": openstack_control_plane_feedback,
         }

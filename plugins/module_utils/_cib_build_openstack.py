@@ -17,9 +17,13 @@ Pure functions from the role's variables (``roles/openstack_control_plane``):
   are not Pacemaker's: systemd restarts them on the node(s) they were put on;
 - :func:`openstack_control_plane_cib`: the stacks' ``pcs_cib`` input;
 - :func:`openstack_control_plane_haproxy`: the frontends and backends the
-  HAProxy template renders.
+  HAProxy template renders;
+- :func:`openstack_control_plane_feedback`: where the feedback agents run
+  (the servers of the backends balanced by ``feedback``) and the ports each
+  counts connections on.
 
-``config``: ``nodes`` ([{host, name, internal_address, weight}]),
+``config``: ``nodes`` ([{host, name, internal_address, weight,
+feedback_agent}]), ``feedback`` (the agents' port and interval),
 ``internal_network``, ``internal_interface``, ``internal_vip``,
 ``external_network``, ``external_interface``, ``external_vip``,
 ``drbd_resource``, ``hafs`` ({device, mountpoint, fstype, options}),
@@ -49,7 +53,14 @@ AS_STACK = "openstack"
 HAPROXY_STACK = "haproxy"
 SERVICE_KEYS = ("name", "tier", "mode", "unit", "agent", "packages", "ports", "hafs", "nodes", "listen",
                 "restart_sec", "options", "uwsgi_ini")
-PORT_KEYS = ("port", "frontend_port", "vip", "health_path", "description")
+PORT_KEYS = ("port", "frontend_port", "vip", "health_path", "description", "balance")
+# HAProxy's algorithms, and feedback: weighted round robin with each server's
+# weight from its feedback agent (HAProxy's agent-check)
+BALANCES = ("roundrobin", "leastconn", "source", "feedback")
+FEEDBACK = PREFIX + "feedback"
+# ports of the cluster itself on every controller: the agent must not take them
+CLUSTER_PORTS = ((2224, "pcsd"), (3121, "pacemaker-remoted"), (5403, "corosync-qnetd"), (5404, "corosync"),
+                 (5405, "corosync"), (5406, "corosync"))
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
 UNIT_RE = re.compile(r"^[A-Za-z0-9:_.@-]+$")
 AGENT_RE = re.compile(r"^(ocf:[A-Za-z0-9_.-]+:[A-Za-z0-9_.-]+|systemd:[A-Za-z0-9:_.@-]+|lsb:[A-Za-z0-9_.-]+)$")
@@ -236,6 +247,20 @@ def _check_service(service, index, hosts):
             if not re.match(r"^/[\x21-\x7e]*$", _text(path)):
                 raise OpenStackBuildError("%s.health_path must be an HTTP path starting with / (no spaces), "
                                           "got %r" % (pfield, path))
+        balance = item.get("balance")
+        if balance not in (None, ""):
+            if vip == "none":
+                raise OpenStackBuildError("%s.balance: a port with vip none is not behind HAProxy" % pfield)
+            if balance not in BALANCES:
+                raise OpenStackBuildError("%s.balance must be one of %s, got %r"
+                                          % (pfield, ", ".join(BALANCES), balance))
+            if balance == "feedback" and tier == "ha" and service.get("mode", "active_standby") == "active_standby":
+                raise OpenStackBuildError("%s.balance feedback: an active_standby service runs on one controller "
+                                          "at a time, there is nothing to balance; use it for active_active or "
+                                          "basic services on two or more controllers" % pfield)
+            if balance == "feedback" and tier == "basic" and len(service.get("nodes") or []) < 2:
+                raise OpenStackBuildError("%s.balance feedback: the service runs on one controller (%s.nodes), "
+                                          "there is nothing to balance" % (pfield, field))
     return name
 
 
@@ -354,6 +379,84 @@ def _check_start_order(config):
                                   "(the seed's MariaDB, Keystone and Glance)" % SERVICES)
 
 
+def _balance(item):
+    """A port's algorithm: its balance, or roundrobin (HTTP) / source (TCP)."""
+    return item.get("balance") or ("roundrobin" if item.get("health_path") else "source")
+
+
+def _feedback_ports(services):
+    """[(service, port item, field)] of the ports balanced by feedback."""
+    return [(service, item, "%s[%s].ports[%d]" % (SERVICES, service["name"], i))
+            for service in services for i, item in enumerate(service.get("ports") or [])
+            if item.get("vip", "internal") != "none" and item.get("balance") == "feedback"]
+
+
+def _feedback_port(config):
+    feedback = config.get("feedback")
+    if not isinstance(feedback, dict):
+        raise OpenStackBuildError("%s must be a dictionary (port, interval and the agent's weights)" % FEEDBACK)
+    return _int(feedback.get("port", 9777), "%s.port" % FEEDBACK, 1, 65535)
+
+
+def _check_feedback(config, services, nodes):
+    """Every server of a feedback backend runs an agent, and the agent's port is no port of the design."""
+    balanced = _feedback_ports(services)
+    if not balanced:
+        return
+    port = _feedback_port(config)
+    interval = config["feedback"].get("interval", 2)
+    try:
+        interval_ok = float(_text(interval)) >= 1
+    except ValueError:
+        interval_ok = False
+    if isinstance(interval, bool) or not interval_ok:
+        raise OpenStackBuildError("%s.interval must be at least 1 second, got %r" % (FEEDBACK, interval))
+    hosts = [_text(node.get("host")) for node in nodes]
+    without = [_text(node.get("host")) for node in nodes if not node.get("feedback_agent", True)]
+    for service, item, pfield in balanced:
+        missing = sorted(set(without) & _service_hosts(service, hosts))
+        if missing:
+            raise OpenStackBuildError("%s.balance feedback: %s serve%s it without a feedback agent (%sfeedback_agent "
+                                      "is false); HAProxy would keep their static weight while the others move: "
+                                      "run the agent there or balance the port otherwise"
+                                      % (pfield, ", ".join(missing), "s" if len(missing) == 1 else "", PREFIX))
+    taken = [(p, owner) for p, owner in CLUSTER_PORTS]
+    if config.get("drbd_port") not in (None, ""):
+        taken.append((int(_text(config["drbd_port"])), "DRBD's (%sdrbd_port)" % PREFIX))
+    for service in services:
+        for i, item in enumerate(service.get("ports") or []):
+            pfield = "%s[%s].ports[%d]" % (SERVICES, service["name"], i)
+            taken.append((int(_text(item["port"])), pfield))
+            if item.get("vip", "internal") != "none":
+                taken.append((int(_text(item.get("frontend_port") or item["port"])), pfield + " (its frontend)"))
+    for other, owner in taken:
+        if other == port:
+            raise OpenStackBuildError("%s.port %d is also %s: give the feedback agents another port"
+                                      % (FEEDBACK, port, owner))
+
+
+def openstack_control_plane_feedback(config):
+    """Where the feedback agents run: {"port", "interval", "hosts": {host: {"address",
+    "connection_ports"}}} - every server of a backend balanced by ``feedback``, listening on
+    its internal address and counting the connections on those backends' ports. No such
+    backend: no hosts."""
+    openstack_control_plane_check(config)
+    services = config["services"]
+    result = {"port": None, "interval": None, "hosts": {}}
+    balanced = _feedback_ports(services)
+    if not balanced:
+        return result
+    result["port"] = _feedback_port(config)
+    result["interval"] = float(_text(config["feedback"].get("interval", 2)))
+    hosts = [node["host"] for node in config["nodes"]]
+    for node in config["nodes"]:
+        ports = sorted(set(int(_text(item["port"])) for service, item, unused in balanced
+                           if node["host"] in _service_hosts(service, hosts)))
+        if ports:
+            result["hosts"][node["host"]] = {"address": _text(node["internal_address"]), "connection_ports": ports}
+    return result
+
+
 def openstack_control_plane_check(config):
     """Refuse, naming the field, anything the design cannot deploy safely. Pure; returns the summary."""
     if not isinstance(config, dict):
@@ -410,6 +513,7 @@ def openstack_control_plane_check(config):
                                   % (SERVICES, HAFS, AS_STACK, HAPROXY_STACK))
     _check_units(services)
     _check_ports(services, hosts)
+    _check_feedback(config, services, nodes)
     _check_start_order(config)
     return {"hosts": hosts, "start_order": start_order(config),
             "active_active": [s["name"] for s in services if s["tier"] == "ha" and s.get("mode") == "active_active"],
@@ -498,9 +602,12 @@ def openstack_control_plane_haproxy(config):
 
     Each backend lists the controllers the service runs on (every controller
     for ``ha`` services, its ``nodes`` for ``basic`` ones) at their internal
-    address; ``weight`` is each controller's (the hook of dynamic weights).
+    address; ``weight`` is each controller's static weight. ``balance`` is the
+    port's choice and ``algorithm`` HAProxy's; with ``feedback`` the servers'
+    agents (``agent``: their port and interval) set each weight as a share of
+    the static one.
     """
-    openstack_control_plane_check(config)
+    feedback = openstack_control_plane_feedback(config)
     vips = {"internal": config["internal_vip"], "external": config["external_vip"]}
     proxies = []
     for service in config["services"]:
@@ -520,5 +627,9 @@ def openstack_control_plane_haproxy(config):
                             "description": item.get("description") or "",
                             "active_standby": service["tier"] == "ha"
                             and service.get("mode", "active_standby") == "active_standby",
+                            "balance": _balance(item),
+                            "algorithm": "roundrobin" if _balance(item) == "feedback" else _balance(item),
+                            "agent": {"port": feedback["port"], "inter_ms": int(feedback["interval"] * 1000)}
+                            if _balance(item) == "feedback" else None,
                             "servers": servers})
     return proxies

@@ -176,8 +176,9 @@ def test_openstack_checks_everything_before_the_first_change():
     main = list(steps(load("roles/openstack_control_plane/tasks/main.yml")))
     names = [(t.get("ansible.builtin.include_tasks") or (t.get("ansible.builtin.include_role") or {}).get("tasks_from")
               or (t.get("ansible.builtin.include_role") or {}).get("name")) for t in main]
-    assert names[:3] == ["validate.yml", "validate.yml", "validate.yml"]
-    assert names[3] == "packages.yml"
+    # the design's, the pacemaker role's, the drbd role's and the feedback_agent role's checks
+    assert names[:4] == ["validate.yml"] * 4
+    assert names[4] == "packages.yml"
     # the first set-up of the services' data needs the stacks running: after the push and the wait
     assert names[-3:] == ["cib.yml", "wait.yml", "bootstrap.yml"]
     # the validation tasks only read and assert
@@ -185,6 +186,20 @@ def test_openstack_checks_everything_before_the_first_change():
         modules = [k for k in task if k.startswith("ansible.builtin.")]
         assert modules and all(m in ("ansible.builtin.set_fact", "ansible.builtin.assert") for m in modules), \
             task["name"]
+
+
+def test_feedback_agent_checks_only_read():
+    main = list(steps(load("roles/feedback_agent/tasks/main.yml")))
+    assert main[0].get("ansible.builtin.include_tasks") == "validate.yml"
+    for task in tasks(load("roles/feedback_agent/tasks/validate.yml")):
+        modules = [k for k in task if "." in k]
+        assert len(modules) == 1, task["name"]
+        module = modules[0]
+        assert module in ("ansible.builtin.assert", "community.general.listen_ports_facts",
+                          "ansible.builtin.systemd_service"), task["name"]
+        if module == "ansible.builtin.systemd_service":
+            # a status read: no state, enabled or reload, and in check mode
+            assert set(task[module]) == {"name"} and task.get("check_mode") is True, task["name"]
 
 
 def test_openstack_bootstrap_keeps_every_password_off_command_lines_and_output():

@@ -121,3 +121,25 @@ def test_the_weight_of_each_controller(tmp_path):
 
 def test_no_frontend_for_a_port_without_vip():
     assert not [s for s in sections(render()) if re.match(r"^(frontend|backend) memcached", s)]
+
+
+def test_feedback_backend_asks_each_controllers_agent(tmp_path):
+    config = copy.deepcopy(CONFIG)
+    nova = [s for s in config["services"] if s["name"] == "nova_api"][0]
+    nova["ports"][0]["balance"] = "feedback"
+    neutron = [s for s in config["services"] if s["name"] == "neutron_api"][0]
+    neutron["ports"][0]["balance"] = "leastconn"
+    config["feedback"] = {"port": 9801, "interval": 2}
+    text = render(config)
+    result = haproxy_check(text, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    conf = sections(text)
+    assert "balance roundrobin" in conf["backend nova_api_servers"]
+    assert [line for line in conf["backend nova_api_servers"] if line.startswith("server")] == [
+        "server ctl-a 10.40.0.11:8774 check weight 100 agent-check agent-addr 10.40.0.11 agent-port 9801 "
+        "agent-inter 2000ms",
+        "server ctl-b 10.40.0.12:8774 check weight 100 agent-check agent-addr 10.40.0.12 agent-port 9801 "
+        "agent-inter 2000ms"]
+    assert "balance leastconn" in conf["backend neutron_api_servers"]
+    assert not [line for line in conf["backend neutron_api_servers"] if "agent" in line]
+    assert "balance source" in conf["backend mariadb_servers"]

@@ -18,15 +18,18 @@ FILTERS = FilterModule().filters()
 
 
 def test_the_documented_filters_are_there():
-    assert sorted(FILTERS) == ["openstack_control_plane_cib", "openstack_control_plane_haproxy"]
+    assert sorted(FILTERS) == ["openstack_control_plane_cib", "openstack_control_plane_feedback",
+                               "openstack_control_plane_haproxy"]
 
 
 def test_the_filters_build():
     assert "g_openstack" in [g["id"] for g in FILTERS["openstack_control_plane_cib"](CONFIG)["groups"]]
     assert "keystone" in [p["name"] for p in FILTERS["openstack_control_plane_haproxy"](CONFIG)]
+    assert FILTERS["openstack_control_plane_feedback"](CONFIG)["hosts"] == {}
 
 
-@pytest.mark.parametrize("name", ["openstack_control_plane_cib", "openstack_control_plane_haproxy"])
+@pytest.mark.parametrize("name", ["openstack_control_plane_cib", "openstack_control_plane_haproxy",
+                                  "openstack_control_plane_feedback"])
 def test_a_refusal_is_a_filter_error_that_names_the_field(name):
     config = copy.deepcopy(CONFIG)
     config["services"][0]["tier"] = "silver"

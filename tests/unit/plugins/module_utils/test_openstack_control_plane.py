@@ -14,6 +14,7 @@ from ansible_collections.hastorage.cluster.plugins.module_utils._cib_build_opens
     OpenStackBuildError,
     openstack_control_plane_check,
     openstack_control_plane_cib,
+    openstack_control_plane_feedback,
     openstack_control_plane_haproxy,
     openstack_control_plane_stacks,
     start_order,
@@ -544,3 +545,136 @@ def test_two_ports_of_one_service_get_two_proxies():
                      [{"port": 8774, "health_path": "/"}, {"port": 8775, "health_path": "/"}])
     names = [p["name"] for p in openstack_control_plane_haproxy(config)]
     assert "nova_api_8774" in names and "nova_api_8775" in names
+
+
+# --- balance and the feedback agents -----------------------------------------
+
+FEEDBACK = {"port": 9777, "interval": 2}
+
+
+def with_balance(name, balance, config=None):
+    config = copy.deepcopy(config or CONFIG)
+    config["services"][service(name)]["ports"][0]["balance"] = balance
+    config["feedback"] = dict(FEEDBACK)
+    return config
+
+
+def test_default_balance_is_roundrobin_for_http_and_source_for_tcp():
+    proxies = {p["name"]: p for p in openstack_control_plane_haproxy(CONFIG)}
+    assert (proxies["nova_api"]["balance"], proxies["nova_api"]["algorithm"]) == ("roundrobin", "roundrobin")
+    assert (proxies["mariadb"]["balance"], proxies["mariadb"]["algorithm"]) == ("source", "source")
+    assert proxies["nova_api"]["agent"] is None
+    assert openstack_control_plane_feedback(CONFIG) == {"port": None, "interval": None, "hosts": {}}
+
+
+def test_leastconn_is_haproxys_own():
+    proxies = {p["name"]: p for p in openstack_control_plane_haproxy(with_balance("neutron_api", "leastconn"))}
+    assert (proxies["neutron_api"]["algorithm"], proxies["neutron_api"]["agent"]) == ("leastconn", None)
+
+
+def test_feedback_is_weighted_round_robin_with_the_agents():
+    config = with_balance("nova_api", "feedback")
+    config["feedback"]["interval"] = 1.5
+    proxies = {p["name"]: p for p in openstack_control_plane_haproxy(config)}
+    assert proxies["nova_api"]["balance"] == "feedback"
+    assert proxies["nova_api"]["algorithm"] == "roundrobin"
+    assert proxies["nova_api"]["agent"] == {"port": 9777, "inter_ms": 1500}
+    assert proxies["neutron_api"]["agent"] is None
+    assert openstack_control_plane_feedback(config) == {
+        "port": 9777, "interval": 1.5,
+        "hosts": {"ctl-a": {"address": "10.40.0.11", "connection_ports": [8774]},
+                  "ctl-b": {"address": "10.40.0.12", "connection_ports": [8774]}}}
+
+
+def test_feedback_agents_count_each_controllers_balanced_ports():
+    config = with_balance("nova_api", "feedback")
+    config["services"][service("neutron_api")]["ports"][0]["balance"] = "feedback"
+    basic = {"name": "api_basic", "tier": "basic", "unit": "api-basic", "nodes": ["ctl-b", "ctl-c"],
+             "ports": [{"port": 8000, "health_path": "/", "balance": "feedback"}]}
+    config["services"].append(basic)
+    config["nodes"].append({"host": "ctl-c", "name": "ctl-c", "internal_address": "10.40.0.13"})
+    plan = openstack_control_plane_feedback(config)
+    assert plan["hosts"] == {
+        "ctl-a": {"address": "10.40.0.11", "connection_ports": [8774, 9696]},
+        "ctl-b": {"address": "10.40.0.12", "connection_ports": [8000, 8774, 9696]},
+        "ctl-c": {"address": "10.40.0.13", "connection_ports": [8000, 8774, 9696]}}
+
+
+def test_refuses_an_unknown_balance():
+    refused(with_balance("nova_api", "random"), "ports[0].balance must be one of roundrobin, leastconn, source, "
+            "feedback, got 'random'")
+
+
+def test_refuses_balance_on_a_port_without_haproxy():
+    refused(with_balance("memcached", "leastconn"), "memcached].ports[0].balance: a port with vip none is not "
+            "behind HAProxy")
+
+
+def test_refuses_feedback_on_an_active_standby_service():
+    refused(with_balance("glance", "feedback"), "an active_standby service runs on one controller at a time")
+
+
+def test_refuses_feedback_on_a_basic_service_on_one_node():
+    refused(with_balance("novncproxy", "feedback"), "novncproxy].ports[0].balance feedback: the service runs on "
+            "one controller")
+
+
+def test_refuses_feedback_on_a_controller_without_its_agent():
+    config = with_balance("nova_api", "feedback")
+    config["nodes"][1]["feedback_agent"] = False
+    text = refused(config, "openstack_control_plane_services[nova_api].ports[0].balance feedback: ctl-b serves it "
+                   "without a feedback agent (openstack_control_plane_feedback_agent is false)")
+    assert "ctl-a" not in text
+    # a port that is not balanced by feedback does not need the agent
+    config["services"][service("nova_api")]["ports"][0]["balance"] = "leastconn"
+    openstack_control_plane_check(config)
+
+
+def test_a_basic_feedback_service_needs_agents_only_on_its_nodes():
+    config = with_balance("nova_api", "leastconn")
+    config["services"].append({"name": "api_basic", "tier": "basic", "unit": "api-basic",
+                               "nodes": ["ctl-a", "ctl-c"],
+                               "ports": [{"port": 8000, "health_path": "/", "balance": "feedback"}]})
+    config["nodes"].append({"host": "ctl-c", "name": "ctl-c", "internal_address": "10.40.0.13"})
+    config["nodes"][1]["feedback_agent"] = False
+    assert sorted(openstack_control_plane_feedback(config)["hosts"]) == ["ctl-a", "ctl-c"]
+
+
+@pytest.mark.parametrize("port, owner", [
+    (9292, "openstack_control_plane_services[glance].ports[0]"),
+    (11211, "openstack_control_plane_services[memcached].ports[0]"),
+    (2224, "pcsd"),
+    (5405, "corosync"),
+    (7789, "DRBD's (openstack_control_plane_drbd_port)"),
+])
+def test_refuses_an_agent_port_the_design_uses(port, owner):
+    config = with_balance("nova_api", "feedback")
+    config["drbd_port"] = 7789
+    config["feedback"]["port"] = port
+    refused(config, "openstack_control_plane_feedback.port %d is also %s" % (port, owner))
+
+
+def test_refuses_an_agent_port_on_a_frontend_port():
+    config = with_balance("nova_api", "feedback")
+    config["services"][service("novncproxy")]["ports"][0]["frontend_port"] = 6090
+    config["feedback"]["port"] = 6090
+    refused(config, "openstack_control_plane_feedback.port 6090 is also "
+            "openstack_control_plane_services[novncproxy].ports[0] (its frontend)")
+
+
+@pytest.mark.parametrize("feedback, text", [
+    ({"port": 9777, "interval": 0.5}, "openstack_control_plane_feedback.interval must be at least 1 second, got 0.5"),
+    ({"port": 9777, "interval": "soon"}, "openstack_control_plane_feedback.interval must be at least 1 second"),
+    ({"port": 70000}, "openstack_control_plane_feedback.port"),
+    ("9777", "openstack_control_plane_feedback must be a dictionary"),
+])
+def test_refuses_bad_feedback_settings(feedback, text):
+    config = with_balance("nova_api", "feedback")
+    config["feedback"] = feedback
+    refused(config, text)
+
+
+def test_feedback_settings_are_not_checked_without_a_feedback_port():
+    config = copy.deepcopy(CONFIG)
+    config["feedback"] = {"port": 2224, "interval": 0}
+    openstack_control_plane_check(config)

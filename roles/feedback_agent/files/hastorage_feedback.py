@@ -12,9 +12,11 @@ the rest. Python standard library only.
   hastorage-feedback state    [--config FILE] [ready|drain|maint]
                                                 show or set the state the agent announces
   hastorage-feedback show     [--config FILE]   the last sample: loads, weight, state (JSON)
-  hastorage-feedback fallback --socket SOCK [--interval S]
+  hastorage-feedback fallback --socket SOCK [--interval S] [--once]
                                                 on a HAProxy node: a server whose agent does
                                                 not answer goes back to its static weight
+  hastorage-feedback servers  --socket SOCK     on a HAProxy node: every server with an agent
+                                                check, its status, weight and agent (JSON)
 
 Protocol (HAProxy's agent-check): HAProxy connects to the agent's TCP port
 every agent-inter; the agent sends one line and closes. The line is the
@@ -526,6 +528,20 @@ def fallback_once(path):
     return plan
 
 
+def servers_report(path):
+    """[{backend, server, status, weight, static_weight, agent}] of every server with an agent check."""
+    servers = parse_servers_state(haproxy_command(path, "show servers state"))
+    report = []
+    for row in parse_show_stat(haproxy_command(path, "show stat")):
+        if row.get("svname") in ("FRONTEND", "BACKEND") or not agent_status(row):
+            continue
+        weights = servers.get((row["pxname"], row["svname"]), {})
+        report.append({"backend": row["pxname"], "server": row["svname"], "status": row.get("status", ""),
+                       "weight": weights.get("uweight"), "static_weight": weights.get("iweight"),
+                       "agent": agent_status(row)})
+    return report
+
+
 def run_fallback(path, interval):
     failing = None
     while True:
@@ -555,9 +571,15 @@ def main(argv=None):
     fallback.add_argument("--socket", default="/run/haproxy/admin.sock")
     fallback.add_argument("--interval", type=float, default=2.0)
     fallback.add_argument("--once", action="store_true", help="one pass, print the plan applied (JSON)")
+    servers = commands.add_parser("servers", help="HAProxy's servers with an agent check (JSON)")
+    servers.add_argument("--socket", default="/run/haproxy/admin.sock")
     args = parser.parse_args(argv)
     if args.command is None:
-        parser.error("a command is required: agent, state, show or fallback")
+        parser.error("a command is required: agent, state, show, fallback or servers")
+
+    if args.command == "servers":
+        print(json.dumps(servers_report(args.socket), sort_keys=True))
+        return 0
 
     if args.command == "fallback":
         if args.interval < 1:

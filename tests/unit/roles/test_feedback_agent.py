@@ -337,3 +337,13 @@ def test_fallback_restores_the_static_weight_of_servers_whose_agent_fails(fb):
         ("nova", "ctl-a", 100), ("neutron", "ctl-a", 100)]
     with pytest.raises(ValueError):
         fb.parse_show_stat("Permission denied\n")
+
+
+def test_servers_report_lists_the_servers_with_an_agent(fb, monkeypatch):
+    stat = "\n".join([STAT_HEADER, "nova,FRONTEND,OPEN,,,,", "nova,ctl-a,UP,40,* CHECKED,No status change,40",
+                      "nova,ctl-e,UP,20,,,20", "nova,BACKEND,UP,60,,,60", ""])
+    answers = {"show stat": stat, "show servers state": SERVERS_STATE}
+    monkeypatch.setattr(fb, "haproxy_command", lambda path, command: answers[command])
+    assert fb.servers_report("/run/haproxy/admin.sock") == [
+        {"backend": "nova", "server": "ctl-a", "status": "UP", "weight": 40, "static_weight": 100,
+         "agent": "CHECKED"}]

@@ -10,8 +10,13 @@ set -euo pipefail
 export LC_ALL=C.UTF-8 ANSIBLE_NOCOLOR=1 ANSIBLE_HOST_KEY_CHECKING=False
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 python=$(command -v python3)
+# a port another process listens on (the feedback agent's row "port taken"), on loopback
+HSC_BUSY_PORT=$("$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+export HSC_BUSY_PORT
+"$python" -m http.server --bind 127.0.0.1 "$HSC_BUSY_PORT" > /dev/null 2>&1 &
+busy_pid=$!
+trap 'kill $busy_pid 2>/dev/null || true; rm -rf "$work"' EXIT
 # shellcheck source=../setup_cib_one_push/one_push.sh
 source ../setup_cib_one_push/one_push.sh
 py=(-e "ansible_python_interpreter=$python")
@@ -23,7 +28,7 @@ declare -A inventory=(
     [nas_services]=inventory.yml
     [nas_integrated]=../nas_integrated_cib/inventory.yml [nas_gateway]=../nas_gateway_cib/inventory.yml
     [openstack_control_plane]=../openstack_control_plane_cib/inventory.yml
-    [nas_dual_controller]=$dual
+    [nas_dual_controller]=$dual [feedback_agent]=inventory.yml
 )
 declare -A next=(
     [pacemaker]=' : Install the cluster stack]'
@@ -35,6 +40,7 @@ declare -A next=(
     [nas_gateway]=' : Install open-iscsi and multipath-tools]'
     [openstack_control_plane]=" : Install the services' packages without starting them]"
     [nas_dual_controller]=' : Put GPU RAID under the shared volumes]'
+    [feedback_agent]=' : Install hastorage-feedback]'
 )
 # the example inventory's secrets are vault variables; offline any value does
 dual_vars='{"ansible_connection": "local", "vault_hacluster_password": "not-used-offline",

@@ -20,7 +20,7 @@ LOCK = threading.Lock()
 
 def work(iterations):
     digest = b"hastorage"
-    for _ in range(iterations):
+    for _round in range(iterations):
         digest = hashlib.sha256(digest).digest()
     return digest
 

@@ -127,6 +127,7 @@ def median_summary(runs):
     """The medians over rounds of each figure of one mode; shares of the last round."""
     if not runs:
         return None
+
     def med(key):
         values = [run[key] for run in runs if run[key] is not None]
         return round(statistics.median(values), 1) if values else None
@@ -136,8 +137,8 @@ def median_summary(runs):
 
 
 def table(title, results):
-    rows = ["%s" % title, "  %-11s %8s %7s %9s %9s %9s  %s" % ("mode", "requests", "errors", "p50 ms", "p95 ms",
-                                                              "p99 ms", "share node1/node2/node3")]
+    header = ("mode", "requests", "errors", "p50 ms", "p95 ms", "p99 ms", "share node1/node2/node3")
+    rows = [title, "  %-11s %8s %7s %9s %9s %9s  %s" % header]
     for mode, summary in results.items():
         shares = "/".join("%.2f" % summary["shares"].get(node, 0.0) for node in NODES)
         rows.append("  %-11s %8d %7d %9s %9s %9s  %s" % (mode, summary["requests"], summary["errors"],

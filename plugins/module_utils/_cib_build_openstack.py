@@ -420,7 +420,7 @@ def _check_feedback(config, services, nodes):
                                       "is false); HAProxy would keep their static weight while the others move: "
                                       "run the agent there or balance the port otherwise"
                                       % (pfield, ", ".join(missing), "s" if len(missing) == 1 else "", PREFIX))
-    taken = [(p, owner) for p, owner in CLUSTER_PORTS]
+    taken = list(CLUSTER_PORTS)
     if config.get("drbd_port") not in (None, ""):
         taken.append((int(_text(config["drbd_port"])), "DRBD's (%sdrbd_port)" % PREFIX))
     for service in services:

@@ -32,8 +32,8 @@ def test_the_agents_rules(settings, message):
 
 
 def test_a_reserved_port_is_refused_with_its_owner():
-    problems = feedback_agent_problems({"port": 3306}, [{"port": 5000, "owner": "keystone"},
-                                                       {"port": "3306", "owner": "mariadb"}])
+    reserved = [{"port": 5000, "owner": "keystone"}, {"port": "3306", "owner": "mariadb"}]
+    problems = feedback_agent_problems({"port": 3306}, reserved)
     assert problems == ["port 3306 is also mariadb's; give the agent another port"]
 
 

@@ -78,6 +78,8 @@ DEFAULTS = {
 }
 
 LOADS = ("cpu", "disk", "network", "connections")
+# a weight older than this many intervals is not announced (the sampler is stuck)
+STALE_INTERVALS = 5
 STATES = ("ready", "drain", "maint")
 # TCP state ESTABLISHED in /proc/net/tcp{,6}
 TCP_ESTABLISHED = "01"
@@ -382,11 +384,19 @@ class Agent(object):
         self.tracker = WeightTracker(config)
         self.lock = threading.Lock()
         self.stop = threading.Event()
+        self.sampled_at = None
 
     def sample_once(self):
-        counters = read_counters(self.config, time.time())
+        """One sample; a failure to read the counters is logged and leaves the weight as it was."""
+        now = time.time()
+        try:
+            counters = read_counters(self.config, now)
+        except (OSError, ValueError, IndexError) as error:
+            sys.stderr.write("hastorage-feedback: cannot read the load: %s\n" % error)
+            return
         with self.lock:
             self.tracker.sample(counters)
+            self.sampled_at = now
             status = self.tracker.status(read_state(self.config["state_file"])["state"])
         try:
             write_json_atomically(self.config["status_file"], status)
@@ -400,10 +410,17 @@ class Agent(object):
         while not self.stop.wait(self.config["interval"]):
             self.sample_once()
 
-    def reply(self):
+    def reply(self, now=None):
+        """The line for HAProxy, or None while the weight is stale (no sample for
+        STALE_INTERVALS intervals): then the agent closes without a word, HAProxy
+        counts a failed agent check and the fallback restores the static weight."""
+        now = time.time() if now is None else now
         with self.lock:
             weight = self.tracker.weight
-        return agent_reply(weight, read_state(self.config["state_file"]), time.time(),
+            sampled_at = self.sampled_at
+        if sampled_at is not None and now - sampled_at > STALE_INTERVALS * self.config["interval"]:
+            return None
+        return agent_reply(weight, read_state(self.config["state_file"]), now,
                            self.config["ready_announce"], self.config["max_weight"])
 
 
@@ -412,8 +429,11 @@ def make_server(agent):
 
     class Handler(socketserver.BaseRequestHandler):
         def handle(self):
+            line = agent.reply()
+            if line is None:
+                return
             try:
-                self.request.sendall(agent.reply().encode("ascii"))
+                self.request.sendall(line.encode("ascii"))
             except OSError:
                 pass
 

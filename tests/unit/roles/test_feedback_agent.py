@@ -347,3 +347,22 @@ def test_servers_report_lists_the_servers_with_an_agent(fb, monkeypatch):
     assert fb.servers_report("/run/haproxy/admin.sock") == [
         {"backend": "nova", "server": "ctl-a", "status": "UP", "weight": 40, "static_weight": 100,
          "agent": "CHECKED"}]
+
+
+def test_a_stale_weight_is_not_announced(fb, tmp_path):
+    cfg = config(fb, interval=2, state_file=str(tmp_path / "state"), status_file=str(tmp_path / "status.json"))
+    agent = fb.Agent(cfg)
+    agent.tracker.weight = 40
+    assert agent.reply(now=1000.0) == "40%\n"  # not sampled yet: the first sample comes in a second
+    agent.sampled_at = 1000.0
+    assert agent.reply(now=1009.0) == "40%\n"
+    assert agent.reply(now=1010.5) is None  # more than 5 intervals: stuck, say nothing
+
+
+def test_a_failed_reading_keeps_the_weight_and_the_sampler_alive(fb, tmp_path):
+    cfg = config(fb, proc_root=str(tmp_path / "noproc"), state_file=str(tmp_path / "state"),
+                 status_file=str(tmp_path / "status.json"))
+    agent = fb.Agent(cfg)
+    agent.tracker.weight = 55
+    agent.sample_once()  # no /proc/stat there: logged, nothing raised
+    assert agent.tracker.weight == 55 and agent.sampled_at is None

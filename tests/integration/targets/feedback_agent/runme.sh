@@ -60,6 +60,8 @@ work = sys.argv[1]
 counters = {s: [0, 0] for s in ("a", "b")}
 while True:
     for s, c in counters.items():
+        if os.path.exists(os.path.join(work, s, "frozen")):
+            continue  # this server's load cannot be read any more
         try:
             share = float(open(os.path.join(work, s, "load")).read())
         except (OSError, ValueError):
@@ -199,6 +201,16 @@ wait_for 8 weight_is a 100 || fail "the fallback loop did not restore a: $(stat)
 grep -q "api_servers/a: agent does not answer, static weight 100" "$work/fallback.log" || fail "fallback log"
 weight_is b 100 || fail "b: $(stat)"
 echo "5. a's agent killed: HAProxy kept 19, the fallback (once and as a loop) restored 100"
+
+# --- 6. a's load cannot be read: after 5 intervals the agent goes silent -------------
+start_agent a
+wait_for 15 weight_is a 19 || fail "a's agent back once more: $(stat)"
+touch "$work/a/frozen"; rm -f "$work/a/proc/stat"
+wait_for 12 weight_is a 100 || fail "a stale agent kept its weight: $(stat)"
+agent_a_status=$(field a 4)
+[[ $agent_a_status != CHECKED ]] || fail "HAProxy still counts a stale agent as answering: $(stat)"
+grep -q "cannot read the load" "$work/agent-a.log" || fail "the agent did not say why"
+echo "6. a's load unreadable: its agent went silent ($agent_a_status), the fallback restored 100"
 
 # --- bad settings are refused before the agent starts ------------------------------
 echo '{"min_weight": 90, "max_weight": 20, "interval": 0.5}' > "$work/bad.json"

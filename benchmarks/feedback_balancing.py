@@ -31,6 +31,7 @@ from __future__ import absolute_import, division, print_function
 import argparse
 import concurrent.futures
 import http.client
+import importlib.util
 import json
 import os
 import shutil
@@ -46,6 +47,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lab_env  # noqa: E402  pylint: disable=wrong-import-position,import-error
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# the agent's own HAProxy socket helpers (show stat, its parser, the agent status)
+_SPEC = importlib.util.spec_from_file_location(
+    "hastorage_feedback", os.path.join(ROOT, "roles", "feedback_agent", "files", "hastorage_feedback.py"))
+AGENT = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(AGENT)
 UMLCTL = os.path.join(ROOT, "lab", "umlctl")
 PLAYBOOK = os.path.join(ROOT, "benchmarks", "feedback_balancing.yml")
 LAB_NAME = "hsc-bench-fb"
@@ -194,31 +200,14 @@ class HAProxy(object):
         with open(self.pid, encoding="utf-8") as handle:
             os.kill(int(handle.read().split()[0]), 15)
 
-    def command(self, text):
-        sock = socket.socket(socket.AF_UNIX)
-        sock.settimeout(5)
-        sock.connect(self.socket)
-        sock.sendall(text.encode() + b"\n")
-        data = b""
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-        sock.close()
-        return data.decode()
-
     def servers(self):
         """{server: {"status", "weight", "lbtot", "agent"}} from show stat."""
-        lines = self.command("show stat").splitlines()
-        header = lines[0][2:].split(",")
         result = {}
-        for line in lines[1:]:
-            row = dict(zip(header, line.split(",")))
+        for row in AGENT.parse_show_stat(AGENT.haproxy_command(self.socket, "show stat")):
             if row.get("svname") in NODES:
                 result[row["svname"]] = {"status": row["status"], "weight": int(row["weight"] or 0),
                                          "lbtot": int(row["lbtot"] or 0),
-                                         "agent": row.get("agent_status", "").replace("*", "").strip()}
+                                         "agent": AGENT.agent_status(row)}
         return result
 
 

@@ -26,20 +26,11 @@ for root in "${roots[@]}" ../../../..; do
     done
 done
 [[ -n $agent ]] || { echo "roles/feedback_agent/files/hastorage_feedback.py not found" >&2; exit 1; }
-python=$(command -v python3)
-work=$(mktemp -d)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    if [[ -f $work/haproxy.pid ]]; then kill "$(cat "$work/haproxy.pid")" 2>/dev/null || true; fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=../setup_haproxy_loopback/loopback.sh
+source ../setup_haproxy_loopback/loopback.sh
 fail() { echo "feedback_agent: $*" >&2; tail -n 20 "$work"/*.log >&2 || true; exit 1; }
 
-port() { "$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
-front=$(port); http_a=$(port); http_b=$(port); agent_a=$(port); agent_b=$(port)
-mkdir "$work/www"; echo ok > "$work/www/index.html"
+front=$(hsc_port); http_a=$(hsc_port); http_b=$(hsc_port); agent_a=$(hsc_port); agent_b=$(hsc_port)
 
 # one fake /proc per server; feed.py keeps its CPU counters moving at the share in $work/X/load
 for s in a b; do
@@ -73,24 +64,13 @@ while True:
         os.rename(tmp, os.path.join(work, s, "proc", "stat"))
     time.sleep(0.1)
 PY
-"$python" "$work/feed.py" "$work" & pids+=("$!")
+hsc_background "$python" "$work/feed.py" "$work"
 sleep 0.3
-start_agent() { "$python" "$agent" agent --config "$work/$1/agent.json" > "$work/agent-$1.log" 2>&1 & pids+=("$!"); echo $! > "$work/$1/pid"; }
+start_agent() { hsc_background "$python" "$agent" agent --config "$work/$1/agent.json" > "$work/agent-$1.log" 2>&1; echo "${hsc_pids[-1]}" > "$work/$1/pid"; }
 start_agent a; start_agent b
-"$python" -m http.server --bind 127.0.0.1 --directory "$work/www" "$http_a" > /dev/null 2>&1 & pids+=("$!")
-"$python" -m http.server --bind 127.0.0.1 --directory "$work/www" "$http_b" > /dev/null 2>&1 & pids+=("$!")
+hsc_http_server "$http_a"; hsc_http_server "$http_b"
 
-cat > "$work/haproxy.cfg" <<CFG
-global
-    stats socket $work/admin.sock mode 600 level admin
-    pidfile $work/haproxy.pid
-    daemon
-defaults
-    mode http
-    timeout connect 2s
-    timeout client 10s
-    timeout server 10s
-    timeout check 2s
+{ hsc_haproxy_global; cat <<CFG
 frontend api
     bind 127.0.0.1:$front
     default_backend api_servers
@@ -99,6 +79,7 @@ backend api_servers
     server a 127.0.0.1:$http_a check inter 1s weight 100 agent-check agent-addr 127.0.0.1 agent-port $agent_a agent-inter 1s
     server b 127.0.0.1:$http_b check inter 1s weight 100 agent-check agent-addr 127.0.0.1 agent-port $agent_b agent-inter 1s
 CFG
+} > "$work/haproxy.cfg"
 haproxy -c -f "$work/haproxy.cfg" > /dev/null
 haproxy -f "$work/haproxy.cfg"
 
@@ -118,7 +99,6 @@ cli() { "$python" -c "import sys; sys.path.insert(0, '$(dirname "$agent")'); imp
 # wait_for SECONDS COMMAND...: until COMMAND succeeds
 wait_for() { local t=$1; shift; for _ in $(seq $((t * 5))); do "$@" && return 0; sleep 0.2; done; return 1; }
 weight_is() { [[ $(field "$1" 3) == "$2" ]]; }
-weight_between() { local w; w=$(field "$1" 3); [[ -n $w && $w -ge $2 && $w -le $3 ]]; }
 
 # --- 1. idle ---------------------------------------------------------------------
 agents_checked() { [[ $(field a 4) == CHECKED && $(field b 4) == CHECKED ]]; }
@@ -193,7 +173,7 @@ weight_is a 100 || fail "the fallback did not restore a: $(stat)"
 # the daemon form: a loaded again with its agent back, killed again, the loop restores it
 start_agent a
 wait_for 15 weight_is a 19 || fail "a's agent back: $(stat)"
-"$python" "$agent" fallback --socket "$work/admin.sock" --interval 1 > "$work/fallback.log" 2>&1 & pids+=("$!")
+hsc_background "$python" "$agent" fallback --socket "$work/admin.sock" --interval 1 > "$work/fallback.log" 2>&1
 sleep 1.5
 weight_is a 19 || fail "the fallback touched a server whose agent answers: $(stat)"
 kill "$(cat "$work/a/pid")"

@@ -10,31 +10,11 @@
 set -euo pipefail
 export LC_ALL=C.UTF-8 ANSIBLE_NOCOLOR=1
 
-work=$(mktemp -d)
-python=$(command -v python3)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    if [[ -f $work/haproxy.pid ]]; then kill "$(cat "$work/haproxy.pid")" 2>/dev/null || true; fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-port() { "$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
-a=$(port); b=$(port); fa=$(port); fb=$(port)
-mkdir "$work/www"; echo ok > "$work/www/index.html"
-"$python" -m http.server --bind 127.0.0.1 --directory "$work/www" "$a" >/dev/null 2>&1 & pids+=("$!")
-"$python" -m http.server --bind 127.0.0.1 --directory "$work/www" "$b" >/dev/null 2>&1 & pids+=("$!")
-cat > "$work/haproxy.cfg" <<CFG
-global
-    stats socket $work/admin.sock mode 600 level admin
-    pidfile $work/haproxy.pid
-    daemon
-defaults
-    mode http
-    timeout connect 2s
-    timeout client 10s
-    timeout server 10s
+# shellcheck source=../setup_haproxy_loopback/loopback.sh
+source ../setup_haproxy_loopback/loopback.sh
+a=$(hsc_port); b=$(hsc_port); fa=$(hsc_port); fb=$(hsc_port)
+hsc_http_server "$a"; hsc_http_server "$b"
+{ hsc_haproxy_global; cat <<CFG
     default-server inter 500ms fall 2 rise 1
 frontend nova_api
     bind 127.0.0.1:$fa
@@ -51,6 +31,7 @@ backend neutron_api_servers
     server ctl-a 127.0.0.1:$a check
     server ctl-b 127.0.0.1:$b check
 CFG
+} > "$work/haproxy.cfg"
 haproxy -c -f "$work/haproxy.cfg" >/dev/null
 haproxy -f "$work/haproxy.cfg"
 for _ in $(seq 50); do [[ -S $work/admin.sock ]] && break; sleep 0.1; done

@@ -26,6 +26,8 @@ for root in "${roots[@]}" ../../../..; do
     done
 done
 [[ -n $agent ]] || { echo "roles/feedback_agent/files/hastorage_feedback.py not found" >&2; exit 1; }
+work=$(mktemp -d)
+python=$(command -v python3)
 # shellcheck source=../setup_haproxy_loopback/loopback.sh
 source ../setup_haproxy_loopback/loopback.sh
 fail() { echo "feedback_agent: $*" >&2; tail -n 20 "$work"/*.log >&2 || true; exit 1; }
@@ -66,7 +68,7 @@ while True:
 PY
 hsc_background "$python" "$work/feed.py" "$work"
 sleep 0.3
-start_agent() { hsc_background "$python" "$agent" agent --config "$work/$1/agent.json" > "$work/agent-$1.log" 2>&1; echo "${hsc_pids[-1]}" > "$work/$1/pid"; }
+start_agent() { hsc_background "$python" "$agent" agent --config "$work/$1/agent.json" > "$work/agent-$1.log" 2>&1; hsc_last_pid > "$work/$1/pid"; }
 start_agent a; start_agent b
 hsc_http_server "$http_a"; hsc_http_server "$http_b"
 

@@ -10,6 +10,8 @@
 set -euo pipefail
 export LC_ALL=C.UTF-8 ANSIBLE_NOCOLOR=1
 
+work=$(mktemp -d)
+python=$(command -v python3)
 # shellcheck source=../setup_haproxy_loopback/loopback.sh
 source ../setup_haproxy_loopback/loopback.sh
 a=$(hsc_port); b=$(hsc_port); fa=$(hsc_port); fb=$(hsc_port)

@@ -12,8 +12,9 @@ sends requests open-loop at a fixed rate to HAProxy (loopback) and so only to
 the lab's own nodes, measuring each request from its scheduled start (so a
 queue shows). Per round:
 
-1. skewed: node3 runs a bounded CPU and I/O burner (80 % busy duty cycle and
-   direct 1 MiB writes) for the round; roundrobin, leastconn, feedback in turn;
+1. skewed: node3 runs a bounded CPU and I/O burner (two processes at a 90 %
+   busy duty cycle, and direct 1 MiB writes, under timeout) for the round;
+   roundrobin, leastconn, feedback in turn;
 2. even: no burner; leastconn and feedback.
 
 Each mode runs --duration seconds after HAProxy and, for feedback, the
@@ -23,7 +24,7 @@ and the goals of issue 15: feedback's p95 at least 30 % below roundrobin's
 under skew, and no worse than leastconn's with even load. Usage, from the
 collection root after ``make bootstrap``::
 
-    .venv/bin/python benchmarks/feedback_balancing.py [--runs 1] [--rate 45] [--duration 40] [--keep]
+    .venv/bin/python benchmarks/feedback_balancing.py [--runs 1] [--rate 45] [--duration 40] [--keep] [--reuse]
 """
 
 from __future__ import absolute_import, division, print_function
@@ -61,12 +62,16 @@ BACKEND_PORT = 8080
 AGENT_PORT = 9777
 SKEWED_MODES = ("roundrobin", "leastconn", "feedback")
 EVEN_MODES = ("leastconn", "feedback")
-# the burner: 80 ms busy, 20 ms idle, and direct 1 MiB writes, until killed
+# the burner: two processes each 90 ms busy and 10 ms idle (so the node's
+# scheduler gives the backend a third of the CPU at best), and direct 1 MiB
+# writes, each under timeout; [h]sc-burn and [h]sc-spin keep pkill from
+# matching its own command line
 BURNER = ("nohup timeout {seconds} sh -c 'while :; do dd if=/dev/zero of=/var/tmp/hsc-burn bs=1M count=32 "
           "oflag=direct 2>/dev/null; done' >/dev/null 2>&1 & "
-          "nohup timeout {seconds} python3 -c 'import time\n"
-          "while True:\n t = time.monotonic() + 0.08\n while time.monotonic() < t: pass\n time.sleep(0.02)' "
-          ">/dev/null 2>&1 &")
+          "for i in 1 2; do nohup timeout {seconds} python3 -c 'import time  # hsc-spin\n"
+          "while True:\n t = time.monotonic() + 0.09\n while time.monotonic() < t: pass\n time.sleep(0.01)' "
+          ">/dev/null 2>&1 & done")
+STOP_BURNER = "pkill -f '[h]sc-burn'; pkill -f '[h]sc-spin'; rm -f /var/tmp/hsc-burn; true"
 
 
 # --- pure parts (unit tests) -------------------------------------------------------
@@ -287,7 +292,8 @@ def main(argv=None):
     parser.add_argument("--iterations", type=int, default=20000, help="SHA-256 rounds per request (default 20000)")
     parser.add_argument("--mem", type=int, default=384, help="MiB per lab node (default 384)")
     parser.add_argument("--keep", action="store_true", help="leave the lab up")
-    parser.add_argument("--no-setup", action="store_true", help="reuse a lab this benchmark set up (--keep)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="reuse the lab an earlier run left up (--keep); the backends and agents are deployed again")
     args = parser.parse_args(argv)
     if args.runs < 1 or args.rate <= 0 or args.duration <= 0:
         parser.error("--runs, --rate and --duration must be positive")
@@ -295,16 +301,15 @@ def main(argv=None):
     env = lab_env.tool_environment(ROOT)
     workdir = tempfile.mkdtemp(prefix="hsc-bench-fb-")
     t0 = time.monotonic()
-    if not args.no_setup:
+    if not args.reuse:
         subprocess.run([UMLCTL, "--name", LAB_NAME, "up", "--nodes", str(len(NODES)), "--mem", str(args.mem)],
                        check=True)
     state = lab_state()
     servers = [(node["name"], node["ip"]) for node in state["nodes"] if node["name"] in NODES]
     inventory_path = os.path.join(workdir, "inventory.json")
     inventory(state, inventory_path)
-    if not args.no_setup:
-        subprocess.run(["ansible-playbook", "-i", inventory_path, PLAYBOOK, "-e",
-                        "bench_iterations=%d" % args.iterations], cwd=ROOT, env=env, check=True)
+    subprocess.run(["ansible-playbook", "-i", inventory_path, PLAYBOOK, "-e",
+                    "bench_iterations=%d" % args.iterations], cwd=ROOT, env=env, check=True)
     print("lab ready in %.0f s" % (time.monotonic() - t0), flush=True)
 
     rounds = {"skewed": {m: [] for m in SKEWED_MODES}, "even": {m: [] for m in EVEN_MODES}}
@@ -320,7 +325,7 @@ def main(argv=None):
                     print("round %d skewed %-10s %s" % (number, mode, json.dumps(summary, sort_keys=True)),
                           flush=True)
             finally:
-                ssh(LOADED, "pkill -f hsc-burn; pkill -f 'time.monotonic'; pkill timeout; rm -f /var/tmp/hsc-burn; true")
+                ssh(LOADED, STOP_BURNER)
             time.sleep(10)
             for mode in EVEN_MODES:
                 summary = run_mode(mode, servers, workdir, args)

@@ -33,7 +33,10 @@ The weight, every ``interval`` seconds:
      disk         the busiest disk's utilisation, time with I/O in flight (/proc/diskstats)
      network      bytes received and sent per second / network_capacity (/proc/net/dev)
      connections  established TCP connections on connection_ports / connection_capacity
-  2. aggregate = sum(coefficient * load) / sum(coefficients)
+  2. mean = sum(coefficient * load) / sum(coefficients) (the paper's weighted
+     sum), busiest = the largest load with a coefficient above 0, and
+     aggregate = (1 - bottleneck) * mean + bottleneck * busiest: one
+     saturated resource slows every request, however idle the others are
   3. smoothed = smoothed + a * (aggregate - smoothed), a = 1 - exp(-interval / window)
   4. target = max_weight - (max_weight - min_weight) * smoothed, rounded
   5. the weight moves to the target only when they differ by hysteresis or
@@ -65,6 +68,7 @@ DEFAULTS = {
     "max_step": 25,
     "hysteresis": 5,
     "coefficients": {"cpu": 0.5, "disk": 0.2, "network": 0.1, "connections": 0.2},
+    "bottleneck": 0.5,
     "network_interfaces": [],
     "network_capacity": 125000000,
     "connection_ports": [],
@@ -117,6 +121,7 @@ def config_problems(config):
         problems.append("min_weight %d is above max_weight %d" % (low, high))
     number("max_step", 1, 256, integer=True)
     number("hysteresis", 0, 256, integer=True)
+    number("bottleneck", 0, 1)
     number("network_capacity", 1)
     number("connection_capacity", 1, integer=True)
     number("ready_announce", 0)
@@ -275,10 +280,14 @@ def compute_loads(previous, current, config):
             "connections": _fraction(connections)}
 
 
-def aggregate_load(loads, coefficients):
-    """The coefficients' weighted mean of the loads, in [0, 1]."""
+def aggregate_load(loads, coefficients, bottleneck=0.0):
+    """The load of the server, in [0, 1]: the coefficients' weighted mean of
+    the loads, blended with the busiest load that has a coefficient (BOTTLENECK
+    its share: 0 the mean alone, 1 the busiest alone)."""
     total = float(sum(coefficients.values()))
-    return _fraction(sum(coefficients.get(name, 0) * loads[name] for name in LOADS) / total)
+    mean = sum(coefficients.get(name, 0) * loads[name] for name in LOADS) / total
+    busiest = max([loads[name] for name in LOADS if coefficients.get(name, 0) > 0] or [0.0])
+    return _fraction((1.0 - bottleneck) * mean + bottleneck * busiest)
 
 
 def smoothing_factor(interval, window):
@@ -323,7 +332,7 @@ class WeightTracker(object):
         """Take a counter reading; returns the weight (None before two readings)."""
         if self.previous is not None:
             self.loads = compute_loads(self.previous, counters, self.config)
-            self.aggregate = aggregate_load(self.loads, self.config["coefficients"])
+            self.aggregate = aggregate_load(self.loads, self.config["coefficients"], self.config["bottleneck"])
             self.smoothed = smooth(self.smoothed, self.aggregate, self.factor)
             self.target = target_weight(self.smoothed, self.config["min_weight"], self.config["max_weight"])
             self.weight = next_weight(self.weight, self.target, self.config["max_step"], self.config["hysteresis"])

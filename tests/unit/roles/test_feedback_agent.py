@@ -129,6 +129,19 @@ def test_aggregate_is_the_coefficients_weighted_mean(fb):
     assert fb.aggregate_load(loads, {"disk": 1}) == 0.5
 
 
+def test_bottleneck_blends_in_the_busiest_load(fb):
+    coefficients = {"cpu": 0.5, "disk": 0.2, "network": 0.1, "connections": 0.2}
+    saturated_cpu = {"cpu": 1.0, "disk": 0.0, "network": 0.0, "connections": 0.0}
+    assert fb.aggregate_load(saturated_cpu, coefficients, 0.0) == pytest.approx(0.5)   # the mean alone
+    assert fb.aggregate_load(saturated_cpu, coefficients, 1.0) == pytest.approx(1.0)   # the busiest alone
+    assert fb.aggregate_load(saturated_cpu, coefficients, 0.5) == pytest.approx(0.75)
+    # a load without a coefficient is not the bottleneck
+    busy_network = {"cpu": 0.2, "disk": 0.0, "network": 1.0, "connections": 0.0}
+    assert fb.aggregate_load(busy_network, {"cpu": 1}, 1.0) == pytest.approx(0.2)
+    idle = {"cpu": 0.0, "disk": 0.0, "network": 0.0, "connections": 0.0}
+    assert fb.aggregate_load(idle, coefficients, 0.5) == 0.0
+
+
 def test_smoothing(fb):
     assert fb.smoothing_factor(2, 0) == 1.0
     assert fb.smoothing_factor(2, 6) == pytest.approx(1 - math.exp(-1.0 / 3))
@@ -159,7 +172,7 @@ def test_next_weight_without_hysteresis_still_settles(fb):
 
 
 def test_tracker_follows_a_load_step_in_bounded_steps(fb):
-    cfg = config(fb, window=0, coefficients={"cpu": 1}, max_step=25, hysteresis=5)
+    cfg = config(fb, window=0, coefficients={"cpu": 1}, max_step=25, hysteresis=5, bottleneck=0)
     tracker = fb.WeightTracker(cfg)
     busy, total, weights = 0, 0, []
     for second in range(8):
@@ -174,7 +187,7 @@ def test_tracker_follows_a_load_step_in_bounded_steps(fb):
 
 
 def test_tracker_smoothing_slows_the_target(fb):
-    cfg = config(fb, interval=2, window=6, coefficients={"cpu": 1}, max_step=100, hysteresis=0)
+    cfg = config(fb, interval=2, window=6, coefficients={"cpu": 1}, max_step=100, hysteresis=0, bottleneck=0)
     tracker = fb.WeightTracker(cfg)
     tracker.sample(counters(0.0, 0, 0, {}, 0, 0))
     tracker.sample(counters(2.0, 0, 100, {}, 0, 0))        # idle
@@ -269,6 +282,7 @@ def test_defaults_are_valid(fb):
     ({"disks": "sda"}, "disks must be a list of names"),
     ({"state_file": ""}, "state_file must be a non-empty string"),
     ({"colour": "red"}, "unknown settings: colour"),
+    ({"bottleneck": 1.5}, "bottleneck must be between 0 and 1 (got 1.5)"),
 ])
 def test_bad_configuration_is_refused(fb, changes, message):
     problems = fb.config_problems(config(fb, **changes))

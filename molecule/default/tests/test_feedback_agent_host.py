@@ -22,8 +22,12 @@ def feedback_vars(project_yaml):
 
 
 def test_the_script_and_its_settings(stat, host, node, feedback_vars):
-    files = stat("/usr/local/sbin/hastorage-feedback", "/etc/hastorage/feedback-agent.json")
+    code = "/usr/local/lib/hastorage-feedback/hastorage_feedback.py"
+    files = stat("/usr/local/sbin/hastorage-feedback", code, "/etc/hastorage/feedback-agent.json")
     assert files["/usr/local/sbin/hastorage-feedback"].mode == 0o755
+    assert files[code].mode == 0o644
+    # the command operators type runs the code
+    assert host.run("/usr/local/sbin/hastorage-feedback state").stdout.strip() in ("ready", "drain", "maint")
     assert files["/etc/hastorage/feedback-agent.json"].mode == 0o644
     settings = json.loads(host.file("/etc/hastorage/feedback-agent.json").content_string)
     assert settings["address"] == node["ip"]

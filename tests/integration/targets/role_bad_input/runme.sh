@@ -40,7 +40,7 @@ declare -A next=(
     [nas_gateway]=' : Install open-iscsi and multipath-tools]'
     [openstack_control_plane]=" : Install the services' packages without starting them]"
     [nas_dual_controller]=' : Put GPU RAID under the shared volumes]'
-    [feedback_agent]=' : Install hastorage-feedback]'
+    [feedback_agent]=" : Create the directory of the agent's code]"
 )
 # the example inventory's secrets are vault variables; offline any value does
 dual_vars='{"ansible_connection": "local", "vault_hacluster_password": "not-used-offline",

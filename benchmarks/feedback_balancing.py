@@ -272,8 +272,9 @@ def run_mode(mode, servers, workdir, args):
         if mode == "feedback":
             # the weights settle under the load itself: warm up at the rate first
             load(proxy.port, args.rate, args.settle)
-        weights_before = {name: s["weight"] for name, s in proxy.servers().items()}
-        before = {name: s["lbtot"] for name, s in proxy.servers().items()}
+        before_state = proxy.servers()
+        weights_before = {name: s["weight"] for name, s in before_state.items()}
+        before = {name: s["lbtot"] for name, s in before_state.items()}
         latencies, errors = load(proxy.port, args.rate, args.duration)
         after_state = proxy.servers()
         after = {name: s["lbtot"] for name, s in after_state.items()}

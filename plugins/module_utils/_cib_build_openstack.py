@@ -619,6 +619,7 @@ def openstack_control_plane_haproxy(config):
             servers = [{"name": node["host"], "address": _text(node["internal_address"]), "port": port,
                         "weight": int(_text(node.get("weight") if node.get("weight") not in (None, "") else 100))}
                        for node in config["nodes"] if hosts is None or node["host"] in hosts]
+            balance = _balance(item)
             proxies.append({"name": name, "service": service["name"], "vip": item.get("vip", "internal"),
                             "address": _text(vips[item.get("vip", "internal")]),
                             "port": int(_text(item.get("frontend_port") or port)),
@@ -627,9 +628,9 @@ def openstack_control_plane_haproxy(config):
                             "description": item.get("description") or "",
                             "active_standby": service["tier"] == "ha"
                             and service.get("mode", "active_standby") == "active_standby",
-                            "balance": _balance(item),
-                            "algorithm": "roundrobin" if _balance(item) == "feedback" else _balance(item),
+                            "balance": balance,
+                            "algorithm": "roundrobin" if balance == "feedback" else balance,
                             "agent": {"port": feedback["port"], "inter_ms": int(feedback["interval"] * 1000)}
-                            if _balance(item) == "feedback" else None,
+                            if balance == "feedback" else None,
                             "servers": servers})
     return proxies

@@ -508,24 +508,35 @@ def agent_status(row):
     return row.get("agent_status", "").replace("*", "").strip()
 
 
+def agent_checked_servers(stat_rows, servers):
+    """[(row, status, weights)] of the servers with an agent check: their
+    ``show stat`` row, agent status and parse_servers_state's weights ({}
+    when SERVERS does not list them)."""
+    checked = []
+    for row in stat_rows:
+        status = agent_status(row)
+        if row.get("svname") in ("FRONTEND", "BACKEND") or not status:
+            continue
+        checked.append((row, status, servers.get((row.get("pxname"), row.get("svname")), {})))
+    return checked
+
+
+def read_agent_checked_servers(path):
+    """agent_checked_servers of the HAProxy whose admin socket is PATH."""
+    servers = parse_servers_state(haproxy_command(path, "show servers state"))
+    return agent_checked_servers(parse_show_stat(haproxy_command(path, "show stat")), servers)
+
+
 def plan_fallback(stat_rows, servers):
     """[(backend, server, weight)]: servers whose agent does not answer and
     whose weight is not their configured (initial) one, from ``show stat``
     rows and parse_servers_state's SERVERS. A server in maintenance or
     drain, or without an agent, is left alone."""
-    plan = []
-    for row in stat_rows:
-        if row.get("svname") in ("FRONTEND", "BACKEND"):
-            continue
-        status = agent_status(row)
-        if not status or status in AGENT_STATUS_ANSWERED:
-            continue
-        if row.get("status", "").startswith(("MAINT", "DRAIN")):
-            continue
-        weights = servers.get((row.get("pxname"), row.get("svname")))
-        if weights and weights["uweight"] != weights["iweight"]:
-            plan.append((row["pxname"], row["svname"], weights["iweight"]))
-    return plan
+    return [(row["pxname"], row["svname"], weights["iweight"])
+            for row, status, weights in agent_checked_servers(stat_rows, servers)
+            if status not in AGENT_STATUS_ANSWERED
+            and not row.get("status", "").startswith(("MAINT", "DRAIN"))
+            and weights and weights["uweight"] != weights["iweight"]]
 
 
 def haproxy_command(path, command, timeout=5.0):
@@ -559,16 +570,9 @@ def fallback_once(path):
 
 def servers_report(path):
     """[{backend, server, status, weight, static_weight, agent}] of every server with an agent check."""
-    servers = parse_servers_state(haproxy_command(path, "show servers state"))
-    report = []
-    for row in parse_show_stat(haproxy_command(path, "show stat")):
-        if row.get("svname") in ("FRONTEND", "BACKEND") or not agent_status(row):
-            continue
-        weights = servers.get((row["pxname"], row["svname"]), {})
-        report.append({"backend": row["pxname"], "server": row["svname"], "status": row.get("status", ""),
-                       "weight": weights.get("uweight"), "static_weight": weights.get("iweight"),
-                       "agent": agent_status(row)})
-    return report
+    return [{"backend": row["pxname"], "server": row["svname"], "status": row.get("status", ""),
+             "weight": weights.get("uweight"), "static_weight": weights.get("iweight"), "agent": status}
+            for row, status, weights in read_agent_checked_servers(path)]
 
 
 def run_fallback(path, interval):

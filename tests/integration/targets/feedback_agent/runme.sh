@@ -85,7 +85,7 @@ CFG
 haproxy -c -f "$work/haproxy.cfg" > /dev/null
 haproxy -f "$work/haproxy.cfg"
 
-# "server status weight agent_status" of a and b, from HAProxy's socket
+# "server status weight agent_status requests" of a and b, from HAProxy's socket
 cat > "$work/stat.py" <<PY
 import sys
 sys.path.insert(0, "$(dirname "$agent")")
@@ -93,7 +93,7 @@ import hastorage_feedback as fb
 rows = fb.parse_show_stat(fb.haproxy_command("$work/admin.sock", "show stat"))
 for r in rows:
     if r["svname"] in ("a", "b"):
-        print(r["svname"], r["status"].replace(" ", "_"), r["weight"], fb.agent_status(r) or "-")
+        print(r["svname"], r["status"].replace(" ", "_"), r["weight"], fb.agent_status(r) or "-", r["lbtot"])
 PY
 stat() { "$python" "$work/stat.py"; }
 field() { stat | awk -v s="$1" -v f="$2" '$1 == s {print $f}'; }
@@ -101,9 +101,13 @@ cli() { "$python" -c "import sys; sys.path.insert(0, '$(dirname "$agent")'); imp
 # wait_for SECONDS COMMAND...: until COMMAND succeeds
 wait_for() { local t=$1; shift; for _ in $(seq $((t * 5))); do "$@" && return 0; sleep 0.2; done; return 1; }
 weight_is() { [[ $(field "$1" 3) == "$2" ]]; }
+# status_like SERVER PATTERN: its HAProxy status matches the glob PATTERN
+# shellcheck disable=SC2053  # the pattern is meant as a glob
+status_like() { [[ $(field "$1" 2) == $2 ]]; }
+agent_is() { [[ $(field "$1" 4) == "$2" ]]; }
 
 # --- 1. idle ---------------------------------------------------------------------
-agents_checked() { [[ $(field a 4) == CHECKED && $(field b 4) == CHECKED ]]; }
+agents_checked() { agent_is a CHECKED && agent_is b CHECKED; }
 wait_for 10 agents_checked || fail "the agents were not checked: $(stat)"
 wait_for 10 weight_is a 100 || fail "idle a: $(stat)"
 weight_is b 100 || fail "idle b: $(stat)"
@@ -127,17 +131,12 @@ done
 weight_is b 100 || fail "b moved: $(stat)"
 echo "2. a at 90 % CPU: weights ${seen[*]} (at most 25 a step), b at 100"
 # requests through HAProxy: b now takes about 100/119 of them
-count_a=0; count_b=0
 for _ in $(seq 60); do "$python" - "$front" <<'PY' || fail "a request through HAProxy failed"
 import sys, urllib.request
 urllib.request.urlopen("http://127.0.0.1:%s/" % sys.argv[1], timeout=5).read()
 PY
 done
-lb=$(echo "show stat" | "$python" -c "
-import sys; sys.path.insert(0, '$(dirname "$agent")'); import hastorage_feedback as fb
-rows = fb.parse_show_stat(fb.haproxy_command('$work/admin.sock', 'show stat'))
-print(' '.join(r['lbtot'] for r in rows if r['svname'] in ('a', 'b')))")
-read -r count_a count_b <<< "$lb"
+count_a=$(field a 5); count_b=$(field b 5)
 (( count_b >= 3 * count_a )) || fail "HAProxy did not favour b: a=$count_a b=$count_b"
 echo "   60 requests through HAProxy: a=$count_a b=$count_b"
 
@@ -151,22 +150,22 @@ echo "3. load gone: a back to 100 (after one interval: $w1)"
 
 # --- 4. drain and ready --------------------------------------------------------------
 "$python" "$agent" state --config "$work/a/agent.json" drain > /dev/null
-wait_for 5 bash -c "[[ \$($python $work/stat.py | awk '\$1 == \"a\" {print \$2}') == DRAIN* ]]" || fail "agent drain: $(stat)"
+wait_for 5 status_like a 'DRAIN*' || fail "agent drain: $(stat)"
 "$python" "$agent" state --config "$work/a/agent.json" ready > /dev/null
-wait_for 5 bash -c "[[ \$($python $work/stat.py | awk '\$1 == \"a\" {print \$2}') == UP ]]" || fail "agent ready: $(stat)"
+wait_for 5 status_like a 'UP' || fail "agent ready: $(stat)"
 sleep 3.5  # past ready_announce: the agent answers weights only
 cli "set server api_servers/b state drain"
 sleep 2.5  # two agent checks of b
-[[ $(field b 2) == DRAIN* ]] || fail "b's operator drain was undone by its agent: $(stat)"
+status_like b 'DRAIN*' || fail "b's operator drain was undone by its agent: $(stat)"
 cli "set server api_servers/b state ready"
-wait_for 5 bash -c "[[ \$($python $work/stat.py | awk '\$1 == \"b\" {print \$2}') == UP ]]" || fail "b ready: $(stat)"
+wait_for 5 status_like b 'UP' || fail "b ready: $(stat)"
 echo "4. drain/ready through the agent; an operator's drain through HAProxy survives the agent's replies"
 
 # --- 5. a's agent dies: the fallback restores the static weight ----------------------
 echo 0.9 > "$work/a/load"
 wait_for 15 weight_is a 19 || fail "a not loaded again: $(stat)"
 kill "$(cat "$work/a/pid")"
-wait_for 5 bash -c "[[ \$($python $work/stat.py | awk '\$1 == \"a\" {print \$4}') == L4CON ]]" || fail "a's agent not seen down: $(stat)"
+wait_for 5 agent_is a L4CON || fail "a's agent not seen down: $(stat)"
 weight_is a 19 || fail "HAProxy changed a's weight by itself: $(stat)"
 plan=$("$python" "$agent" fallback --socket "$work/admin.sock" --once)
 [[ $plan == '[["api_servers", "a", 100]]' ]] || fail "fallback plan: $plan"

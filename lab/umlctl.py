@@ -694,7 +694,10 @@ def parse_args(argv):
                       ("thaw", "thaw a frozen node"),
                       ("partition", "take the node's taps off their bridges (one network or all)"),
                       ("heal", "put the node's taps back on their bridges"),
-                      ("start", "power a node on (what the fence agent's on does)")):
+                      ("start", "power a node on (what the fence agent's on does)"),
+                      ("bmc-break", "the node's BMC stops answering: the power API refuses every call for it "
+                                    "(HTTP 503), so its power fence device fails"),
+                      ("bmc-heal", "the node's BMC answers again")):
         p = sub.add_parser(cmd, help=text)
         p.add_argument("node", help="node1..N, %s (the DC) or %s (the SAN target)" % (DC_NAME, SAN_NAME))
         if cmd in ("partition", "heal"):
@@ -1578,6 +1581,26 @@ def start_power_api(state):
         wait_for("power API on %s:%d" % (fence["ip"], port), lambda: tcp_open(fence["ip"], port), 30)
 
 
+def bmc_broken_marker(name, node):
+    return os.path.join(state_dir(name), "bmc-broken", node["name"])
+
+
+def bmc_broken(name, node):
+    """Whether the drill `bmc-break` has cut the node's BMC off (a marker file the power API reads per call)."""
+    return os.path.exists(bmc_broken_marker(name, node))
+
+
+def set_bmc_broken(name, node, broken):
+    marker = bmc_broken_marker(name, node)
+    if broken:
+        os.makedirs(os.path.dirname(marker), exist_ok=True)
+        with open(marker, "w") as f:
+            f.write("broken by `umlctl bmc-break` at %s\n" % time.strftime("%Y-%m-%dT%H:%M:%S"))
+    elif os.path.exists(marker):
+        os.unlink(marker)
+    log("%s: BMC %s" % (node["name"], "unreachable (the power API answers 503 for it)" if broken else "answers again"))
+
+
 class PowerHandler(http.server.BaseHTTPRequestHandler):
     """GET /v1/nodes, GET /v1/nodes/NODE, POST /v1/nodes/NODE/{on,off}."""
 
@@ -1607,6 +1630,8 @@ class PowerHandler(http.server.BaseHTTPRequestHandler):
         node, action = self.route()
         if node is None and action is None and self.path.split("?")[0].rstrip("/") == "/v1/nodes":
             self.reply(200, {n["name"]: power_state(n) for n in self.lab_state["nodes"]})
+        elif node and bmc_broken(self.lab_state["name"], node):
+            self.reply(503, {"error": "BMC of %s unreachable (lab drill bmc-break)" % node["name"]})
         elif node and action is None:
             self.reply(200, {"name": node["name"], "power": power_state(node)})
         else:
@@ -1616,6 +1641,9 @@ class PowerHandler(http.server.BaseHTTPRequestHandler):
         node, action = self.route()
         if not node or action not in ("on", "off"):
             self.reply(404, {"error": "no such node or action"})
+            return
+        if bmc_broken(self.lab_state["name"], node):
+            self.reply(503, {"error": "BMC of %s unreachable (lab drill bmc-break)" % node["name"]})
             return
         try:
             with lab_lock(self.lab_state["name"]):
@@ -1749,6 +1777,8 @@ def cmd_drill(args):
     with lab_lock(args.name):
         if args.command == "kill":
             kill_node(node)
+        elif args.command in ("bmc-break", "bmc-heal"):
+            set_bmc_broken(args.name, node, args.command == "bmc-break")
         elif args.command == "start":
             start_node(state, node)
         elif args.command in ("freeze", "thaw"):
@@ -1780,7 +1810,7 @@ COMMANDS = {
     "up": cmd_up, "down": cmd_down, "status": cmd_status, "image": cmd_image,
     "state": cmd_state, "power-api": cmd_power_api, "ssh": cmd_ssh,
     "kill": cmd_drill, "freeze": cmd_drill, "thaw": cmd_drill, "start": cmd_drill,
-    "partition": cmd_drill, "heal": cmd_drill,
+    "partition": cmd_drill, "heal": cmd_drill, "bmc-break": cmd_drill, "bmc-heal": cmd_drill,
 }
 
 

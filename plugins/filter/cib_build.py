@@ -25,9 +25,10 @@ def _call(function, *args, **kwargs):
         raise AnsibleFilterError(str(e))
 
 
-def fence_devices(nodes, scsi_devices=None, mpath_devices=None, extra_devices=None, properties=None, sbd=None):
+def fence_devices(nodes, scsi_devices=None, mpath_devices=None, extra_devices=None, properties=None, sbd=None,
+                  storage=None, order=None):
     return _call(_cib_build.fence_devices, list(nodes or []), scsi_devices, mpath_devices, extra_devices, properties,
-                 sbd)
+                 sbd, storage, order)
 
 
 def nas_services_cib(groups, nfs_server="ganesha", smb_enabled=True, kernel_layout="auto"):

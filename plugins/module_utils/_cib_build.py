@@ -28,6 +28,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import hashlib
 import ipaddress
 import re
 
@@ -73,20 +74,181 @@ def ipmi_device(node, ipmi):
     return device, location
 
 
-def shared_disk_devices(nodes, scsi_devices=None, mpath_devices=None):
-    """fence_scsi / fence_mpath on the shared disks (the fence_mpath key of node i is i)."""
+STORAGE_FENCE_AGENTS = ("fence_scsi", "fence_mpath", "fence_sbd")
+FENCE_CLASSES = ("power", "storage")
+SCSI_KEY_VALUES = ("id", "hash")
+
+
+def _md5_hex(text):
+    return hashlib.md5(text.encode("ascii")).hexdigest()  # nosec - fence_scsi's own key derivation, not security
+
+
+def fence_scsi_keys(cluster_name, nodes):
+    """The reservation key fence_scsi derives for each node with ``key_value=hash``.
+
+    fence_scsi's own rule: the first 4 hex digits of the MD5 of the cluster
+    name, then the first 4 of the MD5 of the node name, leading zeros dropped.
+    Two node names whose hashes share those 4 digits get the same key: the
+    cluster could then not fence one without the other, so that is refused.
+    """
+    if not cluster_name:
+        raise BuildError("fence_scsi keys need the cluster name")
+    keys, owner = {}, {}
+    for node in nodes:
+        key = ("%.4s%.4s" % (_md5_hex(cluster_name), _md5_hex(node))).lstrip("0")
+        if key in owner:
+            raise BuildError("fence_scsi: nodes %s and %s get the same reservation key %s (key_value=hash derives it "
+                             "from the cluster and node names); rename one node or set "
+                             "pacemaker_fence_scsi_key_value=id" % (owner[key], node, key))
+        owner[key] = node
+        keys[node] = key
+    return keys
+
+
+def normalise_key(value, what):
+    """A reservation key as mpathpersist and sg_persist print it: lower-case hex, no 0x, no leading zeros."""
+    text = _text(value).strip().lower()
+    text = text[2:] if text.startswith("0x") else text
+    if not re.match(r"^[0-9a-f]{1,16}$", text) or not text.strip("0"):
+        raise BuildError("%s must be a non-zero hexadecimal reservation key of at most 16 digits, got %r"
+                         % (what, value))
+    return text.lstrip("0")
+
+
+def fence_mpath_keys(nodes, keys=None):
+    """Each node's fence_mpath key: ``keys[node]`` when given (every node then), else the node's position 1..N."""
+    keys = keys or {}
+    if not isinstance(keys, dict):
+        raise BuildError("pacemaker_fence_mpath_keys must map node names to keys, got %r" % (keys,))
+    unknown = sorted(set(keys) - set(nodes))
+    if unknown:
+        raise BuildError("pacemaker_fence_mpath_keys names nodes that are not in the cluster: %s" % ", ".join(unknown))
+    if keys and len(keys) != len(nodes):
+        raise BuildError("pacemaker_fence_mpath_keys must give a key to every node or none (missing: %s)"
+                         % ", ".join(n for n in nodes if n not in keys))
+    result, owner = {}, {}
+    for i, node in enumerate(nodes):
+        key = normalise_key(keys[node], "pacemaker_fence_mpath_keys.%s" % node) if keys else "%x" % (i + 1)
+        if key in owner:
+            raise BuildError("pacemaker_fence_mpath_keys: nodes %s and %s have the same key %s; every node needs its "
+                             "own" % (owner[key], node, key))
+        owner[key] = node
+        result[node] = key
+    return result
+
+
+def _device_paths(devices, what):
+    devices = list(devices or [])
+    for device in devices:
+        if not isinstance(device, str) or not device.startswith("/dev/"):
+            raise BuildError("%s: every device is a path under /dev/, got %r" % (what, device))
+    twice = sorted(set(d for d in devices if devices.count(d) > 1))
+    if twice:
+        raise BuildError("%s lists %s more than once" % (what, ", ".join(twice)))
+    return devices
+
+
+def shared_disk_devices(nodes, scsi_devices=None, mpath_devices=None, storage=None):
+    """fence_scsi / fence_mpath on the shared disks.
+
+    ``storage`` (optional) is ``{cluster_name, scsi_key_value, mpath_keys}``:
+    ``scsi_key_value`` goes to fence_scsi as ``key_value`` (``hash``: keys
+    from the node names, stable when nodes are added or removed; keys that
+    collide are refused) and ``mpath_keys`` maps each node to its fence_mpath
+    key (default: the node's position, 1..N). A device in both lists is
+    refused: the two agents would take each other's registrations away.
+    """
+    storage = storage or {}
+    scsi_devices = _device_paths(scsi_devices, "pacemaker_fence_scsi_devices")
+    mpath_devices = _device_paths(mpath_devices, "pacemaker_fence_mpath_devices")
+    both = [d for d in scsi_devices if d in mpath_devices]
+    if both:
+        raise BuildError("%s is in both pacemaker_fence_scsi_devices and pacemaker_fence_mpath_devices: fence_scsi "
+                         "and fence_mpath would remove each other's keys; give each device to one agent"
+                         % ", ".join(both))
     devices = []
     if scsi_devices:
-        devices.append({"id": "fence_scsi", "agent": "fence_scsi",
-                        "options": {"devices": ",".join(scsi_devices), "pcmk_host_list": " ".join(nodes)},
+        options = {"devices": ",".join(scsi_devices), "pcmk_host_list": " ".join(nodes)}
+        key_value = storage.get("scsi_key_value")
+        if key_value:
+            if key_value not in SCSI_KEY_VALUES:
+                raise BuildError("pacemaker_fence_scsi_key_value must be id or hash, got %r" % (key_value,))
+            if key_value == "hash":
+                fence_scsi_keys(storage.get("cluster_name"), nodes)
+            options["key_value"] = key_value
+        devices.append({"id": "fence_scsi", "agent": "fence_scsi", "options": options,
                         "meta": {"provides": "unfencing"}, "operations": [dict(op) for op in MONITOR_60S]})
     if mpath_devices:
-        pairs = ["%s:%d" % (node, i + 1) for i, node in enumerate(nodes)]
+        keys = fence_mpath_keys(nodes, storage.get("mpath_keys"))
+        pairs = ["%s:%s" % (node, keys[node]) for node in nodes]
         devices.append({"id": "fence_mpath", "agent": "fence_mpath",
                         "options": {"devices": ",".join(mpath_devices), "pcmk_host_map": ";".join(pairs),
                                     "pcmk_host_argument": "key"},
                         "meta": {"provides": "unfencing"}, "operations": [dict(op) for op in MONITOR_60S]})
     return devices
+
+
+def storage_keys(nodes, scsi_devices=None, mpath_devices=None, storage=None):
+    """The reservation keys this cluster's nodes register on each fence_scsi / fence_mpath device.
+
+    ``[{device, agent, keys: {node: key}}]``: what the pacemaker role probes
+    on the devices before it changes anything (a key on a device that is not
+    one of these belongs to someone else). fence_scsi with ``key_value=id``
+    derives keys from corosync node ids, unknown before the cluster exists:
+    its devices are listed with ``keys`` None.
+    """
+    storage = storage or {}
+    out = []
+    scsi_keys = None
+    if storage.get("scsi_key_value") == "hash":
+        scsi_keys = fence_scsi_keys(storage.get("cluster_name"), nodes)
+    for device in scsi_devices or []:
+        out.append({"device": device, "agent": "fence_scsi", "keys": scsi_keys})
+    if mpath_devices:
+        keys = fence_mpath_keys(nodes, storage.get("mpath_keys"))
+        for device in mpath_devices:
+            out.append({"device": device, "agent": "fence_mpath", "keys": keys})
+    return out
+
+
+def fence_class(device):
+    """``storage`` for the agents that cut a node off its disks (fence_scsi, fence_mpath, fence_sbd), else ``power``."""
+    return "storage" if device.get("agent") in STORAGE_FENCE_AGENTS else "power"
+
+
+def _can_fence(device, node):
+    opts = device.get("options") or {}
+    if "pcmk_host_list" not in opts and "pcmk_host_map" not in opts:
+        return True
+    return node in fence_targets([device])
+
+
+def fencing_levels(nodes, stonith, order):
+    """The fencing topology: for each node, one level per class in ``order`` with that class's devices for it.
+
+    ``order`` is a list of ``power`` / ``storage`` (``[power, storage]``:
+    cut the power first, and only when that fails cut the node off its
+    disks; ``[storage, power]`` when the BMCs are the less reliable path).
+    A level holds every device of its class that can fence the node, so a
+    storage level fences through all of them. Levels are built only when
+    the devices span more than one class (one class needs no topology); a
+    node that some class cannot fence just has fewer levels.
+    """
+    order = list(order or [])
+    bad = [c for c in order if c not in FENCE_CLASSES]
+    if bad or len(set(order)) != len(order):
+        raise BuildError("pacemaker_fencing_order must list power and/or storage, each once, got %r" % (order,))
+    if len(set(fence_class(d) for d in stonith)) < 2:
+        return []
+    levels = []
+    for node in nodes:
+        index = 0
+        for cls in order:
+            devices = [d["id"] for d in stonith if fence_class(d) == cls and _can_fence(d, node)]
+            if devices:
+                index += 1
+                levels.append({"target": node, "level": index, "devices": devices})
+    return levels
 
 
 def fence_targets(devices):
@@ -110,24 +272,61 @@ def untargeted_devices(devices):
             if "pcmk_host_list" not in (d.get("options") or {}) and "pcmk_host_map" not in (d.get("options") or {})]
 
 
-def sbd_fencing(devices=None, options=None):
+TIME_UNITS = {"": 1.0, "s": 1.0, "sec": 1.0, "ms": 0.001, "msec": 0.001, "m": 60.0, "min": 60.0, "h": 3600.0,
+              "hr": 3600.0}
+
+
+def pacemaker_seconds(value, what):
+    """A Pacemaker interval (``10``, ``10s``, ``500ms``, ``1min``, ``-1``) in seconds."""
+    match = re.match(r"^\s*(-?\d+(?:\.\d+)?)\s*([a-z]*)\s*$", _text(value).lower())
+    if not match or match.group(2) not in TIME_UNITS:
+        raise BuildError("%s must be a Pacemaker interval such as 10s, got %r" % (what, value))
+    return float(match.group(1)) * TIME_UNITS[match.group(2)]
+
+
+def sbd_fencing(devices=None, options=None, properties=None, other_devices=None):
     """SBD's share of the CIB: fence_sbd on poison-pill disks, or watchdog-only self-fencing.
 
     With disks: a ``fence_sbd`` device. Without: ``stonith-watchdog-timeout``
     twice ``SBD_WATCHDOG_TIMEOUT`` (default 5 s), so a node that lost quorum
-    has reset itself before the others recover its resources.
+    has reset itself before the others recover its resources. A
+    ``stonith-watchdog-timeout`` in ``properties`` is kept when it is longer
+    than the watchdog timeout (or negative: Pacemaker then derives it) and
+    refused otherwise: the survivors would take over the resources of a node
+    whose watchdog has not fired yet. An SBD disk that is also a
+    fence_scsi/fence_mpath device (``other_devices``) is refused.
     """
-    if devices:
-        return [{"id": "fence_sbd", "agent": "fence_sbd", "options": {"devices": ",".join(devices)}}], {}
+    devices = _device_paths(devices, "pacemaker_sbd_devices")
+    shared = [d for d in devices if d in (other_devices or [])]
+    if shared:
+        raise BuildError("%s is both an SBD disk and a fence_scsi/fence_mpath device: SBD needs a small disk of its "
+                         "own that nothing else reserves or writes" % ", ".join(shared))
     timeout = (options or {}).get("SBD_WATCHDOG_TIMEOUT", 5)
     try:
         seconds = int(timeout)
     except (TypeError, ValueError):
         raise BuildError("pacemaker_sbd_options.SBD_WATCHDOG_TIMEOUT must be whole seconds, got %r" % (timeout,))
-    return [], {"stonith-watchdog-timeout": "%ds" % (seconds * 2)}
+    if seconds < 1:
+        raise BuildError("pacemaker_sbd_options.SBD_WATCHDOG_TIMEOUT must be at least 1 second, got %r" % (timeout,))
+    pill = [{"id": "fence_sbd", "agent": "fence_sbd", "options": {"devices": ",".join(devices)}}] if devices else []
+    given = (properties or {}).get("stonith-watchdog-timeout")
+    if given not in (None, ""):
+        given_s = pacemaker_seconds(given, "pacemaker_properties.stonith-watchdog-timeout")
+        if given_s == 0 and not devices:
+            raise BuildError("pacemaker_properties.stonith-watchdog-timeout=0 turns watchdog fencing off, and SBD "
+                             "without disks fences only through it: set it above SBD_WATCHDOG_TIMEOUT (%ds), or "
+                             "leave it out for %ds" % (seconds, 2 * seconds))
+        if 0 <= given_s <= seconds and not (given_s == 0 and devices):
+            raise BuildError("pacemaker_properties.stonith-watchdog-timeout (%s) must be longer than "
+                             "SBD_WATCHDOG_TIMEOUT (%ds): the others would recover a node's resources before its "
+                             "watchdog has reset it; leave it out for twice the watchdog timeout (%ds)"
+                             % (given, seconds, 2 * seconds))
+        return pill, {}
+    return pill, ({} if devices else {"stonith-watchdog-timeout": "%ds" % (seconds * 2)})
 
 
-def fence_devices(nodes, scsi_devices=None, mpath_devices=None, extra_devices=None, properties=None, sbd=None):
+def fence_devices(nodes, scsi_devices=None, mpath_devices=None, extra_devices=None, properties=None, sbd=None,
+                  storage=None, order=None):
     """The fencing the pacemaker role converges.
 
     ``nodes`` is the play's nodes in order, each ``{name, ipmi}``. Returns
@@ -135,7 +334,9 @@ def fence_devices(nodes, scsi_devices=None, mpath_devices=None, extra_devices=No
     with ``sbd`` = ``{enabled, devices, options}`` SBD's device),
     ``constraints`` (the IPMI self-avoidance), ``properties``
     (stonith-enabled=true unless ``properties`` say otherwise, SBD's watchdog
-    timeout on top), ``targets`` and ``untargeted``.
+    timeout on top), ``targets``, ``untargeted``, ``levels`` (the fencing
+    topology from ``order``, see :func:`fencing_levels`) and ``keys`` (see
+    :func:`storage_keys`). ``storage`` is :func:`shared_disk_devices`'.
     """
     names = []
     stonith, constraints = [], []
@@ -148,7 +349,7 @@ def fence_devices(nodes, scsi_devices=None, mpath_devices=None, extra_devices=No
             device, location = ipmi_device(node["name"], ipmi)
             stonith.append(device)
             constraints.append(location)
-    stonith.extend(shared_disk_devices(names, scsi_devices, mpath_devices))
+    stonith.extend(shared_disk_devices(names, scsi_devices, mpath_devices, storage))
     for device in extra_devices or []:
         if not isinstance(device, dict) or not device.get("id"):
             raise BuildError("pacemaker_stonith_devices: every device needs an id, got %r" % (device,))
@@ -156,11 +357,14 @@ def fence_devices(nodes, scsi_devices=None, mpath_devices=None, extra_devices=No
     props = {"stonith-enabled": True}
     props.update(properties or {})
     if sbd and boolean(sbd.get("enabled", False), strict=False):
-        sbd_devices, sbd_properties = sbd_fencing(sbd.get("devices"), sbd.get("options"))
+        sbd_devices, sbd_properties = sbd_fencing(sbd.get("devices"), sbd.get("options"), properties,
+                                                  list(scsi_devices or []) + list(mpath_devices or []))
         stonith.extend(sbd_devices)
         props.update(sbd_properties)
     return {"stonith": stonith, "constraints": constraints, "properties": props,
-            "targets": fence_targets(stonith), "untargeted": untargeted_devices(stonith)}
+            "targets": fence_targets(stonith), "untargeted": untargeted_devices(stonith),
+            "levels": fencing_levels(names, stonith, order),
+            "keys": storage_keys(names, scsi_devices, mpath_devices, storage)}
 
 
 # --------------------------------------------------------------------------

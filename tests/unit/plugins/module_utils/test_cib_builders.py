@@ -209,11 +209,13 @@ def test_management_vip_is_required():
 
 def test_sbd_fencing_as_sbd_yml_built_it():
     nodes = [{"name": "n1", "ipmi": {}}, {"name": "n2", "ipmi": {}}]
-    # watchdog only: stonith-watchdog-timeout twice SBD_WATCHDOG_TIMEOUT, on top of the user's properties
-    out = fence_devices(nodes, properties={"stonith-watchdog-timeout": "1s"},
-                        sbd={"enabled": True, "devices": [], "options": {"SBD_WATCHDOG_TIMEOUT": "7"}})
+    # watchdog only: stonith-watchdog-timeout twice SBD_WATCHDOG_TIMEOUT unless the user set a longer one
+    out = fence_devices(nodes, sbd={"enabled": True, "devices": [], "options": {"SBD_WATCHDOG_TIMEOUT": "7"}})
     assert out["stonith"] == []
     assert out["properties"] == {"stonith-enabled": True, "stonith-watchdog-timeout": "14s"}
+    out = fence_devices(nodes, properties={"stonith-watchdog-timeout": "20s"},
+                        sbd={"enabled": True, "devices": [], "options": {"SBD_WATCHDOG_TIMEOUT": "7"}})
+    assert out["properties"]["stonith-watchdog-timeout"] == "20s"
     assert fence_devices(nodes, sbd={"enabled": True})["properties"]["stonith-watchdog-timeout"] == "10s"
     # poison-pill disks: fence_sbd after every other device, untargeted
     extra = [{"id": "fence_x", "agent": "fence_dummy", "options": {"pcmk_host_list": "n1"}}]

@@ -42,7 +42,7 @@ TARGETS ?=
 # on User-mode Linux nodes (after uml-image: the sid kernel root and the
 # guest image, built once per run and shared by every UML scenario).
 MOLECULE_SCENARIOS ?= default graid nas_dual_controller
-UML_SCENARIOS ?= nas_integrated nas_gateway
+UML_SCENARIOS ?= nas_integrated nas_gateway storage_fencing
 SCENARIO ?= default
 
 # Stages of `make test`, in order; each needs a line in ci-budget.txt. The

@@ -129,6 +129,10 @@ def main():
     tool = module.params["tool"]
     if not module.params["devices"]:
         module.fail_json(msg="devices must name at least one block device")
+    bad = [d for d in module.params["devices"] if not d.startswith("/")]
+    if bad:
+        module.fail_json(msg="devices: every device is an absolute path such as /dev/mapper/lun1, got %s"
+                         % ", ".join(repr(d) for d in bad))
     runner = CommandRunner(module, tool, required=False)
     if not runner.available:
         module.fail_json(msg="%s was not found (install %s)" % (tool, PACKAGES[tool]))

@@ -44,8 +44,8 @@ MP_RESERVATION = """  PR generation=0x6, Reservation follows:
 
 def test_argv():
     assert read_argv("sg_persist", "/dev/mapper/a", "keys") == ["--in", "--no-inquiry", "--read-keys", "/dev/mapper/a"]
-    assert read_argv("mpathpersist", "/dev/mapper/a", "reservation") == ["--in", "--read-reservation",
-                                                                          "--device=/dev/mapper/a"]
+    want = ["--in", "--read-reservation", "--device=/dev/mapper/a"]
+    assert read_argv("mpathpersist", "/dev/mapper/a", "reservation") == want
     with pytest.raises(ValueError):
         read_argv("sh", "/dev/a", "keys")
 
@@ -80,8 +80,8 @@ def test_device_report():
 
 
 def test_probe_problems():
-    expected = [{"device": "/dev/mapper/s", "agent": "fence_scsi", "keys": {"n1": "93ed7888", "n2": "93ed1315",
-                                                                           "n3": "93ed1645"}},
+    scsi_keys = {"n1": "93ed7888", "n2": "93ed1315", "n3": "93ed1645"}
+    expected = [{"device": "/dev/mapper/s", "agent": "fence_scsi", "keys": scsi_keys},
                 {"device": "/dev/mapper/m", "agent": "fence_mpath", "keys": {"n1": "1", "n2": "2", "n3": "3"}},
                 {"device": "/dev/mapper/i", "agent": "fence_scsi", "keys": None}]
     good = [dict(device_report("/dev/mapper/s", True, (0, SG_KEYS, ""), (0, SG_RESERVATION, "")), agent="fence_scsi"),

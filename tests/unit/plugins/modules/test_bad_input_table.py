@@ -141,7 +141,7 @@ HOSTS = {
     "graid_physical_drive": graid_host, "graid_virtual_drive": graid_host,
     "keystone_catalog": keystone_host, "md_array": quiet_host, "multipath_info": quiet_host,
     "pacemaker_cib_sync": cluster_host, "pacemaker_info": cluster_host, "pcs_cluster": cluster_host,
-    "pcs_cib": quiet_host,
+    "pcs_cib": quiet_host, "scsi_reservation_info": quiet_host,
 }
 
 # What each module may run before it refuses: queries only (joined argv,
@@ -160,6 +160,7 @@ READ_ONLY = dict(
     multipath_info=[r"multipathd show maps json$"],
     pacemaker_cib_sync=PACEMAKER_READS, pacemaker_info=PACEMAKER_READS, pcs_cluster=PACEMAKER_READS,
     pcs_cib=PACEMAKER_READS,
+    scsi_reservation_info=[r"(sg_persist|mpathpersist) --in\b"],
 )
 
 DRBD_HOSTS = [{"name": "node1", "address": "10.99.0.11"}, {"name": "node2", "address": "10.99.0.12"}]
@@ -273,6 +274,11 @@ ROWS = [
     ("md_array", "present-without-members", {"members": None}, ["members"], False, None),
     ("md_array", "metadata-not-a-choice", {"metadata": "2.0"}, ["metadata"], False, None),
     ("md_array", "conf-file-relative", {"conf_file": "mdadm.conf"}, ["conf_file"], False, None),
+    # --- scsi_reservation_info
+    ("scsi_reservation_info", "no-devices", {"devices": []}, ["devices"], False, None),
+    ("scsi_reservation_info", "tool-not-a-choice", {"devices": ["/dev/sdb"], "tool": "sh"}, ["tool"], False, None),
+    ("scsi_reservation_info", "devices-not-a-list-of-paths", {"devices": [{"path": "/dev/sdb"}]}, ["devices"], False,
+     None),
     # --- multipath_info
     ("multipath_info", "wwid-upper-case", {"wwid": ["360014056B3E2A1000014A00800000000"]}, ["wwid"], False, None),
     ("multipath_info", "wwid-a-device", {"wwid": ["/dev/sdb"]}, ["wwid"], False, None),

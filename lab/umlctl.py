@@ -42,6 +42,7 @@ import hashlib
 import http.server
 import json
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -1657,9 +1658,69 @@ class PowerHandler(http.server.BaseHTTPRequestHandler):
         self.reply(200, {"name": node["name"], "power": power_state(node)})
 
 
+POWER_ON_MARK = b"==== umlctl: power on "
+KERNEL_BANNER = b"Linux version "
+
+
+class RebootWatcher:
+    """Turns a guest's reboot into a power cycle.
+
+    A UML kernel reboots by exec'ing itself in the same process, and the new
+    kernel cannot attach to its taps (the old process's tap file descriptors
+    are still open: "hsc-uml-setup" then fails and the node has no network;
+    seen when fence_scsi_check_hardreboot reset a storage-fenced node). A real
+    machine comes back from a reboot, so the power API watches each machine's
+    console: a second kernel banner after the last power-on mark is a reboot,
+    and the machine is powered off and on again, as the reset would do.
+    """
+
+    def __init__(self, state):
+        self.state = state
+        self.offsets = {}
+        self.booted = {}
+
+    def scan(self, machine):
+        path = os.path.join(state_dir(self.state["name"]), machine["console"])
+        try:
+            with open(path, "rb") as fd:
+                fd.seek(self.offsets.get(machine["name"], 0))
+                chunk = fd.read()
+                self.offsets[machine["name"]] = fd.tell()
+        except OSError:
+            return False
+        rebooted = False
+        # events in console order: a power-on mark resets, a banner after a banner is a reboot
+        events = sorted([(m.start(), "on") for m in re.finditer(re.escape(POWER_ON_MARK), chunk)]
+                        + [(m.start(), "banner") for m in re.finditer(re.escape(KERNEL_BANNER), chunk)])
+        for _, kind in events:
+            if kind == "on":
+                self.booted[machine["name"]] = False
+            elif self.booted.get(machine["name"]):
+                rebooted = True
+            else:
+                self.booted[machine["name"]] = True
+        return rebooted
+
+    def run(self, interval=0.5):
+        for machine in lab_machines(self.state):
+            self.scan(machine)
+        while True:
+            time.sleep(interval)
+            for machine in lab_machines(self.state):
+                if self.scan(machine) and launcher_pid(machine) is not None:
+                    log("%s rebooted itself: power cycle (a UML reboot cannot reattach its taps)" % machine["name"])
+                    try:
+                        with lab_lock(self.state["name"]):
+                            kill_node(machine)
+                            start_node(self.state, machine)
+                    except LabError as exc:
+                        log("power cycle of %s failed: %s" % (machine["name"], exc))
+
+
 def cmd_power_api(args):
     state = load_state(args.name)
     PowerHandler.lab_state = state
+    threading.Thread(target=RebootWatcher(state).run, name="reboot-watcher", daemon=True).start()
     server = http.server.HTTPServer((state["fence"]["ip"], state["fence"]["port"]), PowerHandler)
     log("power API of lab %s on %s:%d" % (args.name, state["fence"]["ip"], state["fence"]["port"]))
     server.serve_forever()

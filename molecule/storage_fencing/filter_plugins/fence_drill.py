@@ -69,7 +69,9 @@ def fence_drill_report(writes_text, journal, failed_at, reset_by, target):
         "accepted_after_fence": len([w for w in after_fence if w[2] == 0]),
         "refused_after_fence": len([w for w in after_fence if w[2] != 0]),
         "first_refused_after": first_refused,
-        "refused_with_io_error": bool(refused) and all("Input/output error" in w[3] for w in refused),
+        # EBADE ("Invalid exchange") is what the block layer returns for a SCSI
+        # reservation conflict (BLK_STS_NEXUS): the array refused the write
+        "refused_as_reservation_conflict": bool(refused) and all("Invalid exchange" in w[3] for w in refused),
         "reset_within": round(float(reset_by) - float(failed_at), 2) if reset_by is not None else None,
     }
 

@@ -1013,3 +1013,46 @@ def test_provision_services_with_one_or_none(monkeypatch):
     assert events == []
     umlctl.provision_services({"dc": None, "san": {"name": "san1"}})
     assert events == ["booted san1", "san provisioned"]
+
+
+def test_power_api_refuses_a_node_whose_bmc_is_broken(monkeypatch, tmp_path):
+    state = make_state()
+    state["name"] = "hsc-uml-unit-bmc-%d" % os.getpid()
+    killed = []
+    monkeypatch.setattr(umlctl.labctl, "LOCK_DIR", str(tmp_path))
+    monkeypatch.setattr(umlctl, "state_dir", lambda name: str(tmp_path))
+    monkeypatch.setattr(umlctl, "power_state", lambda n: "on")
+    monkeypatch.setattr(umlctl, "kill_node", lambda n: killed.append(n["name"]))
+    node2 = state["nodes"][1]
+    umlctl.set_bmc_broken(state["name"], node2, True)
+    for method, path in (("do_POST", "/v1/nodes/node2/off"), ("do_GET", "/v1/nodes/node2")):
+        handler = _Handler(state, path)
+        getattr(handler, method)()
+        assert handler.replies == [(503, {"error": "BMC of node2 unreachable (lab drill bmc-break)"})]
+    # the other node's BMC answers; node2's again after bmc-heal
+    handler = _Handler(state, "/v1/nodes/node1/off")
+    handler.do_POST()
+    assert handler.replies[0][0] == 200 and killed == ["node1"]
+    umlctl.set_bmc_broken(state["name"], node2, False)
+    handler = _Handler(state, "/v1/nodes/node2/off")
+    handler.do_POST()
+    assert handler.replies[0][0] == 200 and killed == ["node1", "node2"]
+
+
+def test_reboot_watcher_sees_a_second_kernel_banner_after_a_power_on(monkeypatch, tmp_path):
+    state = make_state()
+    monkeypatch.setattr(umlctl, "state_dir", lambda name: str(tmp_path))
+    node = state["nodes"][0]
+    console = tmp_path / node["console"]
+    console.parent.mkdir(parents=True, exist_ok=True)
+    console.write_bytes(b"\n==== umlctl: power on node1 at x ====\nLinux version 7.2.7\nboot...\n")
+    watcher = umlctl.RebootWatcher(state)
+    assert watcher.scan(node) is False            # the first boot after power on
+    with open(console, "ab") as fd:
+        fd.write(b"login: \nreboot: Restarting system\nLinux version 7.2.7\n")
+    assert watcher.scan(node) is True             # the kernel started again without a power on
+    assert watcher.scan(node) is False            # nothing new
+    with open(console, "ab") as fd:
+        fd.write(b"\n==== umlctl: power on node1 at y ====\nLinux version 7.2.7\n")
+    assert watcher.scan(node) is False            # a power cycle is not a reboot
+    assert watcher.scan(state["nodes"][1]) is False   # no console yet

@@ -1680,20 +1680,27 @@ class RebootWatcher:
         self.booted = {}
 
     def scan(self, machine):
+        """Read what the machine's console got since the last scan; True when the kernel started again."""
         path = os.path.join(state_dir(self.state["name"]), machine["console"])
+        done = self.offsets.get(machine["name"], 0)
+        # read a little of what was already scanned again, so a mark split
+        # between two reads is still found; a match that ends there was counted
+        start = max(0, done - len(POWER_ON_MARK))
         try:
             with open(path, "rb") as fd:
-                fd.seek(self.offsets.get(machine["name"], 0))
+                fd.seek(start)
                 chunk = fd.read()
-                self.offsets[machine["name"]] = fd.tell()
         except OSError:
             return False
+        self.offsets[machine["name"]] = start + len(chunk)
+        events = sorted([(m.start(), "on") for m in re.finditer(re.escape(POWER_ON_MARK), chunk)
+                         if start + m.end() > done]
+                        + [(m.start(), "banner") for m in re.finditer(re.escape(KERNEL_BANNER), chunk)
+                           if start + m.end() > done])
+        # in console order: a power-on mark starts over, a banner after a banner is a reboot
         rebooted = False
-        # events in console order: a power-on mark resets, a banner after a banner is a reboot
-        events = sorted([(m.start(), "on") for m in re.finditer(re.escape(POWER_ON_MARK), chunk)]
-                        + [(m.start(), "banner") for m in re.finditer(re.escape(KERNEL_BANNER), chunk)])
-        for _, kind in events:
-            if kind == "on":
+        for event in events:
+            if event[1] == "on":
                 self.booted[machine["name"]] = False
             elif self.booted.get(machine["name"]):
                 rebooted = True

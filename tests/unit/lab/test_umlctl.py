@@ -1056,3 +1056,11 @@ def test_reboot_watcher_sees_a_second_kernel_banner_after_a_power_on(monkeypatch
         fd.write(b"\n==== umlctl: power on node1 at y ====\nLinux version 7.2.7\n")
     assert watcher.scan(node) is False            # a power cycle is not a reboot
     assert watcher.scan(state["nodes"][1]) is False   # no console yet
+    # a banner written in two pieces, read in between, still counts once
+    with open(console, "ab") as fd:
+        fd.write(b"reboot\nLinux ver")
+    assert watcher.scan(node) is False
+    with open(console, "ab") as fd:
+        fd.write(b"sion 7.2.7\n")
+    assert watcher.scan(node) is True
+    assert watcher.scan(node) is False

@@ -173,7 +173,9 @@ def shared_disk_devices(nodes, scsi_devices=None, mpath_devices=None, storage=No
         if key_value:
             if key_value not in SCSI_KEY_VALUES:
                 raise BuildError("pacemaker_fence_scsi_key_value must be id or hash, got %r" % (key_value,))
-            if key_value == "hash":
+            if key_value == "hash" and storage.get("cluster_name"):
+                # the keys only matter for their collisions here (the cluster
+                # name is checked where the role validates it)
                 fence_scsi_keys(storage.get("cluster_name"), nodes)
             options["key_value"] = key_value
         devices.append({"id": "fence_scsi", "agent": "fence_scsi", "options": options,
@@ -194,13 +196,14 @@ def storage_keys(nodes, scsi_devices=None, mpath_devices=None, storage=None):
     ``[{device, agent, keys: {node: key}}]``: what the pacemaker role probes
     on the devices before it changes anything (a key on a device that is not
     one of these belongs to someone else). fence_scsi with ``key_value=id``
-    derives keys from corosync node ids, unknown before the cluster exists:
-    its devices are listed with ``keys`` None.
+    derives keys from corosync node ids, unknown before the cluster exists,
+    and without a cluster name no key can be derived: such devices are
+    listed with ``keys`` None.
     """
     storage = storage or {}
     out = []
     scsi_keys = None
-    if storage.get("scsi_key_value") == "hash":
+    if storage.get("scsi_key_value") == "hash" and storage.get("cluster_name"):
         scsi_keys = fence_scsi_keys(storage.get("cluster_name"), nodes)
     for device in scsi_devices or []:
         out.append({"device": device, "agent": "fence_scsi", "keys": scsi_keys})

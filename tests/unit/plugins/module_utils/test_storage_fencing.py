@@ -175,3 +175,12 @@ def test_sbd_refusals():
     assert [d["id"] for d in pill] == ["fence_sbd"] and props == {}
     with pytest.raises(BuildError, match="pacemaker_sbd_devices lists /dev/sdz more than once"):
         sbd_fencing(["/dev/sdz", "/dev/sdz"])
+
+
+def test_no_cluster_name_no_hash_keys():
+    # the role checks the cluster name first; the builder alone builds the device and knows no keys
+    out = fence_devices(NODES, scsi_devices=["/dev/mapper/lun1"], storage={"scsi_key_value": "hash"})
+    assert out["stonith"][0]["options"]["key_value"] == "hash"
+    assert out["keys"] == [{"device": "/dev/mapper/lun1", "agent": "fence_scsi", "keys": None}]
+    with pytest.raises(BuildError, match="fence_scsi keys need the cluster name"):
+        fence_scsi_keys("", NAMES)

@@ -34,6 +34,7 @@ import re
 
 from ansible.module_utils.parsing.convert_bool import boolean
 
+from ansible_collections.hastorage.cluster.plugins.module_utils._cib import duration_ms
 from ansible_collections.hastorage.cluster.plugins.module_utils._stack import (
     StackError,
     drbd_clone,
@@ -149,7 +150,7 @@ def _device_paths(devices, what):
 
 
 def shared_disk_devices(nodes, scsi_devices=None, mpath_devices=None, storage=None):
-    """fence_scsi / fence_mpath on the shared disks.
+    """fence_scsi / fence_mpath on the shared disks, and the keys the nodes register on them.
 
     ``storage`` (optional) is ``{cluster_name, scsi_key_value, mpath_keys}``:
     ``scsi_key_value`` goes to fence_scsi as ``key_value`` (``hash``: keys
@@ -157,6 +158,13 @@ def shared_disk_devices(nodes, scsi_devices=None, mpath_devices=None, storage=No
     collide are refused) and ``mpath_keys`` maps each node to its fence_mpath
     key (default: the node's position, 1..N). A device in both lists is
     refused: the two agents would take each other's registrations away.
+
+    Returns ``(devices, keys)``; ``keys`` is ``[{device, agent, keys: {node:
+    key}}]``, what the pacemaker role probes on the devices before it changes
+    anything (a key on a device that is not one of these belongs to someone
+    else). fence_scsi with ``key_value=id`` derives keys from corosync node
+    ids, unknown before the cluster exists, and without a cluster name no key
+    can be derived: such devices have ``keys`` None.
     """
     storage = storage or {}
     scsi_devices = _device_paths(scsi_devices, "pacemaker_fence_scsi_devices")
@@ -166,52 +174,30 @@ def shared_disk_devices(nodes, scsi_devices=None, mpath_devices=None, storage=No
         raise BuildError("%s is in both pacemaker_fence_scsi_devices and pacemaker_fence_mpath_devices: fence_scsi "
                          "and fence_mpath would remove each other's keys; give each device to one agent"
                          % ", ".join(both))
-    devices = []
+    devices, keys = [], []
     if scsi_devices:
         options = {"devices": ",".join(scsi_devices), "pcmk_host_list": " ".join(nodes)}
         key_value = storage.get("scsi_key_value")
+        scsi_keys = None
         if key_value:
             if key_value not in SCSI_KEY_VALUES:
                 raise BuildError("pacemaker_fence_scsi_key_value must be id or hash, got %r" % (key_value,))
             if key_value == "hash" and storage.get("cluster_name"):
-                # the keys only matter for their collisions here (the cluster
-                # name is checked where the role validates it)
-                fence_scsi_keys(storage.get("cluster_name"), nodes)
+                # the cluster name itself is checked where the role validates it
+                scsi_keys = fence_scsi_keys(storage.get("cluster_name"), nodes)
             options["key_value"] = key_value
         devices.append({"id": "fence_scsi", "agent": "fence_scsi", "options": options,
                         "meta": {"provides": "unfencing"}, "operations": [dict(op) for op in MONITOR_60S]})
+        keys.extend({"device": d, "agent": "fence_scsi", "keys": scsi_keys} for d in scsi_devices)
     if mpath_devices:
-        keys = fence_mpath_keys(nodes, storage.get("mpath_keys"))
-        pairs = ["%s:%s" % (node, keys[node]) for node in nodes]
+        mpath_keys = fence_mpath_keys(nodes, storage.get("mpath_keys"))
+        pairs = ["%s:%s" % (node, mpath_keys[node]) for node in nodes]
         devices.append({"id": "fence_mpath", "agent": "fence_mpath",
                         "options": {"devices": ",".join(mpath_devices), "pcmk_host_map": ";".join(pairs),
                                     "pcmk_host_argument": "key"},
                         "meta": {"provides": "unfencing"}, "operations": [dict(op) for op in MONITOR_60S]})
-    return devices
-
-
-def storage_keys(nodes, scsi_devices=None, mpath_devices=None, storage=None):
-    """The reservation keys this cluster's nodes register on each fence_scsi / fence_mpath device.
-
-    ``[{device, agent, keys: {node: key}}]``: what the pacemaker role probes
-    on the devices before it changes anything (a key on a device that is not
-    one of these belongs to someone else). fence_scsi with ``key_value=id``
-    derives keys from corosync node ids, unknown before the cluster exists,
-    and without a cluster name no key can be derived: such devices are
-    listed with ``keys`` None.
-    """
-    storage = storage or {}
-    out = []
-    scsi_keys = None
-    if storage.get("scsi_key_value") == "hash" and storage.get("cluster_name"):
-        scsi_keys = fence_scsi_keys(storage.get("cluster_name"), nodes)
-    for device in scsi_devices or []:
-        out.append({"device": device, "agent": "fence_scsi", "keys": scsi_keys})
-    if mpath_devices:
-        keys = fence_mpath_keys(nodes, storage.get("mpath_keys"))
-        for device in mpath_devices:
-            out.append({"device": device, "agent": "fence_mpath", "keys": keys})
-    return out
+        keys.extend({"device": d, "agent": "fence_mpath", "keys": mpath_keys} for d in mpath_devices)
+    return devices, keys
 
 
 def fence_class(device):
@@ -219,11 +205,14 @@ def fence_class(device):
     return "storage" if device.get("agent") in STORAGE_FENCE_AGENTS else "power"
 
 
-def _can_fence(device, node):
+def _untargeted(device):
+    """A device without pcmk_host_list and pcmk_host_map (it may fence any node)."""
     opts = device.get("options") or {}
-    if "pcmk_host_list" not in opts and "pcmk_host_map" not in opts:
-        return True
-    return node in fence_targets([device])
+    return "pcmk_host_list" not in opts and "pcmk_host_map" not in opts
+
+
+def _can_fence(device, node):
+    return _untargeted(device) or node in fence_targets([device])
 
 
 def fencing_levels(nodes, stonith, order):
@@ -271,20 +260,17 @@ def fence_targets(devices):
 
 def untargeted_devices(devices):
     """Ids of devices without pcmk_host_list and pcmk_host_map (they may fence any node)."""
-    return [d["id"] for d in devices
-            if "pcmk_host_list" not in (d.get("options") or {}) and "pcmk_host_map" not in (d.get("options") or {})]
-
-
-TIME_UNITS = {"": 1.0, "s": 1.0, "sec": 1.0, "ms": 0.001, "msec": 0.001, "m": 60.0, "min": 60.0, "h": 3600.0,
-              "hr": 3600.0}
+    return [d["id"] for d in devices if _untargeted(d)]
 
 
 def pacemaker_seconds(value, what):
-    """A Pacemaker interval (``10``, ``10s``, ``500ms``, ``1min``, ``-1``) in seconds."""
-    match = re.match(r"^\s*(-?\d+(?:\.\d+)?)\s*([a-z]*)\s*$", _text(value).lower())
-    if not match or match.group(2) not in TIME_UNITS:
+    """A Pacemaker interval (``10``, ``10s``, ``500ms``, ``1min``, ``-1``) in seconds, read as pcs_cib reads one."""
+    text = _text(value).strip()
+    negative = text.startswith("-")
+    ms = duration_ms(text[1:] if negative else text)
+    if ms is None:
         raise BuildError("%s must be a Pacemaker interval such as 10s, got %r" % (what, value))
-    return float(match.group(1)) * TIME_UNITS[match.group(2)]
+    return (-ms if negative else ms) / 1000.0
 
 
 def sbd_fencing(devices=None, options=None, properties=None, other_devices=None):
@@ -338,8 +324,9 @@ def fence_devices(nodes, scsi_devices=None, mpath_devices=None, extra_devices=No
     ``constraints`` (the IPMI self-avoidance), ``properties``
     (stonith-enabled=true unless ``properties`` say otherwise, SBD's watchdog
     timeout on top), ``targets``, ``untargeted``, ``levels`` (the fencing
-    topology from ``order``, see :func:`fencing_levels`) and ``keys`` (see
-    :func:`storage_keys`). ``storage`` is :func:`shared_disk_devices`'.
+    topology from ``order``, see :func:`fencing_levels`) and ``keys`` (the
+    storage devices' reservation keys, see :func:`shared_disk_devices`, whose
+    ``storage`` this is).
     """
     names = []
     stonith, constraints = [], []
@@ -352,7 +339,8 @@ def fence_devices(nodes, scsi_devices=None, mpath_devices=None, extra_devices=No
             device, location = ipmi_device(node["name"], ipmi)
             stonith.append(device)
             constraints.append(location)
-    stonith.extend(shared_disk_devices(names, scsi_devices, mpath_devices, storage))
+    shared, keys = shared_disk_devices(names, scsi_devices, mpath_devices, storage)
+    stonith.extend(shared)
     for device in extra_devices or []:
         if not isinstance(device, dict) or not device.get("id"):
             raise BuildError("pacemaker_stonith_devices: every device needs an id, got %r" % (device,))
@@ -367,7 +355,7 @@ def fence_devices(nodes, scsi_devices=None, mpath_devices=None, extra_devices=No
     return {"stonith": stonith, "constraints": constraints, "properties": props,
             "targets": fence_targets(stonith), "untargeted": untargeted_devices(stonith),
             "levels": fencing_levels(names, stonith, order),
-            "keys": storage_keys(names, scsi_devices, mpath_devices, storage)}
+            "keys": keys}
 
 
 # --------------------------------------------------------------------------

@@ -100,24 +100,24 @@ def device_report(device, exists, keys_result=None, reservation_result=None):
 def probe_problems(probed, expected):
     """What stops storage fencing, from one node's probe of its devices.
 
-    ``probed``: :func:`device_report` entries, each with ``agent``;
-    ``expected``: the fence builder's ``keys`` (``[{device, agent, keys}]``,
-    ``keys`` None when they cannot be known before the cluster exists).
+    ``probed``: :func:`device_report` entries; ``expected``: the fence
+    builder's ``keys`` (``[{device, agent, keys}]``, ``keys`` None when they
+    cannot be known before the cluster exists), which also name the agent
+    of each device (the builder gives a device to one agent only).
     A device that is missing or does not answer, and keys that are not the
     cluster's, are problems; the messages name the device and the agent.
     """
-    wanted = {}
-    for item in expected or []:
-        wanted[(item.get("agent"), item.get("device"))] = item.get("keys")
+    wanted = dict((item.get("device"), item) for item in expected or [])
     problems = []
     for report in probed or []:
-        agent, device = report.get("agent"), report.get("device")
+        device = report.get("device")
+        agent = wanted.get(device, {}).get("agent")
         if not report.get("supported"):
             problems.append("%s device %s: %s; %s needs a device that supports SCSI-3 persistent reservations "
                             "(PERSISTENT RESERVE IN/OUT), seen by every node"
                             % (agent, device, report.get("error") or "no answer", agent))
             continue
-        keys = wanted.get((agent, device))
+        keys = wanted.get(device, {}).get("keys")
         if keys is None:
             continue
         ours = set(normalise(k) for k in keys.values())

@@ -83,7 +83,9 @@ def test_probe_problems():
     scsi_keys = {"n1": "93ed7888", "n2": "93ed1315", "n3": "93ed1645"}
     expected = [{"device": "/dev/mapper/s", "agent": "fence_scsi", "keys": scsi_keys},
                 {"device": "/dev/mapper/m", "agent": "fence_mpath", "keys": {"n1": "1", "n2": "2", "n3": "3"}},
-                {"device": "/dev/mapper/i", "agent": "fence_scsi", "keys": None}]
+                {"device": "/dev/mapper/i", "agent": "fence_scsi", "keys": None},
+                {"device": "/dev/vdb", "agent": "fence_scsi", "keys": None},
+                {"device": "/dev/sdz", "agent": "fence_mpath", "keys": None}]
     good = [dict(device_report("/dev/mapper/s", True, (0, SG_KEYS, ""), (0, SG_RESERVATION, "")), agent="fence_scsi"),
             dict(device_report("/dev/mapper/m", True, (0, MP_KEYS, ""), (0, MP_RESERVATION, "")), agent="fence_mpath"),
             dict(device_report("/dev/mapper/i", True, (0, "  PR generation=0x1, 1 registered reservation key "

@@ -1222,14 +1222,16 @@ def prepare_guest_rootfs(rootfs, kroot, version):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path("etc/systemd/system/%s" % unit))
         os.symlink("/dev/null", path("etc/systemd/system/%s" % unit))
-    # services a cluster or a test starts itself, and boot-time chores that
+    # services a cluster or a test starts itself (sbd: the pacemaker role
+    # enables it where SBD is configured), and boot-time chores that
     # cost a loaded host's CPU (e2scrub)
     for target in ("multi-user.target.wants", "sysinit.target.wants", "sockets.target.wants",
-                   "remote-fs.target.wants", "timers.target.wants"):
+                   "remote-fs.target.wants", "timers.target.wants", "corosync.service.requires",
+                   "pacemaker.service.requires", "dlm.service.requires"):
         for unit in ("nfs-server.service", "multipathd.service", "multipathd.socket",
                      "open-iscsi.service", "iscsid.socket", "rtslib-fb-targetctl.service",
                      "drbd.service", "lvm2-lvmpolld.socket", "e2scrub_reap.service",
-                     "e2scrub_all.timer"):
+                     "e2scrub_all.timer", "sbd.service"):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(path("etc/systemd/system/%s/%s" % (target, unit)))
     # ... and their Alias= links (iscsi.service, multipath-tools.service):

@@ -35,6 +35,7 @@ import re
 from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.hastorage.cluster.plugins.module_utils._cib import duration_ms
+from ansible_collections.hastorage.cluster.plugins.module_utils._sbd import check_timeouts as check_sbd_timeouts
 from ansible_collections.hastorage.cluster.plugins.module_utils._stack import (
     StackError,
     drbd_clone,
@@ -273,7 +274,7 @@ def pacemaker_seconds(value, what):
     return (-ms if negative else ms) / 1000.0
 
 
-def sbd_fencing(devices=None, options=None, properties=None, other_devices=None):
+def sbd_fencing(devices=None, options=None, properties=None, other_devices=None, device_timeouts=None):
     """SBD's share of the CIB: fence_sbd on poison-pill disks, or watchdog-only self-fencing.
 
     With disks: a ``fence_sbd`` device. Without: ``stonith-watchdog-timeout``
@@ -283,7 +284,11 @@ def sbd_fencing(devices=None, options=None, properties=None, other_devices=None)
     than the watchdog timeout (or negative: Pacemaker then derives it) and
     refused otherwise: the survivors would take over the resources of a node
     whose watchdog has not fired yet. An SBD disk that is also a
-    fence_scsi/fence_mpath device (``other_devices``) is refused.
+    fence_scsi/fence_mpath device (``other_devices``) is refused. With
+    disks, ``device_timeouts`` (``{watchdog, msgwait}``, the header
+    pacemaker_sbd_device_setup writes) must have msgwait at least twice the
+    watchdog timeout, and a ``stonith-timeout`` in ``properties`` must leave
+    fence_sbd msgwait plus 20 %: it waits msgwait after writing the pill.
     """
     devices = _device_paths(devices, "pacemaker_sbd_devices")
     shared = [d for d in devices if d in (other_devices or [])]
@@ -298,6 +303,17 @@ def sbd_fencing(devices=None, options=None, properties=None, other_devices=None)
     if seconds < 1:
         raise BuildError("pacemaker_sbd_options.SBD_WATCHDOG_TIMEOUT must be at least 1 second, got %r" % (timeout,))
     pill = [{"id": "fence_sbd", "agent": "fence_sbd", "options": {"devices": ",".join(devices)}}] if devices else []
+    if devices and device_timeouts:
+        try:
+            _, msgwait = check_sbd_timeouts(device_timeouts.get("watchdog", 5), device_timeouts.get("msgwait"))
+        except (TypeError, ValueError) as e:
+            raise BuildError("pacemaker_sbd_device_watchdog_timeout / pacemaker_sbd_device_msgwait_timeout: %s"
+                             % (e,))
+        limit = (properties or {}).get("stonith-timeout")
+        if limit not in (None, "") and pacemaker_seconds(limit, "pacemaker_properties.stonith-timeout") < 1.2 * msgwait:
+            raise BuildError("pacemaker_properties.stonith-timeout (%s) must be at least msgwait plus 20 %% (%gs): "
+                             "fence_sbd waits msgwait (%ds) after writing the poison pill, and a fence that runs "
+                             "out of time counts as failed" % (limit, 1.2 * msgwait, msgwait))
     given = (properties or {}).get("stonith-watchdog-timeout")
     if given not in (None, ""):
         given_s = pacemaker_seconds(given, "pacemaker_properties.stonith-watchdog-timeout")
@@ -349,7 +365,8 @@ def fence_devices(nodes, scsi_devices=None, mpath_devices=None, extra_devices=No
     props.update(properties or {})
     if sbd and boolean(sbd.get("enabled", False), strict=False):
         sbd_devices, sbd_properties = sbd_fencing(sbd.get("devices"), sbd.get("options"), properties,
-                                                  list(scsi_devices or []) + list(mpath_devices or []))
+                                                  list(scsi_devices or []) + list(mpath_devices or []),
+                                                  sbd.get("device_timeouts"))
         stonith.extend(sbd_devices)
         props.update(sbd_properties)
     return {"stonith": stonith, "constraints": constraints, "properties": props,

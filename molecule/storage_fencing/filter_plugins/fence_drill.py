@@ -63,6 +63,7 @@ def fence_drill_report(writes_text, journal, failed_at, reset_by, target):
         "power_failed": any(d == power and rc != 0 for d, rc in ops),
         "power_fenced": any(d == power and rc == 0 for d, rc in ops),
         "storage_fenced": all(any(d == agent and rc == 0 for d, rc in ops) for agent in ("fence_scsi", "fence_mpath")),
+        "sbd_fenced": any(d == "fence_sbd" and rc == 0 for d, rc in ops),
         "fenced_after": round(fenced_at - float(failed_at), 2) if fenced_at is not None else None,
         "writes": len(writes),
         "writes_before_ok": bool(devices) and all(any(w[1] == d and w[2] == 0 for w in before) for d in devices),
@@ -76,6 +77,27 @@ def fence_drill_report(writes_text, journal, failed_at, reset_by, target):
     }
 
 
+# What the guest kernel prints on its console when it is reset, by what reset it:
+# sbd resets through sysrq (a poison pill read, or its own self-fence), softdog
+# when nothing fed the watchdog in time, and the storage check
+# (fence_scsi_check_hardreboot) through the reboot system call.
+RESET_MARKS = (
+    ("sysrq: Resetting", "sbd"),
+    ("softdog: Initiating system reboot", "watchdog"),
+    ("reboot: Restarting system", "storage check"),
+)
+
+
+def console_resets(text):
+    """The reset causes a node's console shows, in order (see RESET_MARKS)."""
+    causes = []
+    for line in (text or "").splitlines():
+        for mark, cause in RESET_MARKS:
+            if mark in line:
+                causes.append(cause)
+    return causes
+
+
 class FilterModule(object):
     def filters(self):
-        return {"fence_drill_report": fence_drill_report}
+        return {"fence_drill_report": fence_drill_report, "console_resets": console_resets}

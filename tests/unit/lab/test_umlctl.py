@@ -1064,3 +1064,22 @@ def test_reboot_watcher_sees_a_second_kernel_banner_after_a_power_on(monkeypatch
         fd.write(b"sion 7.2.7\n")
     assert watcher.scan(node) is True
     assert watcher.scan(node) is False
+
+
+def test_guest_rootfs_drops_the_links_that_would_start_sbd_and_storage_services(tmp_path):
+    """sbd's package makes corosync.service require it; the image removes that link (the role enables sbd)."""
+    root, kroot = tmp_path / "root", tmp_path / "kernel"
+    (kroot / "usr/lib/uml/modules/7.2.7/kernel").mkdir(parents=True)
+    for rel in ("etc/init.d", "etc/ssh", "usr/local/sbin", "lib/systemd/system"):
+        (root / rel).mkdir(parents=True)
+    links = {"corosync.service.requires/sbd.service": "/lib/systemd/system/sbd.service",
+             "pacemaker.service.requires/sbd.service": "/lib/systemd/system/sbd.service",
+             "multi-user.target.wants/multipathd.service": "/lib/systemd/system/multipathd.service",
+             "multi-user.target.wants/corosync.service": "/lib/systemd/system/corosync.service"}
+    for rel, target in links.items():
+        (root / "etc/systemd/system" / rel).parent.mkdir(parents=True, exist_ok=True)
+        os.symlink(target, str(root / "etc/systemd/system" / rel))
+    umlctl.prepare_guest_rootfs(str(root), str(kroot), "7.2.7")
+    left = sorted(rel for rel in links if os.path.islink(str(root / "etc/systemd/system" / rel)))
+    assert left == ["multi-user.target.wants/corosync.service"]
+    assert (root / "lib/modules/7.2.7/kernel").is_dir()

@@ -177,6 +177,27 @@ def test_sbd_refusals():
         sbd_fencing(["/dev/sdz", "/dev/sdz"])
 
 
+def test_sbd_disk_timeouts_and_stonith_timeout():
+    disk = ["/dev/mapper/sbd"]
+    # the header's msgwait must be at least twice its watchdog timeout
+    with pytest.raises(BuildError, match=r"msgwait_timeout \(9s\) must be at least twice watchdog_timeout \(5s\)"):
+        sbd_fencing(disk, device_timeouts={"watchdog": 5, "msgwait": 9})
+    # fence_sbd waits msgwait: stonith-timeout leaves it 20 % more
+    with pytest.raises(BuildError, match=r"stonith-timeout \(20s\) must be at least msgwait plus 20 % \(24s\)"):
+        sbd_fencing(disk, {}, {"stonith-timeout": "20s"}, device_timeouts={"watchdog": 10, "msgwait": 20})
+    assert sbd_fencing(disk, {}, {"stonith-timeout": "24s"}, device_timeouts={"watchdog": 10, "msgwait": 20})[0]
+    # no msgwait given: twice the watchdog timeout; 1min is 60 s
+    assert sbd_fencing(disk, {}, {"stonith-timeout": "1min"}, device_timeouts={"watchdog": 20})[0]
+    with pytest.raises(BuildError, match=r"\(48s\)"):
+        sbd_fencing(disk, {}, {"stonith-timeout": "47"}, device_timeouts={"watchdog": 20})
+    # watchdog-only SBD has no header: the device timeouts do not apply
+    assert sbd_fencing([], {}, {"stonith-timeout": "5s"}, device_timeouts={"watchdog": 5, "msgwait": 1}) == (
+        [], {"stonith-watchdog-timeout": "10s"})
+    # through fence_devices, as the role passes them
+    with pytest.raises(BuildError, match="at least twice"):
+        fence_devices(NODES, sbd={"enabled": True, "devices": disk, "device_timeouts": {"watchdog": 5, "msgwait": 6}})
+
+
 def test_no_cluster_name_no_hash_keys():
     # the role checks the cluster name first; the builder alone builds the device and knows no keys
     out = fence_devices(NODES, scsi_devices=["/dev/mapper/lun1"], storage={"scsi_key_value": "hash"})

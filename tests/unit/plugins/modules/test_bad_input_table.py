@@ -141,7 +141,7 @@ HOSTS = {
     "graid_physical_drive": graid_host, "graid_virtual_drive": graid_host,
     "keystone_catalog": keystone_host, "md_array": quiet_host, "multipath_info": quiet_host,
     "pacemaker_cib_sync": cluster_host, "pacemaker_info": cluster_host, "pcs_cluster": cluster_host,
-    "pcs_cib": quiet_host, "scsi_reservation_info": quiet_host,
+    "pcs_cib": quiet_host, "scsi_reservation_info": quiet_host, "sbd_device": quiet_host,
 }
 
 # What each module may run before it refuses: queries only (joined argv,
@@ -161,6 +161,7 @@ READ_ONLY = dict(
     pacemaker_cib_sync=PACEMAKER_READS, pacemaker_info=PACEMAKER_READS, pcs_cluster=PACEMAKER_READS,
     pcs_cib=PACEMAKER_READS,
     scsi_reservation_info=[r"(sg_persist|mpathpersist) --in\b"],
+    sbd_device=[r"sbd -d \S+ dump$", r"wipefs --no-act --json\b"],
 )
 
 DRBD_HOSTS = [{"name": "node1", "address": "10.99.0.11"}, {"name": "node2", "address": "10.99.0.12"}]
@@ -278,6 +279,19 @@ ROWS = [
     ("scsi_reservation_info", "no-devices", {"devices": []}, ["devices"], False, None),
     ("scsi_reservation_info", "tool-not-a-choice", {"devices": ["/dev/sdb"], "tool": "sh"}, ["tool"], False, None),
     ("scsi_reservation_info", "devices-not-a-list-of-paths", {"devices": [{"path": "/dev/sdb"}]}, ["devices"], False,
+     None),
+    # --- sbd_device
+    ("sbd_device", "no-devices", {"devices": []}, ["devices"], False, None),
+    ("sbd_device", "device-relative", {"devices": ["sdb"]}, ["devices", "absolute"], False, None),
+    ("sbd_device", "device-twice", {"devices": ["/dev/sdb", "/dev/sdb"]}, ["devices", "twice"], False, None),
+    ("sbd_device", "msgwait-under-twice-watchdog", {"devices": ["/dev/sdb"], "watchdog_timeout": 5,
+                                                    "msgwait_timeout": 6},
+     ["msgwait_timeout", "watchdog_timeout"], False, None),
+    ("sbd_device", "watchdog-zero", {"devices": ["/dev/sdb"], "watchdog_timeout": 0}, ["watchdog_timeout"], False,
+     None),
+    ("sbd_device", "overwrite-not-an-sbd-disk", {"devices": ["/dev/sdb"], "overwrite": ["/dev/sdc"]},
+     ["overwrite", "/dev/sdc"], False, None),
+    ("sbd_device", "initialize-not-a-bool", {"devices": ["/dev/sdb"], "initialize": "maybe"}, ["initialize"], False,
      None),
     # --- multipath_info
     ("multipath_info", "wwid-upper-case", {"wwid": ["360014056B3E2A1000014A00800000000"]}, ["wwid"], False, None),

@@ -305,7 +305,7 @@ def sbd_fencing(devices=None, options=None, properties=None, other_devices=None,
     pill = [{"id": "fence_sbd", "agent": "fence_sbd", "options": {"devices": ",".join(devices)}}] if devices else []
     if devices and device_timeouts:
         try:
-            _, msgwait = check_sbd_timeouts(device_timeouts.get("watchdog", 5), device_timeouts.get("msgwait"))
+            msgwait = check_sbd_timeouts(device_timeouts.get("watchdog", 5), device_timeouts.get("msgwait"))[1]
         except (TypeError, ValueError) as e:
             raise BuildError("pacemaker_sbd_device_watchdog_timeout / pacemaker_sbd_device_msgwait_timeout: %s"
                              % (e,))

@@ -14,14 +14,14 @@ short_description: Check, and when asked initialize, the shared disks SBD uses f
 description:
   - Reads the SBD header of each device (C(sbd -d DEVICE dump)) and reports its timeouts.
   - With O(initialize=true), a device without a header gets one (C(sbd -d DEVICE -1 WATCHDOG -4 MSGWAIT create))
-    when it is blank: no signature C(wipefs --no-act) knows (filesystem, LVM, RAID, partition table) and only
-    zero bytes in its first 2 MiB. Then the header is read again and must show the wanted timeouts.
+    when it is blank, that is no signature C(wipefs --no-act) knows (filesystem, LVM, RAID, partition table) and
+    only zero bytes in its first 2 MiB. Then the header is read again and must show the wanted timeouts.
   - "Refused, with the reason and before anything is written: a device that holds a signature or data, and
     a device whose header has other timeouts than O(watchdog_timeout) and O(msgwait_timeout) (a new header
     clears every node's slot). Both are written only for devices listed in O(overwrite)."
   - Without O(initialize), a device must already have a header; the module only reads.
   - Runs C(sbd) and C(wipefs) with argv lists and C(LC_ALL=C). C(sbd) has no machine-readable output; its dump
-    is one C(Name : value) line per header field.
+    is one line per header field, name and value separated by a colon.
 version_added: 0.1.0
 author:
   - hastorage.cluster contributors (@hastorage)
@@ -39,19 +39,19 @@ options:
     default: false
   watchdog_timeout:
     description:
-      - The header's watchdog timeout in seconds (C(sbd -1)): how long a node's SBD may go without a good
+      - The header's watchdog timeout in seconds (C(sbd -1)), that is how long a node's SBD may go without a good
         read of the disk before its watchdog resets the node. Used only with O(initialize).
     type: int
     default: 5
   msgwait_timeout:
     description:
-      - The header's msgwait timeout in seconds (C(sbd -4)): how long the fencing node waits after writing a
+      - The header's msgwait timeout in seconds (C(sbd -4)), that is how long the fencing node waits after writing a
         poison pill before it counts the target as fenced. At least twice O(watchdog_timeout); default twice
         it. Pacemaker's C(stonith-timeout) must leave room for it.
     type: int
   overwrite:
     description:
-      - Devices (as given in O(devices)) whose content may be lost to a new header, with O(initialize): a
+      - Devices (as given in O(devices)) whose content may be lost to a new header, with O(initialize), such as a
         filesystem, other data, or an SBD header with other timeouts. Stop the cluster on every node before
         re-initializing a header SBD uses.
     type: list
@@ -60,7 +60,7 @@ options:
 attributes:
   check_mode:
     support: full
-    description: Reads and plans; nothing is written. RV(changed) says whether a header would be written.
+    description: Reads and plans; nothing is written. C(changed) says whether a header would be written.
   diff_mode:
     support: full
     description: Before and after, each device's header timeouts (or what it holds instead).

@@ -88,9 +88,10 @@ LAYER_IMAGE_MIB = 8192
 # (2: SysV scripts that their native unit runs are kept, Debian's OpenStack
 # units wrap /etc/init.d/<name>; no base package has such a unit)
 LAYER_RECIPE = "2"
-# Bumped when a build recipe changes in a way the package lists do not show.
+# Bumped when a build recipe changes in a way the package lists do not show
+# (guest 4: the links that make corosync require sbd are removed).
 KERNEL_RECIPE = "1"
-GUEST_RECIPE = "3"
+GUEST_RECIPE = "4"
 # Where the cached host folders appear inside the kernel's sid rootfs.
 CHROOT_IMAGE = "/hsc/image"
 CHROOT_STATE = "/hsc/state"

@@ -369,10 +369,20 @@ def fence_devices(nodes, scsi_devices=None, mpath_devices=None, extra_devices=No
                                                   sbd.get("device_timeouts"))
         stonith.extend(sbd_devices)
         props.update(sbd_properties)
+    levels = fencing_levels(names, stonith, order)
+    # Pacemaker reboots through a level of several devices as "off" on each,
+    # then "on" on each: fence_sbd's off is a poison pill that powers the node
+    # off for good. With its off mapped to reboot the pill resets the node, as
+    # fence_sbd alone (and the storage watchdog) would; unless the cluster's
+    # stonith-action is off.
+    if str(props.get("stonith-action", "reboot")) != "off" and any(
+            len(level["devices"]) > 1 and "fence_sbd" in level["devices"] for level in levels):
+        for device in stonith:
+            if device.get("id") == "fence_sbd":
+                device["options"].setdefault("pcmk_off_action", "reboot")
     return {"stonith": stonith, "constraints": constraints, "properties": props,
             "targets": fence_targets(stonith), "untargeted": untargeted_devices(stonith),
-            "levels": fencing_levels(names, stonith, order),
-            "keys": keys}
+            "levels": levels, "keys": keys}
 
 
 # --------------------------------------------------------------------------

@@ -205,3 +205,21 @@ def test_no_cluster_name_no_hash_keys():
     assert out["keys"] == [{"device": "/dev/mapper/lun1", "agent": "fence_scsi", "keys": None}]
     with pytest.raises(BuildError, match="fence_scsi keys need the cluster name"):
         fence_scsi_keys("", NAMES)
+
+
+def test_fence_sbd_in_a_level_with_other_devices_resets_instead_of_powering_off():
+    nodes = [{"name": "node1", "ipmi": {"ip": "192.0.2.1", "username": "u", "password": "p"}},
+             {"name": "node2", "ipmi": {"ip": "192.0.2.2", "username": "u", "password": "p"}}]
+    sbd = {"enabled": True, "devices": ["/dev/mapper/sbd"]}
+    out = fence_devices(nodes, scsi_devices=["/dev/mapper/lun1"], sbd=sbd, storage={"cluster_name": "c"},
+                        order=["power", "storage"])
+    pill = [d for d in out["stonith"] if d["id"] == "fence_sbd"][0]
+    assert pill["options"]["pcmk_off_action"] == "reboot"
+    assert {"target": "node2", "level": 2, "devices": ["fence_scsi", "fence_sbd"]} in out["levels"]
+    # alone in its level Pacemaker asks it to reboot: nothing to map
+    alone = fence_devices(nodes, sbd=sbd, order=["power", "storage"])
+    assert "pcmk_off_action" not in [d for d in alone["stonith"] if d["id"] == "fence_sbd"][0]["options"]
+    # a cluster that powers fenced nodes off keeps off
+    off = fence_devices(nodes, scsi_devices=["/dev/mapper/lun1"], sbd=sbd, storage={"cluster_name": "c"},
+                        properties={"stonith-action": "off"}, order=["power", "storage"])
+    assert "pcmk_off_action" not in [d for d in off["stonith"] if d["id"] == "fence_sbd"][0]["options"]

@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import stat
 import tempfile
 
 
@@ -57,3 +58,11 @@ def replace_durably(path, text, mode=None):
             os.unlink(tmp)
         raise
     fsync_directory(directory)
+
+
+def is_block_device(path):
+    """Whether ``path`` is (or links to) a block device on this host."""
+    try:
+        return stat.S_ISBLK(os.stat(path).st_mode)
+    except OSError:
+        return False

@@ -108,20 +108,12 @@ devices:
       sample: nothing (all zero)
 """
 
-import os
-import stat
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.hastorage.cluster.plugins.module_utils import _sbd
+from ansible_collections.hastorage.cluster.plugins.module_utils._files import is_block_device
 from ansible_collections.hastorage.cluster.plugins.module_utils._runner import CommandError, CommandRunner, fail_from_error
-
-
-def is_block_device(path):
-    try:
-        return stat.S_ISBLK(os.stat(path).st_mode)
-    except OSError:
-        return False
 
 
 def read_start(path):

@@ -100,22 +100,14 @@ devices:
       sample: null
 """
 
-import os
-import stat
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.hastorage.cluster.plugins.module_utils import _scsi_pr
+from ansible_collections.hastorage.cluster.plugins.module_utils._files import is_block_device
 from ansible_collections.hastorage.cluster.plugins.module_utils._runner import CommandRunner
 
 PACKAGES = {"sg_persist": "sg3-utils", "mpathpersist": "multipath-tools"}
-
-
-def is_block_device(path):
-    try:
-        return stat.S_ISBLK(os.stat(path).st_mode)
-    except OSError:
-        return False
 
 
 def main():

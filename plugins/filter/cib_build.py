@@ -26,9 +26,9 @@ def _call(function, *args, **kwargs):
 
 
 def fence_devices(nodes, scsi_devices=None, mpath_devices=None, extra_devices=None, properties=None, sbd=None,
-                  storage=None, order=None):
+                  storage=None, order=None, levels=None):
     return _call(_cib_build.fence_devices, list(nodes or []), scsi_devices, mpath_devices, extra_devices, properties,
-                 sbd, storage, order)
+                 sbd, storage, order, levels)
 
 
 def nas_services_cib(groups, nfs_server="ganesha", smb_enabled=True, kernel_layout="auto"):

@@ -331,7 +331,7 @@ def sbd_fencing(devices=None, options=None, properties=None, other_devices=None,
 
 
 def fence_devices(nodes, scsi_devices=None, mpath_devices=None, extra_devices=None, properties=None, sbd=None,
-                  storage=None, order=None):
+                  storage=None, order=None, levels=None):
     """The fencing the pacemaker role converges.
 
     ``nodes`` is the play's nodes in order, each ``{name, ipmi}``. Returns
@@ -340,7 +340,8 @@ def fence_devices(nodes, scsi_devices=None, mpath_devices=None, extra_devices=No
     ``constraints`` (the IPMI self-avoidance), ``properties``
     (stonith-enabled=true unless ``properties`` say otherwise, SBD's watchdog
     timeout on top), ``targets``, ``untargeted``, ``levels`` (the fencing
-    topology from ``order``, see :func:`fencing_levels`) and ``keys`` (the
+    topology from ``order``, see :func:`fencing_levels`, or ``levels`` when
+    given, the user's own pcs_cib items) and ``keys`` (the
     storage devices' reservation keys, see :func:`shared_disk_devices`, whose
     ``storage`` this is).
     """
@@ -369,14 +370,14 @@ def fence_devices(nodes, scsi_devices=None, mpath_devices=None, extra_devices=No
                                                   sbd.get("device_timeouts"))
         stonith.extend(sbd_devices)
         props.update(sbd_properties)
-    levels = fencing_levels(names, stonith, order)
+    levels = list(levels) if levels else fencing_levels(names, stonith, order)
     # Pacemaker reboots through a level of several devices as "off" on each,
     # then "on" on each: fence_sbd's off is a poison pill that powers the node
     # off for good. With its off mapped to reboot the pill resets the node, as
     # fence_sbd alone (and the storage watchdog) would; unless the cluster's
     # stonith-action is off.
     if str(props.get("stonith-action", "reboot")) != "off" and any(
-            len(level["devices"]) > 1 and "fence_sbd" in level["devices"] for level in levels):
+            len(level.get("devices") or []) > 1 and "fence_sbd" in level["devices"] for level in levels):
         for device in stonith:
             if device.get("id") == "fence_sbd":
                 device["options"].setdefault("pcmk_off_action", "reboot")

@@ -223,3 +223,10 @@ def test_fence_sbd_in_a_level_with_other_devices_resets_instead_of_powering_off(
     off = fence_devices(nodes, scsi_devices=["/dev/mapper/lun1"], sbd=sbd, storage={"cluster_name": "c"},
                         properties={"stonith-action": "off"}, order=["power", "storage"])
     assert "pcmk_off_action" not in [d for d in off["stonith"] if d["id"] == "fence_sbd"][0]["options"]
+
+    # levels written by hand (pacemaker_fencing_levels) count the same way, and are returned as given
+    mine = [{"target": "node1", "level": 1, "devices": ["fence_sbd", "fence_scsi"]}]
+    hand = fence_devices(nodes, scsi_devices=["/dev/mapper/lun1"], sbd=sbd, storage={"cluster_name": "c"},
+                         order=["power", "storage"], levels=mine)
+    assert hand["levels"] == mine
+    assert [d for d in hand["stonith"] if d["id"] == "fence_sbd"][0]["options"]["pcmk_off_action"] == "reboot"

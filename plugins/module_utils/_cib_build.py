@@ -401,6 +401,12 @@ LAYER_OPS = _monitor_start_stop("10s", "20s", "60s")
 FS_OPS = _monitor_start_stop("20s", "40s", "60s")
 MGMT_OPS = _monitor_start_stop("30s", "60s", "60s")
 VIP_OPS = [{"action": "monitor", "interval": "10s", "timeout": "20s"}]
+# portblock's monitor records the VIP's established connections (ss, a file
+# fsync'ed on the replicated filesystem); a connection younger than one
+# interval at the failure is not tickled and reconnects on its own back-off
+TICKLE_OPS = _monitor_start_stop("10s", "20s", "30s")
+NFS_PORT = "2049"
+SMB_PORT = "445"
 # ethmonitor's own defaults (5 checks 10 s apart, each watching the packet
 # counter for 5 s and then arping 5 neighbours) take up to a minute to call a
 # link dead that keeps its carrier (a dead switch port behind a live one, a
@@ -1092,6 +1098,18 @@ def nas_integrated_services_groups(groups):
     return services_groups(groups, "nas_integrated_groups")
 
 
+def tickle_ports(layers):
+    """The TCP ports the clients of a group's layers hold connections to (text for portblock):
+    NFS 2049 for an nfs layer, SMB 445 for an smb layer."""
+    kinds = set(layer.get("kind") for layer in layers)
+    return ",".join(port for kind, port in (("nfs", NFS_PORT), ("smb", SMB_PORT)) if kind in kinds)
+
+
+def tickle_dir(config):
+    """Where the tickle layers record the VIPs' client connections: on the NFS state filesystem."""
+    return "%s/tickle" % config["nfs_state"]["mountpoint"].rstrip("/")
+
+
 def nas_integrated_stacks(config, services):
     """The base stack (LVM, NFS state, nfsserver, ethmonitor) on the DRBD Promoted, then one stack per group."""
     vg = config["vg_name"]
@@ -1148,6 +1166,12 @@ def nas_integrated_stacks(config, services):
         group_layers.extend((services.get("group_layers") or {}).get(name) or [])
         group_layers.append({"kind": "vip", "id": "vip_%s" % name, "agent": "ocf:heartbeat:IPaddr2",
                              "options": vip, "operations": _ops(VIP_OPS)})
+        ports = tickle_ports(group_layers)
+        if config.get("tcp_tickle") and nfs_groups and ports:
+            group_layers.append({"kind": "tickle", "id": "tickle_%s" % name, "agent": "ocf:heartbeat:portblock",
+                                 "options": {"protocol": "tcp", "portno": ports, "action": "unblock",
+                                             "ip": vip["ip"], "tickle_dir": tickle_dir(config)},
+                                 "operations": _ops(TICKLE_OPS)})
         stacks.append({"name": name, "after": [BASE_STACK], "with": [BASE_STACK], "meta": dict(stickiness),
                        "health": [{"attribute": attribute, "op": "ne", "value": 1}], "layers": group_layers})
     return stacks

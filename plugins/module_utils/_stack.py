@@ -14,7 +14,8 @@ any order among themselves)::
     filesystem filesystem
     service    service, nfs, smb, ad, haproxy   (any systemd unit or OCF agent)
     health     ethmonitor, ping                 (clones + location rules, not group members)
-    vip        vip                              (always last)
+    vip        vip                              (last but the reconnect tier)
+    reconnect  tickle                           (after the VIP it names: clients told to reconnect)
 
 A stack is a group (``type: group``, active/standby, the default) or a clone
 of that group (``type: clone``, active/active, ``interleave`` on). Under it
@@ -43,6 +44,7 @@ TIERS = (
     ("service", ("service", "nfs", "smb", "ad", "haproxy")),
     ("health", ("ethmonitor", "ping")),
     ("vip", ("vip",)),
+    ("reconnect", ("tickle",)),
 )
 LAYER_TIER = dict((kind, tier) for tier, kinds in TIERS for kind in kinds)
 TIER_RANK = dict((tier, i) for i, (tier, kinds) in enumerate(TIERS))
@@ -58,7 +60,14 @@ DEFAULT_AGENTS = {
     "ethmonitor": "ocf:heartbeat:ethmonitor",
     "ping": "ocf:pacemaker:ping",
     "vip": "ocf:heartbeat:IPaddr2",
+    "tickle": "ocf:heartbeat:portblock",
 }
+# a tickle layer: portblock unblocking the VIP's ports, recording the clients'
+# connections on replicated storage at each monitor and, when it starts after
+# a failover, sending each recorded client a TCP tickle ACK (the client answers
+# the new node, gets a reset and reconnects at once instead of after its next
+# retransmission back-off)
+TICKLE_OPTIONS = ("ip", "portno", "tickle_dir")
 DEFAULT_PREFERENCE_SCORE = 50
 DEFAULT_AVOID_SCORE = -100
 STACK_TYPES = ("group", "clone")
@@ -123,7 +132,7 @@ def check_layers(name, layers):
         ids.add(layer["id"])
     for i, layer in enumerate(layers):
         if layer["kind"] == "vip":
-            later = [x for x in layers[i + 1:] if x["kind"] != "vip"]
+            later = [x for x in layers[i + 1:] if x["kind"] not in ("vip", "tickle")]
             if later:
                 raise StackError("stack %s: layer 'vip' (%s) must be the last layer; %s comes after it"
                                  % (name, layer["id"], _layer_name(later[0])))
@@ -135,6 +144,31 @@ def check_layers(name, layers):
                                      % (name, earlier["kind"], earlier["id"], layer["id"], ORDER_TEXT))
                 raise StackError("stack %s: layer %s must come before %s; layers go bottom-up: %s"
                                  % (name, _layer_name(layer), _layer_name(earlier), ORDER_TEXT))
+    for i, layer in enumerate(layers):
+        if layer["kind"] == "tickle":
+            _check_tickle(name, layer, layers[:i])
+
+
+def _check_tickle(name, layer, earlier):
+    """A tickle layer unblocks TCP ports of a VIP that comes before it in the same stack."""
+    options = layer.get("options") or {}
+    missing = [key for key in TICKLE_OPTIONS if not options.get(key)]
+    if missing:
+        raise StackError("stack %s: layer %s needs options %s" % (name, _layer_name(layer), ", ".join(missing)))
+    if not re.match(r"^[0-9]+(:[0-9]+)?(,[0-9]+(:[0-9]+)?)*$", str(options["portno"])):
+        raise StackError("stack %s: layer %s: portno must be ports or ranges separated by commas, got %r"
+                         % (name, _layer_name(layer), options["portno"]))
+    if not str(options["tickle_dir"]).startswith("/"):
+        raise StackError("stack %s: layer %s: tickle_dir must be an absolute path, got %r"
+                         % (name, _layer_name(layer), options["tickle_dir"]))
+    for key, want in (("action", "unblock"), ("protocol", "tcp")):
+        if options.get(key, want) != want:
+            raise StackError("stack %s: layer %s: %s must be %s (a tickle unblocks TCP ports), got %r"
+                             % (name, _layer_name(layer), key, want, options[key]))
+    vips = [(x.get("options") or {}).get("ip") for x in earlier if x["kind"] == "vip"]
+    if options["ip"] not in vips:
+        raise StackError("stack %s: layer %s tickles clients of %s, which is no VIP before it in the stack (%s)"
+                         % (name, _layer_name(layer), options["ip"], ", ".join(str(v) for v in vips) or "none"))
 
 
 def _primitive(layer):

@@ -144,6 +144,36 @@ def test_resource_options():
     assert meta == dict((g, {"resource-stickiness": "100"}) for g in ("g_nas", "g_home", "g_proj"))
 
 
+def test_tickle_acks_after_each_vip_on_the_nfs_state_filesystem():
+    config = changed(["tcp_tickle"], True)
+    cib = nas_integrated_cib(config, services(config))
+    groups = dict((g["id"], g["members"]) for g in cib["groups"])
+    assert groups["g_home"][-2:] == ["vip_home", "tickle_home"]
+    assert groups["g_proj"][-2:] == ["vip_proj", "tickle_proj"]
+    prims = dict((r["id"], r) for r in cib["resources"])
+    assert prims["tickle_home"]["agent"] == "ocf:heartbeat:portblock"
+    # NFS and SMB clients of home's VIP; only SMB for proj
+    assert prims["tickle_home"]["options"] == {"protocol": "tcp", "portno": "2049,445", "action": "unblock",
+                                               "ip": "192.0.2.101", "tickle_dir": "/srv/nfs-state/tickle"}
+    assert prims["tickle_proj"]["options"]["portno"] == "445"
+    assert prims["tickle_proj"]["options"]["ip"] == "192.0.2.102"
+    assert {"action": "monitor", "interval": "10s", "timeout": "20s"} in prims["tickle_home"]["operations"]
+    _cib.normalise_input(merge([cib]))
+    # without Samba, proj has no protocol layer and so nothing to tickle
+    cib = nas_integrated_cib(config, services(config, smb=False))
+    groups = dict((g["id"], g["members"]) for g in cib["groups"])
+    assert groups["g_proj"] == ["fs_proj", "vip_proj"]
+    prims = dict((r["id"], r) for r in cib["resources"])
+    assert prims["tickle_home"]["options"]["portno"] == "2049"
+    # off, and without the NFS state filesystem (no group exports NFS): no tickle layers
+    for config in (changed(["tcp_tickle"], False), CONFIG):
+        assert not [r for r in nas_integrated_cib(config, services(config))["resources"] if r["id"].startswith("tickle")]
+    config = changed(["tcp_tickle"], True)
+    config["groups"][0]["nfs_exports"] = []
+    config["nfs_state"] = {}
+    assert not [r for r in nas_integrated_cib(config, services(config))["resources"] if r["id"].startswith("tickle")]
+
+
 def test_without_nfs_exports_there_is_no_nfs_server_and_no_state_volume():
     config = copy.deepcopy(CONFIG)
     config["groups"][0]["nfs_exports"] = []

@@ -29,8 +29,11 @@ VIP = {"kind": "vip", "id": "vip_share1", "agent": "ocf:heartbeat:IPaddr2", "opt
 LVM = {"kind": "volume", "id": "lvm_share1", "agent": "ocf:heartbeat:LVM-activate", "options": {"vgname": "vg1"}}
 BLOCK = {"kind": "block", "id": "drbd_r0", "agent": "ocf:linbit:drbd"}
 HAPROXY = {"kind": "haproxy", "id": "haproxy_share1"}
+TICKLE = {"kind": "tickle", "id": "tickle_share1",
+          "options": {"protocol": "tcp", "action": "unblock", "portno": "2049,445", "ip": "10.1.1.10",
+                      "tickle_dir": "/srv/state/tickle"}}
 ORDER = ("block (block/multipath/iscsi/graid), volume (volume/lvm/md), filesystem, "
-         "service (service/nfs/smb/ad/haproxy), health (ethmonitor/ping), vip")
+         "service (service/nfs/smb/ad/haproxy), health (ethmonitor/ping), vip, reconnect (tickle)")
 
 
 def stack(layers, **extra):
@@ -90,6 +93,46 @@ def test_below_without_promoted_role_orders_start():
     ([FS, dict(NFS, id="fs_share1")], "stack share1: id fs_share1 is used by two layers"),
 ])
 def test_wrong_order_refused(layers, message):
+    with pytest.raises(StackError) as e:
+        check_layers("share1", copy.deepcopy(layers))
+    assert str(e.value).startswith(message)
+
+
+def tickle(**options):
+    layer = copy.deepcopy(TICKLE)
+    layer["options"].update(options)
+    return layer
+
+
+def test_tickle_follows_its_vip_as_the_last_group_member():
+    out = stack_to_cib(stack([FS, NFS, VIP, TICKLE]))
+    assert out["groups"][0]["members"] == ["fs_share1", "nfs_share1", "vip_share1", "tickle_share1"]
+    prims = dict((r["id"], r) for r in out["resources"])
+    assert prims["tickle_share1"]["agent"] == "ocf:heartbeat:portblock"
+    # two VIPs, the tickle for the second; action and protocol may be left to the agent's defaults
+    check_layers("share1", [FS, VIP, dict(VIP, id="vip2", options={"ip": "10.1.1.11"}),
+                            dict(TICKLE, options={"portno": "2049", "ip": "10.1.1.11", "tickle_dir": "/t"})])
+
+
+@pytest.mark.parametrize("layers, message", [
+    ([FS, TICKLE, VIP], "stack share1: layer 'vip' (vip_share1) must come before 'tickle' (tickle_share1)"),
+    ([FS, NFS, TICKLE], "stack share1: layer 'tickle' (tickle_share1) tickles clients of 10.1.1.10, which is no VIP "
+                        "before it in the stack (none)"),
+    ([FS, VIP, tickle(ip="10.1.1.99")], "stack share1: layer 'tickle' (tickle_share1) tickles clients of 10.1.1.99, "
+                                        "which is no VIP before it in the stack (10.1.1.10)"),
+    ([FS, VIP, tickle(tickle_dir=None, portno="")], "stack share1: layer 'tickle' (tickle_share1) needs options "
+                                                    "portno, tickle_dir"),
+    ([FS, VIP, tickle(portno="nfs")], "stack share1: layer 'tickle' (tickle_share1): portno must be ports or ranges"),
+    ([FS, VIP, tickle(portno="2049;445")], "stack share1: layer 'tickle' (tickle_share1): portno must be ports"),
+    ([FS, VIP, tickle(tickle_dir="tickle")], "stack share1: layer 'tickle' (tickle_share1): tickle_dir must be an "
+                                             "absolute path, got 'tickle'"),
+    ([FS, VIP, tickle(action="block")], "stack share1: layer 'tickle' (tickle_share1): action must be unblock (a "
+                                        "tickle unblocks TCP ports), got 'block'"),
+    ([FS, VIP, tickle(protocol="udp")], "stack share1: layer 'tickle' (tickle_share1): protocol must be tcp"),
+    ([FS, VIP, TICKLE, SMB], "stack share1: layer 'vip' (vip_share1) must be the last layer; 'smb' (smb_share1) comes "
+                             "after it"),
+])
+def test_bad_tickle_refused(layers, message):
     with pytest.raises(StackError) as e:
         check_layers("share1", copy.deepcopy(layers))
     assert str(e.value).startswith(message)

@@ -71,6 +71,7 @@ ROWS = (
     ("freeze of the active node, SMB", 6.0),
     ("freeze of the active node, NFS", 6.0),
 )
+PROFILE_RE = re.compile(r"^(\S.*?) -{2,} (\d+\.\d+)s\s*$", re.M)
 RECAP_RE = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
 
@@ -87,6 +88,12 @@ def recap_totals(output):
         totals["unreachable"] += int(unreachable)
         totals["failed"] += int(failed)
     return totals
+
+
+def slowest_tasks(output, count=10):
+    """[(seconds, task)] of the COUNT slowest tasks in profile_tasks' summary at the end of OUTPUT."""
+    tasks = [(float(seconds), name.strip()) for name, seconds in PROFILE_RE.findall(output or "")]
+    return sorted(tasks, key=lambda item: -item[0])[:count]
 
 
 def cluster_formed(crm_mon_xml, nodes):
@@ -225,7 +232,9 @@ def drill(lab, mode, runs):
 
 def main(argv=None):
     args = parse_args(argv)
-    env = lab_env.tool_environment(ROOT, ANSIBLE_FORCE_COLOR="0")
+    # profile_tasks: where a re-run's time goes, printed after the table
+    env = lab_env.tool_environment(ROOT, ANSIBLE_FORCE_COLOR="0",
+                                   ANSIBLE_CALLBACKS_ENABLED="ansible.posix.profile_tasks")
     log_dir = tempfile.mkdtemp(prefix="hsc-speed-")
     lab = Lab(env, log_dir)
     results, problems = {}, []
@@ -245,6 +254,7 @@ def main(argv=None):
                 seconds, output = lab.playbook("rerun-%d" % (i + 1), "site.yml")
                 totals = recap_totals(output)
                 results["rerun"].append(seconds)
+                results["rerun_slowest"] = slowest_tasks(output)
                 print("rerun %d: %.1f s, %s" % (i + 1, seconds, totals), flush=True)
                 if not totals or totals["changed"]:
                     problems.append("re-run %d changed something (%s): see %s/rerun-%d.log"
@@ -268,6 +278,10 @@ def main(argv=None):
         if not args.keep and "up" in args.steps:
             lab.run("down-end", ["bash", LABCTL, "down"], check=False)
     print(format_table(rows_from(results)))
+    if results.get("rerun_slowest"):
+        print("the last re-run's slowest tasks (profile_tasks):")
+        for seconds, task in results["rerun_slowest"]:
+            print("  %6.2f s  %s" % (seconds, task))
     for problem in problems:
         print("PROBLEM: %s" % problem)
     return 1 if problems else 0

@@ -42,6 +42,24 @@ def test_recap_totals(bench):
     assert bench.recap_totals(None) is None
 
 
+PROFILE = """
+Saturday 05 December 2026  09:10:01 +0000 (0:00:00.500)       0:01:39.000 *****
+===============================================================================
+hastorage.cluster.nas_services : Render the Samba shares -------------------- 6.80s
+hastorage.cluster.pacemaker : Start the cluster at boot --------------------- 5.52s
+Gathering Facts ------------------------------------------------------------- 2.10s
+hastorage.cluster.feedback_agent : Install the agent ------------------------ 3.45s
+"""
+
+
+def test_slowest_tasks_from_the_profile(bench):
+    assert bench.slowest_tasks(PROFILE, 3) == [
+        (6.8, "hastorage.cluster.nas_services : Render the Samba shares"),
+        (5.52, "hastorage.cluster.pacemaker : Start the cluster at boot"),
+        (3.45, "hastorage.cluster.feedback_agent : Install the agent")]
+    assert bench.slowest_tasks(RECAP) == []
+
+
 def test_cluster_formed_needs_a_dc_and_every_node_online(bench):
     nodes = ["node1", "node2", "node3"]
     assert bench.cluster_formed(CRM_MON % ("true", "true"), nodes)

@@ -401,9 +401,10 @@ LAYER_OPS = _monitor_start_stop("10s", "20s", "60s")
 FS_OPS = _monitor_start_stop("20s", "40s", "60s")
 MGMT_OPS = _monitor_start_stop("30s", "60s", "60s")
 VIP_OPS = [{"action": "monitor", "interval": "10s", "timeout": "20s"}]
-# portblock's monitor records the VIP's established connections (ss, a file
-# fsync'ed on the replicated filesystem); a connection younger than one
-# interval at the failure is not tickled and reconnects on its own back-off
+# tcp_tickle's monitor records the VIP's established connections (ss, a file
+# fsync'ed on the replicated filesystem when the list changed); a connection
+# younger than one interval at the failure is not tickled and reconnects on
+# its own back-off
 TICKLE_OPS = _monitor_start_stop("10s", "20s", "30s")
 NFS_PORT = "2049"
 SMB_PORT = "445"
@@ -1168,9 +1169,8 @@ def nas_integrated_stacks(config, services):
                              "options": vip, "operations": _ops(VIP_OPS)})
         ports = tickle_ports(group_layers)
         if config.get("tcp_tickle") and nfs_groups and ports:
-            group_layers.append({"kind": "tickle", "id": "tickle_%s" % name, "agent": "ocf:heartbeat:portblock",
-                                 "options": {"protocol": "tcp", "portno": ports, "action": "unblock",
-                                             "ip": vip["ip"], "tickle_dir": tickle_dir(config)},
+            group_layers.append({"kind": "tickle", "id": "tickle_%s" % name, "agent": "ocf:hastorage:tcp_tickle",
+                                 "options": {"ip": vip["ip"], "portno": ports, "tickle_dir": tickle_dir(config)},
                                  "operations": _ops(TICKLE_OPS)})
         stacks.append({"name": name, "after": [BASE_STACK], "with": [BASE_STACK], "meta": dict(stickiness),
                        "health": [{"attribute": attribute, "op": "ne", "value": 1}], "layers": group_layers})

@@ -15,7 +15,7 @@ any order among themselves)::
     service    service, nfs, smb, ad, haproxy   (any systemd unit or OCF agent)
     health     ethmonitor, ping                 (clones + location rules, not group members)
     vip        vip                              (last but the reconnect tier)
-    reconnect  tickle                           (after the VIP it names: clients told to reconnect)
+    reconnect  tickle                           (after the VIP it names: its clients told to reconnect)
 
 A stack is a group (``type: group``, active/standby, the default) or a clone
 of that group (``type: clone``, active/active, ``interleave`` on). Under it
@@ -60,14 +60,16 @@ DEFAULT_AGENTS = {
     "ethmonitor": "ocf:heartbeat:ethmonitor",
     "ping": "ocf:pacemaker:ping",
     "vip": "ocf:heartbeat:IPaddr2",
-    "tickle": "ocf:heartbeat:portblock",
+    "tickle": "ocf:hastorage:tcp_tickle",
 }
-# a tickle layer: portblock unblocking the VIP's ports, recording the clients'
-# connections on replicated storage at each monitor and, when it starts after
-# a failover, sending each recorded client a TCP tickle ACK (the client answers
-# the new node, gets a reset and reconnects at once instead of after its next
-# retransmission back-off)
+# a tickle layer records the VIP's client connections on storage that moves
+# with the stack at each monitor and, when it starts after a failover, sends
+# each recorded client a TCP tickle ACK (the client answers the new node, gets
+# a reset and reconnects at once instead of after its next retransmission
+# back-off): the collection's ocf:hastorage:tcp_tickle, or portblock's
+# unblock with its iptables rules
 TICKLE_OPTIONS = ("ip", "portno", "tickle_dir")
+PORTBLOCK = "ocf:heartbeat:portblock"
 DEFAULT_PREFERENCE_SCORE = 50
 DEFAULT_AVOID_SCORE = -100
 STACK_TYPES = ("group", "clone")
@@ -155,13 +157,13 @@ def _check_tickle(name, layer, earlier):
     missing = [key for key in TICKLE_OPTIONS if not options.get(key)]
     if missing:
         raise StackError("stack %s: layer %s needs options %s" % (name, _layer_name(layer), ", ".join(missing)))
-    if not re.match(r"^[0-9]+(:[0-9]+)?(,[0-9]+(:[0-9]+)?)*$", str(options["portno"])):
-        raise StackError("stack %s: layer %s: portno must be ports or ranges separated by commas, got %r"
+    if not re.match(r"^[0-9]+(,[0-9]+)*$", str(options["portno"])):
+        raise StackError("stack %s: layer %s: portno must be ports separated by commas, got %r"
                          % (name, _layer_name(layer), options["portno"]))
     if not str(options["tickle_dir"]).startswith("/"):
         raise StackError("stack %s: layer %s: tickle_dir must be an absolute path, got %r"
                          % (name, _layer_name(layer), options["tickle_dir"]))
-    for key, want in (("action", "unblock"), ("protocol", "tcp")):
+    for key, want in (("action", "unblock"), ("protocol", "tcp")) if layer.get("agent") == PORTBLOCK else ():
         if options.get(key, want) != want:
             raise StackError("stack %s: layer %s: %s must be %s (a tickle unblocks TCP ports), got %r"
                              % (name, _layer_name(layer), key, want, options[key]))

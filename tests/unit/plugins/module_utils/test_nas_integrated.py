@@ -151,10 +151,10 @@ def test_tickle_acks_after_each_vip_on_the_nfs_state_filesystem():
     assert groups["g_home"][-2:] == ["vip_home", "tickle_home"]
     assert groups["g_proj"][-2:] == ["vip_proj", "tickle_proj"]
     prims = dict((r["id"], r) for r in cib["resources"])
-    assert prims["tickle_home"]["agent"] == "ocf:heartbeat:portblock"
+    assert prims["tickle_home"]["agent"] == "ocf:hastorage:tcp_tickle"
     # NFS and SMB clients of home's VIP; only SMB for proj
-    assert prims["tickle_home"]["options"] == {"protocol": "tcp", "portno": "2049,445", "action": "unblock",
-                                               "ip": "192.0.2.101", "tickle_dir": "/srv/nfs-state/tickle"}
+    assert prims["tickle_home"]["options"] == {"portno": "2049,445", "ip": "192.0.2.101",
+                                               "tickle_dir": "/srv/nfs-state/tickle"}
     assert prims["tickle_proj"]["options"]["portno"] == "445"
     assert prims["tickle_proj"]["options"]["ip"] == "192.0.2.102"
     assert {"action": "monitor", "interval": "10s", "timeout": "20s"} in prims["tickle_home"]["operations"]

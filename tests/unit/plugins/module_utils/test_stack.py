@@ -30,8 +30,9 @@ LVM = {"kind": "volume", "id": "lvm_share1", "agent": "ocf:heartbeat:LVM-activat
 BLOCK = {"kind": "block", "id": "drbd_r0", "agent": "ocf:linbit:drbd"}
 HAPROXY = {"kind": "haproxy", "id": "haproxy_share1"}
 TICKLE = {"kind": "tickle", "id": "tickle_share1",
-          "options": {"protocol": "tcp", "action": "unblock", "portno": "2049,445", "ip": "10.1.1.10",
-                      "tickle_dir": "/srv/state/tickle"}}
+          "options": {"portno": "2049,445", "ip": "10.1.1.10", "tickle_dir": "/srv/state/tickle"}}
+PORTBLOCK = dict(TICKLE, agent="ocf:heartbeat:portblock",
+                 options=dict(TICKLE["options"], protocol="tcp", action="unblock"))
 ORDER = ("block (block/multipath/iscsi/graid), volume (volume/lvm/md), filesystem, "
          "service (service/nfs/smb/ad/haproxy), health (ethmonitor/ping), vip, reconnect (tickle)")
 
@@ -108,10 +109,13 @@ def test_tickle_follows_its_vip_as_the_last_group_member():
     out = stack_to_cib(stack([FS, NFS, VIP, TICKLE]))
     assert out["groups"][0]["members"] == ["fs_share1", "nfs_share1", "vip_share1", "tickle_share1"]
     prims = dict((r["id"], r) for r in out["resources"])
-    assert prims["tickle_share1"]["agent"] == "ocf:heartbeat:portblock"
-    # two VIPs, the tickle for the second; action and protocol may be left to the agent's defaults
+    assert prims["tickle_share1"]["agent"] == "ocf:hastorage:tcp_tickle"
+    # two VIPs, the tickle for the second
     check_layers("share1", [FS, VIP, dict(VIP, id="vip2", options={"ip": "10.1.1.11"}),
                             dict(TICKLE, options={"portno": "2049", "ip": "10.1.1.11", "tickle_dir": "/t"})])
+    # portblock's unblock is a tickle layer too; its action and protocol may be left to its defaults
+    check_layers("share1", [FS, VIP, PORTBLOCK])
+    check_layers("share1", [FS, VIP, dict(PORTBLOCK, options=TICKLE["options"])])
 
 
 @pytest.mark.parametrize("layers, message", [
@@ -122,13 +126,14 @@ def test_tickle_follows_its_vip_as_the_last_group_member():
                                         "which is no VIP before it in the stack (10.1.1.10)"),
     ([FS, VIP, tickle(tickle_dir=None, portno="")], "stack share1: layer 'tickle' (tickle_share1) needs options "
                                                     "portno, tickle_dir"),
-    ([FS, VIP, tickle(portno="nfs")], "stack share1: layer 'tickle' (tickle_share1): portno must be ports or ranges"),
+    ([FS, VIP, tickle(portno="nfs")], "stack share1: layer 'tickle' (tickle_share1): portno must be ports separated"),
+    ([FS, VIP, tickle(portno="1:100")], "stack share1: layer 'tickle' (tickle_share1): portno must be ports separated"),
     ([FS, VIP, tickle(portno="2049;445")], "stack share1: layer 'tickle' (tickle_share1): portno must be ports"),
     ([FS, VIP, tickle(tickle_dir="tickle")], "stack share1: layer 'tickle' (tickle_share1): tickle_dir must be an "
                                              "absolute path, got 'tickle'"),
-    ([FS, VIP, tickle(action="block")], "stack share1: layer 'tickle' (tickle_share1): action must be unblock (a "
+    ([FS, VIP, dict(PORTBLOCK, options=dict(PORTBLOCK["options"], action="block"))], "stack share1: layer 'tickle' (tickle_share1): action must be unblock (a "
                                         "tickle unblocks TCP ports), got 'block'"),
-    ([FS, VIP, tickle(protocol="udp")], "stack share1: layer 'tickle' (tickle_share1): protocol must be tcp"),
+    ([FS, VIP, dict(PORTBLOCK, options=dict(PORTBLOCK["options"], protocol="udp"))], "stack share1: layer 'tickle' (tickle_share1): protocol must be tcp"),
     ([FS, VIP, TICKLE, SMB], "stack share1: layer 'vip' (vip_share1) must be the last layer; 'smb' (smb_share1) comes "
                              "after it"),
 ])

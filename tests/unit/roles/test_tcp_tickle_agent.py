@@ -106,7 +106,17 @@ def test_the_list_is_rewritten_only_when_it_changed(agent):
     assert agent.list.read_text() == "10.1.1.10:2049\t10.1.2.7:871\n"
 
 
-def test_start_after_a_failover_tickles_the_recorded_clients_this_node_does_not_hold(agent):
+def test_start_after_a_failover_tickles_every_recorded_client(agent):
+    agent.list.write_text(RECORDED)
+    agent.ss.write_text("")  # the node that took over holds none of them
+    rc, out = agent("start")
+    assert rc == 0
+    assert "sent tickle ACKs to 3 of 3 recorded connection(s) of 10.1.1.10" in out
+    assert agent.log.read_text() == "args: -n 3\n" + RECORDED
+    assert agent.list.read_text() == ""
+
+
+def test_start_does_not_tickle_the_connections_this_node_holds(agent):
     agent.list.write_text(RECORDED)
     # this node holds one of them already (the stack came back before that client noticed)
     agent.ss.write_text("0 0 10.1.1.10:2049 10.1.2.8:1002\n")

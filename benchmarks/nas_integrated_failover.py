@@ -100,6 +100,8 @@ def format_run(index, run):
         ", ".join("%s %s" % (label, "-" if (run.get(proto) or {}).get("rto_s") is None
                              else "%.1f s" % run[proto]["rto_s"]) for proto, label in PROTOCOLS),
         run.get("records"), run.get("missing")) + (
+            "; tickle ACKs to %s of %s recorded connections" % (run["tickled"], run["tickle_recorded"])
+            if run.get("tickle_recorded") is not None else "") + (
             "; %s" % ", ".join("%s %.1f" % (name, seconds) for name, seconds in run["phases"])
             if run.get("phases") else "")
 

@@ -76,6 +76,8 @@ def test_format_run(bench):
     line = bench.format_run(2, run("freeze", 30.04, None, 31.0, records=70))
     assert line == ("run 2 freeze      node1 failed, node2 took over: NFS v4.2 30.0 s, NFS v3 -, SMB 31.0 s; "
                     "70 records, 0 missing")
+    tickled = dict(run("kill", 9.0, 9.1, 10.0), tickled=1, tickle_recorded=2)
+    assert bench.format_run(1, tickled).endswith("50 records, 0 missing; tickle ACKs to 1 of 2 recorded connections")
 
 
 @pytest.mark.parametrize("argv, message", [

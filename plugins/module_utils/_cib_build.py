@@ -1189,8 +1189,13 @@ def nas_integrated_cib(config, services):
     placed = []
     for group in config.get("groups") or []:
         placed.extend(group_constraints.get(group["name"]) or [])
+    # a group without a tickle layer (nas_integrated_tcp_tickle off, no NFS
+    # state filesystem, no protocol layer) loses the one an earlier run made
+    built = set(r["id"] for r in cib["resources"])
+    gone = [{"id": "tickle_%s" % g["name"], "state": "absent"} for g in config.get("groups") or []
+            if "tickle_%s" % g["name"] not in built]
     return {
-        "resources": list(services.get("resources") or []) + cib["resources"],
+        "resources": list(services.get("resources") or []) + cib["resources"] + gone,
         "groups": cib["groups"],
         "clones": list(services.get("clones") or []) + cib.get("clones", []),
         "constraints": list(services.get("constraints") or []) + cib["constraints"] + placed,

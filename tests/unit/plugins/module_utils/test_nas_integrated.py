@@ -165,13 +165,38 @@ def test_tickle_acks_after_each_vip_on_the_nfs_state_filesystem():
     assert groups["g_proj"] == ["fs_proj", "vip_proj"]
     prims = dict((r["id"], r) for r in cib["resources"])
     assert prims["tickle_home"]["options"]["portno"] == "2049"
-    # off, and without the NFS state filesystem (no group exports NFS): no tickle layers
+    # off, and without the NFS state filesystem (no group exports NFS): no tickle layers, and the ones an
+    # earlier run made are deleted
+    absent = [{"id": "tickle_home", "state": "absent"}, {"id": "tickle_proj", "state": "absent"}]
     for config in (changed(["tcp_tickle"], False), CONFIG):
-        assert not [r for r in nas_integrated_cib(config, services(config))["resources"] if r["id"].startswith("tickle")]
+        assert [r for r in nas_integrated_cib(config, services(config))["resources"]
+                if r["id"].startswith("tickle")] == absent
     config = changed(["tcp_tickle"], True)
     config["groups"][0]["nfs_exports"] = []
     config["nfs_state"] = {}
-    assert not [r for r in nas_integrated_cib(config, services(config))["resources"] if r["id"].startswith("tickle")]
+    assert [r for r in nas_integrated_cib(config, services(config))["resources"]
+            if r["id"].startswith("tickle")] == absent
+
+
+EMPTY_CIB = """<cib crm_feature_set="3.16.1" validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0">
+  <configuration><crm_config/><nodes/><resources/><constraints/></configuration><status/></cib>"""
+
+
+def test_turning_the_tickle_off_deletes_the_tickle_resources_it_made():
+    drbd = {"resources": [{"id": "drbd_r0", "agent": "ocf:linbit:drbd", "options": {"drbd_resource": "r0"}}],
+            "clones": [{"id": "drbd_r0-clone", "resource": "drbd_r0", "promotable": True}]}
+    on = changed(["tcp_tickle"], True)
+    root = _cib.parse_cib(EMPTY_CIB)
+    first = _cib.apply_desired(root, _cib.normalise_input(merge([drbd, nas_integrated_cib(on, services(on))])))
+    assert first.find("configuration/resources/group[@id='g_home']/primitive[@id='tickle_home']") is not None
+    off = changed(["tcp_tickle"], False)
+    second = _cib.apply_desired(first, _cib.normalise_input(merge([drbd, nas_integrated_cib(off, services(off))])))
+    lines = _cib.action_lines(_cib.plan(_cib.snapshot(first), _cib.snapshot(second)))
+    assert lines == ["update group g_home (members)", "update group g_proj (members)",
+                     "delete primitive tickle_home", "delete primitive tickle_proj"]
+    # and the next run with it off changes nothing
+    third = _cib.apply_desired(second, _cib.normalise_input(merge([drbd, nas_integrated_cib(off, services(off))])))
+    assert _cib.plan(_cib.snapshot(second), _cib.snapshot(third)) == []
 
 
 def test_without_nfs_exports_there_is_no_nfs_server_and_no_state_volume():

@@ -105,6 +105,12 @@ def tickle(**options):
     return layer
 
 
+def portblock(**options):
+    layer = copy.deepcopy(PORTBLOCK)
+    layer["options"].update(options)
+    return layer
+
+
 def test_tickle_follows_its_vip_as_the_last_group_member():
     out = stack_to_cib(stack([FS, NFS, VIP, TICKLE]))
     assert out["groups"][0]["members"] == ["fs_share1", "nfs_share1", "vip_share1", "tickle_share1"]
@@ -131,9 +137,9 @@ def test_tickle_follows_its_vip_as_the_last_group_member():
     ([FS, VIP, tickle(portno="2049;445")], "stack share1: layer 'tickle' (tickle_share1): portno must be ports"),
     ([FS, VIP, tickle(tickle_dir="tickle")], "stack share1: layer 'tickle' (tickle_share1): tickle_dir must be an "
                                              "absolute path, got 'tickle'"),
-    ([FS, VIP, dict(PORTBLOCK, options=dict(PORTBLOCK["options"], action="block"))], "stack share1: layer 'tickle' (tickle_share1): action must be unblock (a "
-                                        "tickle unblocks TCP ports), got 'block'"),
-    ([FS, VIP, dict(PORTBLOCK, options=dict(PORTBLOCK["options"], protocol="udp"))], "stack share1: layer 'tickle' (tickle_share1): protocol must be tcp"),
+    ([FS, VIP, portblock(action="block")], "stack share1: layer 'tickle' (tickle_share1): action must be unblock (a "
+                                           "tickle unblocks TCP ports), got 'block'"),
+    ([FS, VIP, portblock(protocol="udp")], "stack share1: layer 'tickle' (tickle_share1): protocol must be tcp"),
     ([FS, VIP, TICKLE, SMB], "stack share1: layer 'vip' (vip_share1) must be the last layer; 'smb' (smb_share1) comes "
                              "after it"),
 ])

@@ -5,9 +5,11 @@
 Lab only (the podman lab of lab/labctl, a cluster deployed on it: ``make lab``
 or ``benchmarks/speed.py --keep``). For each token in ``--tokens``:
 
-1. ``pcs cluster config update totem token=T`` on node1 (consensus is
-   corosync's default, 1.2 x token) and a check that every node's corosync
-   runs with it (``corosync-cmapctl runtime.config.totem.token``);
+1. ``pcs cluster config update totem token=T`` on node1 and a check that
+   every node's corosync runs with it (``corosync-cmapctl
+   runtime.config.totem.token``: corosync 3 adds ``token_coefficient``, 650
+   ms, per node above two, so T runs as T + 650 on three nodes; consensus
+   is 1.2 x that);
 2. a bounded CPU stress on every node for ``--seconds``: ``--burners`` busy
    loops per node, each under ``timeout`` (the lab's nodes share this
    machine's cores, so the load average shows how oversubscribed they were);
@@ -15,9 +17,10 @@ or ``benchmarks/speed.py --keep``). For each token in ``--tokens``:
    memberships formed (a flap: the ring was lost and re-formed while every
    node was alive) and "Token has not been received" warnings (near misses).
 
-Prints a table: token, consensus, the host's load average at the end of the
-window, flaps and near misses per node, and the detection bound of a dead
-node (token + consensus). A token is safe here when no node saw a flap.
+Prints a table: the token set, the token corosync runs with, consensus, the
+host's load average at the end of the window, flaps and near misses per
+node, and the detection bound of a dead node (effective token +
+consensus). A token is safe here when no node saw a flap.
 The cluster's token is set back to ``--restore`` (default 1000, the lab
 inventory's) at the end. Usage, from the collection root::
 
@@ -65,15 +68,15 @@ def verdict(flaps):
 
 def format_table(rows):
     """The table: one row per token."""
-    lines = ["%7s %9s %6s  %-24s %-24s %-12s %s" % ("token", "consensus", "load", "flaps per node",
-                                                    "near misses per node", "detection", "verdict")]
+    lines = ["%7s %9s %9s %6s  %-24s %-24s %-12s %s" % ("token", "effective", "consensus", "load", "flaps per node",
+                                                         "near misses per node", "detection", "verdict")]
     for row in rows:
         nodes = sorted(row["flaps"])
-        lines.append("%5d ms %7d ms %6.1f  %-24s %-24s %-12s %s" % (
-            row["token"], row["consensus"], row["load"],
+        lines.append("%5d ms %7d ms %7d ms %6.1f  %-24s %-24s %-12s %s" % (
+            row["token"], row["effective"], row["consensus"], row["load"],
             " ".join("%s:%d" % (n, row["flaps"][n]) for n in nodes),
             " ".join("%s:%d" % (n, row["near_misses"][n]) for n in nodes),
-            "<= %.1f s" % ((row["token"] + row["consensus"]) / 1000.0), verdict(row["flaps"])))
+            "<= %.1f s" % ((row["effective"] + row["consensus"]) / 1000.0), verdict(row["flaps"])))
     return "\n".join(lines)
 
 
@@ -100,17 +103,31 @@ def podman(container, argv, check=True):
                           universal_newlines=True, check=check).stdout
 
 
+def effective_token(token, nodes, coefficient=650):
+    """The token corosync runs with: TOKEN + (NODES - 2) x token_coefficient (corosync 3, 3 nodes or more)."""
+    return token + max(0, nodes - 2) * coefficient
+
+
+def runtime_value(container, key):
+    """An integer of corosync's runtime cmap on CONTAINER, or None."""
+    text = podman(container, ["corosync-cmapctl", "-g", key], check=False).strip()
+    value = text.rsplit("=", 1)[-1].strip()
+    return int(value) if value.isdigit() else None
+
+
 def set_token(containers, token, timeout=120):
-    """Set the running cluster's token and wait until every node runs with it."""
+    """Set the running cluster's token and wait until every node runs with it; (effective token, consensus)."""
     podman(containers[0], ["pcs", "cluster", "config", "update", "totem", "token=%d" % token])
+    coefficient = runtime_value(containers[0], "runtime.config.totem.token_coefficient") or 650
+    want = effective_token(token, len(containers), coefficient)
     t0 = time.monotonic()
+    values = []
     while time.monotonic() - t0 < timeout:
-        values = [podman(c, ["corosync-cmapctl", "-g", "runtime.config.totem.token"], check=False) for c in containers]
-        if all(v.strip().endswith("= %d" % token) for v in values):
-            consensus = podman(containers[0], ["corosync-cmapctl", "-g", "runtime.config.totem.consensus"])
-            return int(consensus.strip().rsplit("=", 1)[1])
+        values = [runtime_value(c, "runtime.config.totem.token") for c in containers]
+        if all(v == want for v in values):
+            return want, runtime_value(containers[0], "runtime.config.totem.consensus")
         time.sleep(1)
-    raise RuntimeError("the nodes do not run token %d after %d s: %s" % (token, timeout, values))
+    raise RuntimeError("the nodes do not run token %d (configured %d) after %d s: %s" % (want, token, timeout, values))
 
 
 def stress_window(containers, seconds, burners):
@@ -142,10 +159,10 @@ def main(argv=None):
     rows = []
     try:
         for token in args.tokens:
-            consensus = set_token(containers, token)
+            effective, consensus = set_token(containers, token)
             time.sleep(5)  # let a reload's own membership settle before the window
             load, counts = stress_window(containers, args.seconds, args.burners)
-            row = {"token": token, "consensus": consensus, "load": load,
+            row = {"token": token, "effective": effective, "consensus": consensus, "load": load,
                    "flaps": dict((names[c], counts[c][0]) for c in containers),
                    "near_misses": dict((names[c], counts[c][1]) for c in containers)}
             rows.append(row)

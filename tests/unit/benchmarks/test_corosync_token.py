@@ -33,6 +33,12 @@ def test_count_events(bench):
     assert bench.count_events(None) == (0, 0)
 
 
+def test_effective_token_adds_the_coefficient_per_node_above_two(bench):
+    assert bench.effective_token(500, 2) == 500
+    assert bench.effective_token(500, 3) == 1150
+    assert bench.effective_token(1000, 5, coefficient=100) == 1300
+
+
 def test_parse_tokens(bench):
     assert bench.parse_tokens("1000,500 750 500") == [500, 750, 1000]
     for bad in ("", "0", "100", "40000", "1s", "500,x"):
@@ -41,14 +47,14 @@ def test_parse_tokens(bench):
 
 
 def test_table_and_verdict(bench):
-    rows = [{"token": 500, "consensus": 600, "load": 6.3, "flaps": {"node1": 3, "node2": 2, "node3": 0},
+    rows = [{"token": 500, "effective": 1150, "consensus": 1380, "load": 6.3, "flaps": {"node1": 3, "node2": 2, "node3": 0},
              "near_misses": {"node1": 9, "node2": 7, "node3": 1}},
-            {"token": 1000, "consensus": 1200, "load": 6.1, "flaps": {"node1": 0, "node2": 0, "node3": 0},
+            {"token": 1000, "effective": 1650, "consensus": 1980, "load": 6.1, "flaps": {"node1": 0, "node2": 0, "node3": 0},
              "near_misses": {"node1": 1, "node2": 0, "node3": 0}}]
     table = bench.format_table(rows).splitlines()
-    assert table[1].split() == ["500", "ms", "600", "ms", "6.3", "node1:3", "node2:2", "node3:0",
-                                "node1:9", "node2:7", "node3:1", "<=", "1.1", "s", "5", "flap(s)"]
-    assert table[2].endswith("<= 2.2 s     safe here")
+    assert table[1].split() == ["500", "ms", "1150", "ms", "1380", "ms", "6.3", "node1:3", "node2:2", "node3:0",
+                                "node1:9", "node2:7", "node3:1", "<=", "2.5", "s", "5", "flap(s)"]
+    assert table[2].endswith("<= 3.6 s     safe here")
     assert bench.verdict({"a": 0, "b": 0}) == "safe here"
 
 

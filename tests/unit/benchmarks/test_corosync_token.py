@@ -39,6 +39,15 @@ def test_effective_token_adds_the_coefficient_per_node_above_two(bench):
     assert bench.effective_token(1000, 5, coefficient=100) == 1300
 
 
+def test_safe_from_needs_every_larger_token_quiet(bench):
+    def row(token, flaps):
+        return {"token": token, "flaps": {"node1": flaps}}
+    assert bench.safe_from([row(250, 0), row(500, 2), row(1000, 0)]) == 1000
+    assert bench.safe_from([row(500, 0), row(1000, 0)]) == 500
+    assert bench.safe_from([row(500, 0), row(1000, 1)]) is None
+    assert bench.safe_from([]) is None
+
+
 def test_parse_tokens(bench):
     assert bench.parse_tokens("1000,500 750 500") == [500, 750, 1000]
     for bad in ("", "0", "100", "40000", "1s", "500,x"):

@@ -79,8 +79,9 @@ def safe_from(rows):
 
 def format_table(rows):
     """The table: one row per token."""
-    lines = ["%7s %9s %9s %6s  %-24s %-24s %-12s %s" % ("token", "effective", "consensus", "load", "flaps per node",
-                                                         "near misses per node", "detection", "verdict")]
+    header = ("token", "effective", "consensus", "load", "flaps per node", "near misses per node", "detection",
+              "verdict")
+    lines = ["%7s %9s %9s %6s  %-24s %-24s %-12s %s" % header]
     for row in rows:
         nodes = sorted(row["flaps"])
         lines.append("%5d ms %7d ms %7d ms %6.1f  %-24s %-24s %-12s %s" % (

@@ -1100,10 +1100,15 @@ def nas_integrated_services_groups(groups):
 
 
 def tickle_ports(layers):
-    """The TCP ports the clients of a group's layers hold connections to (text for portblock):
+    """The TCP ports the clients of a group's layers hold connections to (text for tcp_tickle's portno):
     NFS 2049 for an nfs layer, SMB 445 for an smb layer."""
     kinds = set(layer.get("kind") for layer in layers)
     return ",".join(port for kind, port in (("nfs", NFS_PORT), ("smb", SMB_PORT)) if kind in kinds)
+
+
+def tickle_id(group_name):
+    """The id of a group's tickle layer (built, or deleted when the group has none)."""
+    return "tickle_%s" % group_name
 
 
 def tickle_dir(config):
@@ -1169,7 +1174,7 @@ def nas_integrated_stacks(config, services):
                              "options": vip, "operations": _ops(VIP_OPS)})
         ports = tickle_ports(group_layers)
         if config.get("tcp_tickle") and nfs_groups and ports:
-            group_layers.append({"kind": "tickle", "id": "tickle_%s" % name, "agent": "ocf:hastorage:tcp_tickle",
+            group_layers.append({"kind": "tickle", "id": tickle_id(name), "agent": "ocf:hastorage:tcp_tickle",
                                  "options": {"ip": vip["ip"], "portno": ports, "tickle_dir": tickle_dir(config)},
                                  "operations": _ops(TICKLE_OPS)})
         stacks.append({"name": name, "after": [BASE_STACK], "with": [BASE_STACK], "meta": dict(stickiness),
@@ -1192,8 +1197,8 @@ def nas_integrated_cib(config, services):
     # a group without a tickle layer (nas_integrated_tcp_tickle off, no NFS
     # state filesystem, no protocol layer) loses the one an earlier run made
     built = set(r["id"] for r in cib["resources"])
-    gone = [{"id": "tickle_%s" % g["name"], "state": "absent"} for g in config.get("groups") or []
-            if "tickle_%s" % g["name"] not in built]
+    gone = [{"id": tickle_id(g["name"]), "state": "absent"} for g in config.get("groups") or []
+            if tickle_id(g["name"]) not in built]
     return {
         "resources": list(services.get("resources") or []) + cib["resources"] + gone,
         "groups": cib["groups"],

@@ -140,9 +140,15 @@ def network_names(name):
     return {"net": "%s-net" % name, "repl": "%s-repl" % name}
 
 
+# Bump when prepare_rootfs changes what it leaves in the image: the cache key
+# covers it as well as the package list.
+IMAGE_RECIPE = 2
+
+
 def image_key(package_text):
-    """Cache key of the node image: hash of the package list (comments ignored)."""
-    return hashlib.sha256("\n".join(parse_packages(package_text)).encode()).hexdigest()[:12]
+    """Cache key of the node image: hash of the package list (comments ignored) and the recipe."""
+    text = "\n".join(parse_packages(package_text) + ["recipe %d" % IMAGE_RECIPE])
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def parse_packages(text):
@@ -198,6 +204,10 @@ def build_state(name, nodes, net_subnet, repl_subnet, fence_port, disks, with_dc
             for d, size in enumerate(disks)
         ],
         "dc": None,
+        # Ansible reaches the nodes over ssh with this key (pipelined, a module
+        # run is about a third of one over `podman exec`); `podman exec` still
+        # works for everything else
+        "ssh": {"user": "root", "private_key": "ssh/id_ed25519", "config": "ssh/config"},
     }
     if with_dc:
         state["dc"] = {
@@ -249,6 +259,9 @@ def node_run_args(state, node, image, state_dir):
             "--network", "%s:ip=%s" % (nets["repl"]["name"], node["repl_ip"]),
             "--cap-add", ",".join(NODE_CAPS), "--tmpfs", SHM_MOUNT,
             "--no-hosts", "-v", "%s:/etc/hosts" % os.path.join(state_dir, "hosts", node["name"])]
+    if state.get("ssh"):
+        args += ["-v", "%s:/root/.ssh/authorized_keys:ro" % os.path.join(
+            state_dir, state["ssh"]["private_key"] + ".pub")]
     if state.get("dc"):
         args += ["--dns", state["dc"]["ip"], "--dns-search", DNS_DOMAIN]
     for disk in state["shared_disks"]:
@@ -509,6 +522,9 @@ def prepare_rootfs(rootfs):
     for rel in ("var/lib/dbus/machine-id", "etc/corosync/corosync.conf"):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path(rel))
+    # sshd: root logs in with the lab's key (bind-mounted as authorized_keys)
+    os.makedirs(path("root/.ssh"), mode=0o700, exist_ok=True)
+    os.chmod(path("root/.ssh"), 0o700)
     # Services a cluster manages (or the lab provisions) must not start at boot.
     wants = path("etc/systemd/system/multi-user.target.wants")
     for unit in ("smbd.service", "nmbd.service", "winbind.service", "samba-ad-dc.service",
@@ -548,6 +564,7 @@ def cmd_up(args):
     sdir = state_dir(name)
     os.makedirs(os.path.join(sdir, "disks"), exist_ok=True)
     os.makedirs(os.path.join(sdir, "hosts"), exist_ok=True)
+    os.makedirs(os.path.join(sdir, "ssh"), exist_ok=True)
     os.chmod(sdir, 0o700)
     try:
         with host_lock("subnets"):
@@ -562,6 +579,7 @@ def cmd_up(args):
                        "--subnet", net["subnet"], "--gateway", net["gateway"], net["name"])
         attach_disks(state, sdir)
         write_hosts_files(state, sdir)
+        write_ssh_files(state, sdir)
         if state["dc"]:
             write_dc_password(sdir)
             podman(*dc_run_args(state, image, sdir))
@@ -572,6 +590,7 @@ def cmd_up(args):
         for node in state["nodes"]:
             wait_systemd(node["container"])
             install_fence_agent(node["container"])
+            wait_ssh(node)
         if state["dc"]:
             wait_systemd(state["dc"]["container"])
             provision_dc(state, sdir)
@@ -611,6 +630,8 @@ def resume(state):
         wait_systemd(cname)
     for node in state["nodes"]:
         install_fence_agent(node["container"])
+        if state.get("ssh"):
+            wait_ssh(node)
     print_status(state)
     return 0
 
@@ -636,6 +657,32 @@ def write_hosts_files(state, sdir):
     for hname in names:
         with open(os.path.join(sdir, "hosts", hname), "w", encoding="utf-8") as fd:
             fd.write(hosts_file(state, hname))
+
+
+def ssh_config(state, sdir):
+    """An ssh_config that reaches every node by its name (`ssh -F lab/state/<name>/ssh/config node1`)."""
+    lines = []
+    key = os.path.join(sdir, state["ssh"]["private_key"])
+    for node in state["nodes"]:
+        lines += ["Host %s" % node["name"], "    HostName %s" % node["ip"],
+                  "    User %s" % state["ssh"]["user"], "    IdentityFile %s" % key,
+                  "    IdentitiesOnly yes", "    StrictHostKeyChecking no",
+                  "    UserKnownHostsFile /dev/null", "    LogLevel ERROR", "    ConnectTimeout 5", ""]
+    return "\n".join(lines)
+
+
+def write_ssh_files(state, sdir):
+    """The lab's own key pair (a new one per lab) and the ssh_config naming its nodes."""
+    key = os.path.join(sdir, state["ssh"]["private_key"])
+    run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "hsc-lab:%s" % state["name"], "-f", key])
+    with open(os.path.join(sdir, state["ssh"]["config"]), "w", encoding="utf-8") as fd:
+        fd.write(ssh_config(state, sdir))
+
+
+def wait_ssh(node, timeout=None):
+    """Wait until the node's sshd accepts connections on its lab address."""
+    timeout = timeout or int(os.environ.get("HSC_LAB_BOOT_TIMEOUT", "600"))
+    wait_for("sshd on %s" % node["name"], lambda: tcp_open(node["ip"], 22), timeout)
 
 
 def write_dc_password(sdir):
@@ -874,6 +921,8 @@ def print_status(state):
     for disk in state["shared_disks"]:
         print("  shared disk      %s <- %s" % (disk["path"], disk["loop"]))
     print("  VIP pool         %s .. %s" % (state["vip_pool"][0], state["vip_pool"][-1]))
+    if state.get("ssh"):
+        print("  ssh              ssh -F %s node1" % os.path.join(state_dir(state["name"]), state["ssh"]["config"]))
     rows = [(n["name"], n["container"], n["ip"], n["repl_ip"]) for n in state["nodes"]]
     if state.get("dc"):
         dc = state["dc"]

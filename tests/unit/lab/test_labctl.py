@@ -81,12 +81,16 @@ def test_container_and_network_names():
     assert labctl.network_names("x") == {"net": "x-net", "repl": "x-repl"}
 
 
-def test_parse_packages_and_key():
+def test_parse_packages_and_key(monkeypatch):
     text = "# comment\nsystemd\n\npcs  # inline\n"
     assert labctl.parse_packages(text) == ["systemd", "pcs"]
     # comments and blank lines do not change the key; a package does
     assert labctl.image_key(text) == labctl.image_key("systemd\npcs\n")
     assert labctl.image_key(text) != labctl.image_key("systemd\npcs\nhaproxy\n")
+    # so does the recipe that prepares the tree (prepare_rootfs)
+    key = labctl.image_key(text)
+    monkeypatch.setattr(labctl, "IMAGE_RECIPE", labctl.IMAGE_RECIPE + 1)
+    assert labctl.image_key(text) != key
     with pytest.raises(labctl.LabError, match="duplicate"):
         labctl.parse_packages("pcs\npcs\n")
 
@@ -158,6 +162,27 @@ def test_node_run_args():
     assert args[args.index("--dns") + 1] == "10.89.42.5"
     assert args[args.index("--dns-search") + 1] == "lab.example"
     assert "/st/hosts/node2:/etc/hosts" in args and "--no-hosts" in args
+    # the lab's public key is root's authorized_keys (read-only): Ansible reaches the node over ssh
+    assert "/st/ssh/id_ed25519.pub:/root/.ssh/authorized_keys:ro" in args
+
+
+def test_node_run_args_of_a_state_without_ssh():
+    # a lab made before the nodes had sshd: no key to mount
+    state = make_state()
+    del state["ssh"]
+    args = labctl.node_run_args(state, state["nodes"][0], "img", "/st")
+    assert not [a for a in args if "authorized_keys" in a]
+
+
+def test_ssh_config_names_every_node():
+    state = make_state()
+    text = labctl.ssh_config(state, "/st")
+    hosts = [line.split()[1] for line in text.splitlines() if line.startswith("Host ")]
+    assert hosts == ["node1", "node2", "node3"]
+    block = text.split("Host node2\n", 1)[1].split("\n\n", 1)[0]
+    assert "    HostName 10.89.42.12" in block.splitlines()
+    assert "    User root" in block.splitlines() and "    IdentityFile /st/ssh/id_ed25519" in block.splitlines()
+    assert "Host dc1" not in text
 
 
 def test_dc_run_args():
@@ -227,7 +252,8 @@ def _yaml(rel):
 def test_lab_inventory_and_molecule_vars_in_step():
     inv = _yaml("inventories/lab/group_vars/all.yml")
     mol = _yaml("molecule/shared/vars/lab.yml")
-    own = {"lab_name", "lab_state_file", "ansible_connection", "ansible_python_interpreter"}
+    own = {"lab_name", "lab_state_file", "ansible_host", "ansible_user", "ansible_ssh_private_key_file",
+           "ansible_ssh_common_args", "ansible_pipelining", "ansible_python_interpreter"}
     assert {k: v for k, v in inv.items() if k not in own} == {k: v for k, v in mol.items() if k not in own}
     assert inv["pacemaker_stonith_devices"][0]["agent"] == "fence_podman_lab"
 

@@ -59,34 +59,19 @@ done
 echo "role_bad_input: ${#inventory[@]} controls passed at ${SECONDS} s"
 
 # --- the table --------------------------------------------------------------------
-# Rows are independent (check mode, connection local): they run HSC_JOBS at a
-# time (default: the number of CPUs), each with a directory and a log of its
-# own; a failed row's log is printed.
 rows=0
-declare -A per_role=() row_of=()
-jobs_max=${HSC_JOBS:-$(nproc)}
+declare -A per_role=()
 while IFS=$'\t' read -r id role bad expect vars; do
     [[ -z $id || $id == \#* ]] && continue
     # HSC_ROWS (a regular expression of row ids): run only those (while working on the table)
     [[ -z ${HSC_ROWS:-} || $id =~ $HSC_ROWS ]] || continue
     [[ -n ${next[$role]:-} ]] || { echo "row $id: unknown role $role" >&2; exit 1; }
-    mkdir -p "$work/rows/$id"
-    ( hsc_stops_every_host "$work/rows/$id" "$role" "$role" "$bad" "${next[$role]}" "$expect" \
-        -i "${inventory[$role]}" "${py[@]}" -e "$(extra "$role")" -e "$vars" ) > "$work/rows/$id/row.log" 2>&1 &
-    row_of[$!]=$id
+    echo "row $id"
+    hsc_stops_every_host "$work" "$role" "$role" "$bad" "${next[$role]}" "$expect" \
+        -i "${inventory[$role]}" "${py[@]}" -e "$(extra "$role")" -e "$vars"
     rows=$((rows + 1))
     per_role[$role]=$(( ${per_role[$role]:-0} + 1 ))
-    while (( $(jobs -rp | wc -l) >= jobs_max )); do wait -n || true; done
 done < table.tsv
-failed=()
-for pid in "${!row_of[@]}"; do
-    if wait "$pid"; then
-        echo "row ${row_of[$pid]}: $(tail -n 1 "$work/rows/${row_of[$pid]}/row.log")"
-    else
-        cat "$work/rows/${row_of[$pid]}/row.log"; failed+=("${row_of[$pid]}")
-    fi
-done
-(( ${#failed[@]} == 0 )) || { echo "rows failed: ${failed[*]}" >&2; exit 1; }
 
 # every role has rows, and the table is as long as the issue asks
 for role in "${!next[@]}"; do

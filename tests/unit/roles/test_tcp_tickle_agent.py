@@ -38,7 +38,9 @@ def agent(tmp_path):
     tools.mkdir()
     (tools / "ss").write_text('#!/bin/sh\necho "$*" >> "$FAKE_LOG.ss"\ncat "$FAKE_SS"\n')
     (tools / "tickle_tcp").write_text('#!/bin/sh\necho "args: $*" >> "$FAKE_LOG"\ncat >> "$FAKE_LOG"\n')
-    for tool in ("ss", "tickle_tcp"):
+    # sync: record what was synced, then sync it for real
+    (tools / "sync").write_text('#!/bin/sh\necho "$*" >> "$FAKE_LOG.sync"\nexec /bin/sync "$@"\n')
+    for tool in ("ss", "tickle_tcp", "sync"):
         os.chmod(str(tools / tool), 0o755)
     tickle_dir = tmp_path / "state" / "tickle"
     tickle_dir.mkdir(parents=True)
@@ -67,6 +69,7 @@ def agent(tmp_path):
     run.ss = ss_out
     run.log = tmp_path / "tickle.log"
     run.rsctmp = rsctmp
+    run.synced = tmp_path / "tickle.log.sync"
     return run
 
 
@@ -93,13 +96,19 @@ def test_start_without_a_list_then_monitor_records_the_vips_service_connections(
 def test_the_list_is_rewritten_only_when_it_changed(agent):
     agent("start")
     before = agent.list.stat()
+    synced = agent.synced.read_text().splitlines()
+    assert synced and set(synced) == {"-- %s" % agent.tickle_dir}  # start wrote the list: its directory synced
     os.utime(str(agent.list), (1, 1))
     assert agent("monitor")[0] == 0
     assert agent.list.stat().st_mtime == 1  # unchanged list: the replicated file is not touched
+    assert agent.synced.read_text().splitlines() == synced  # ... nor its directory synced
     agent.ss.write_text("0 0 10.1.1.10:2049 10.1.2.7:871\n")
     assert agent("monitor")[0] == 0
     assert agent.list.read_text() == "10.1.1.10:2049\t10.1.2.7:871\n"
     assert agent.list.stat().st_ino != before.st_ino  # replaced by rename, never written in place
+    # the rename made durable: the directory synced after it (a frozen node's last list must be
+    # on the replicated disk, not only in its page cache)
+    assert agent.synced.read_text().splitlines() == synced + ["-- %s" % agent.tickle_dir]
     # a probe (monitor with interval 0) records nothing
     agent.ss.write_text("")
     agent("monitor", probe=True)

@@ -659,29 +659,37 @@ def write_hosts_files(state, sdir):
             fd.write(hosts_file(state, hname))
 
 
-def ssh_config(state, sdir):
-    """An ssh_config that reaches every node by its name (`ssh -F lab/state/<name>/ssh/config node1`)."""
+def ssh_config(state, sdir, machines=None):
+    """An ssh_config that reaches every machine (default: the nodes) by its name
+    (`ssh -F lab/state/<name>/ssh/config node1`); lab/umlctl passes its DC and SAN target too."""
     lines = []
     key = os.path.join(sdir, state["ssh"]["private_key"])
-    for node in state["nodes"]:
+    for node in state["nodes"] if machines is None else machines:
         lines += ["Host %s" % node["name"], "    HostName %s" % node["ip"],
                   "    User %s" % state["ssh"]["user"], "    IdentityFile %s" % key,
                   "    IdentitiesOnly yes", "    StrictHostKeyChecking no",
-                  "    UserKnownHostsFile /dev/null", "    LogLevel ERROR", "    ConnectTimeout 5", ""]
+                  "    UserKnownHostsFile /dev/null", "    LogLevel ERROR", "    ConnectTimeout 5",
+                  # a session to a killed node ends within 6 s instead of never
+                  "    ServerAliveInterval 2", "    ServerAliveCountMax 3", ""]
     return "\n".join(lines)
 
 
-def write_ssh_files(state, sdir):
-    """The lab's own key pair (a new one per lab) and the ssh_config naming its nodes."""
+def write_ssh_files(state, sdir, machines=None, tag="hsc-lab"):
+    """The lab's own key pair (a new one per lab, comment TAG:<name>) and the ssh_config naming its machines."""
     key = os.path.join(sdir, state["ssh"]["private_key"])
-    run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "hsc-lab:%s" % state["name"], "-f", key])
+    run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "%s:%s" % (tag, state["name"]), "-f", key])
     with open(os.path.join(sdir, state["ssh"]["config"]), "w", encoding="utf-8") as fd:
-        fd.write(ssh_config(state, sdir))
+        fd.write(ssh_config(state, sdir, machines))
+
+
+def boot_timeout(timeout=None):
+    """TIMEOUT, or how long a lab machine may take to boot (HSC_LAB_BOOT_TIMEOUT, default 600 s)."""
+    return timeout or int(os.environ.get("HSC_LAB_BOOT_TIMEOUT", "600"))
 
 
 def wait_ssh(node, timeout=None):
     """Wait until the node's sshd accepts connections on its lab address."""
-    timeout = timeout or int(os.environ.get("HSC_LAB_BOOT_TIMEOUT", "600"))
+    timeout = boot_timeout(timeout)
     wait_for("sshd on %s" % node["name"], lambda: tcp_open(node["ip"], 22), timeout)
 
 
@@ -702,7 +710,7 @@ def read_dc_password(sdir):
 def wait_systemd(cname, timeout=None):
     """Wait until systemd in CNAME finished booting. pcsd alone takes 75 s at
     load average 20 on a 2-core host, so the default is generous."""
-    timeout = timeout or int(os.environ.get("HSC_LAB_BOOT_TIMEOUT", "600"))
+    timeout = boot_timeout(timeout)
 
     def running():
         proc = podman("exec", cname, "systemctl", "is-system-running", check=False, timeout=30)

@@ -614,17 +614,8 @@ def matches_marker(argv, marker):
 
 
 def ssh_config(state, state_dir_path):
-    """An ssh_config that reaches every node by its name."""
-    lines = []
-    key = os.path.join(state_dir_path, state["ssh"]["private_key"])
-    for node in lab_machines(state):
-        lines += ["Host %s" % node["name"], "    HostName %s" % node["ip"],
-                  "    User root", "    IdentityFile %s" % key, "    IdentitiesOnly yes",
-                  "    StrictHostKeyChecking no", "    UserKnownHostsFile /dev/null",
-                  "    LogLevel ERROR", "    ConnectTimeout 5",
-                  # a session to a killed node ends within 6 s instead of never
-                  "    ServerAliveInterval 2", "    ServerAliveCountMax 3", ""]
-    return "\n".join(lines)
+    """An ssh_config that reaches every machine of the lab (nodes, DC, SAN target) by its name."""
+    return labctl.ssh_config(state, state_dir_path, lab_machines(state))
 
 
 def find_node(state, node):
@@ -1336,10 +1327,7 @@ def cmd_up(args):
         for disk in [d for n in lab_machines(state) for d in n["disks"]] + state["shared_disks"]:
             with open(os.path.join(sdir, disk["file"]), "wb") as fd:
                 fd.truncate(disk["size_mib"] * 1024 * 1024)
-        run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "hsc-uml:%s" % name,
-             "-f", os.path.join(sdir, state["ssh"]["private_key"])])
-        with open(os.path.join(sdir, state["ssh"]["config"]), "w", encoding="utf-8") as fd:
-            fd.write(ssh_config(state, sdir))
+        labctl.write_ssh_files(state, sdir, lab_machines(state), tag="hsc-uml")
         if state["dc"]:
             labctl.write_dc_password(sdir)
         start_power_api(state)
@@ -1528,7 +1516,7 @@ def ssh(state, node, remote, **kwargs):
 
 
 def wait_booted(state, node, timeout=None):
-    timeout = timeout or int(os.environ.get("HSC_LAB_BOOT_TIMEOUT", "600"))
+    timeout = labctl.boot_timeout(timeout)
     t0 = time.monotonic()
 
     def booted():

@@ -182,6 +182,7 @@ def test_ssh_config_names_every_node():
     block = text.split("Host node2\n", 1)[1].split("\n\n", 1)[0]
     assert "    HostName 10.89.42.12" in block.splitlines()
     assert "    User root" in block.splitlines() and "    IdentityFile /st/ssh/id_ed25519" in block.splitlines()
+    assert "    ServerAliveInterval 2" in block.splitlines()  # a session to a fenced node ends
     assert "Host dc1" not in text
 
 

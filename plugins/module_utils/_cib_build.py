@@ -34,7 +34,7 @@ import re
 
 from ansible.module_utils.parsing.convert_bool import boolean
 
-from ansible_collections.hastorage.cluster.plugins.module_utils._cib import duration_ms
+from ansible_collections.hastorage.cluster.plugins.module_utils._cib_input import duration_ms
 from ansible_collections.hastorage.cluster.plugins.module_utils._sbd import check_timeouts as check_sbd_timeouts
 from ansible_collections.hastorage.cluster.plugins.module_utils._stack import (
     StackError,

@@ -24,7 +24,7 @@ import os
 import re
 import xml.etree.ElementTree as ET
 
-from ansible_collections.hastorage.cluster.plugins.module_utils._cib import OWNER_SET_ID
+from ansible_collections.hastorage.cluster.plugins.module_utils._cib_snapshot import OWNER_SET_ID
 
 ROLE_ALIASES = {"Master": "Promoted", "Slave": "Unpromoted"}
 # Instance attributes of a (non-fencing) primitive that parse_cib returns:

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Pure parse/normalise/plan/edit functions of pcs_cib (module_utils/_cib.py)."""
+"""Pure parse/normalise/plan/edit functions of pcs_cib (module_utils/_cib.py and its _cib_* modules)."""
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from ansible_collections.hastorage.cluster.plugins.module_utils import _cib
+from ansible_collections.hastorage.cluster.plugins.module_utils import _cib, _cib_input
 from ansible_collections.hastorage.cluster.plugins.module_utils._cib import CibError
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "pcs")
@@ -484,7 +484,7 @@ def test_secret_options_extend_the_names():
     try:
         assert _cib.is_secret("bmc_code") and _cib.render_object("stonith f", {"options": {"bmc_code": "1234"}}).count("1234") == 0
     finally:
-        _cib._EXTRA_SECRET_NAMES.clear()
+        _cib_input._EXTRA_SECRET_NAMES.clear()
 
 
 # ---------------------------------------------------------------- ownership

@@ -59,13 +59,20 @@ def is_adopted(key, adopt):
 
 
 def parse_cib(text):
+    """The ``<cib>`` element of CIB text (``cibadmin --query``, a CIB file); raises :class:`CibError`.
+
+    The collection's one CIB parser: pcs_cib edits what it returns, pacemaker_info reads its facts
+    from it (``_crm_mon.parse_cib``). Comments are kept, so a pushed copy keeps an operator's.
+    """
     parser = ET.XMLParser(target=ET.TreeBuilder(insert_comments=True))
     try:
         root = ET.fromstring(text, parser=parser)
     except ET.ParseError as e:
         raise CibError("cannot parse the CIB: %s" % e)
-    if root.tag != "cib" or root.find("configuration") is None:
+    if root.tag != "cib":
         raise CibError("not a CIB: the root element is <%s>" % root.tag)
+    if root.find("configuration") is None:
+        raise CibError("not a CIB: <cib> has no <configuration>")
     return root
 
 

@@ -11,7 +11,8 @@ Pure functions over the XML that Pacemaker's tools print:
 * :func:`parse_fence_history` -- ``stonith_admin --history '*' --output-as=xml``;
 * :func:`parse_cib` -- ``cibadmin --query`` (properties, defaults, stonith
   devices and their targets, primitives with where they serve, groups,
-  clones, constraints);
+  clones, constraints), read through ``_cib_snapshot.parse_cib``, the
+  collection's one CIB parser;
 * :func:`stack_report` -- for every group: members in start order, where
   each runs and whether the whole group runs together on one node.
 """
@@ -24,7 +25,7 @@ import os
 import re
 import xml.etree.ElementTree as ET
 
-from ansible_collections.hastorage.cluster.plugins.module_utils._cib_snapshot import OWNER_SET_ID
+from ansible_collections.hastorage.cluster.plugins.module_utils import _cib_snapshot
 
 ROLE_ALIASES = {"Master": "Promoted", "Slave": "Unpromoted"}
 # Instance attributes of a (non-fencing) primitive that parse_cib returns:
@@ -285,10 +286,11 @@ def parse_cib(text):
     their members in start order and the clone they sit in; ``clones``
     name their child and whether they are promotable.
     """
-    root = _xml(text, "cibadmin")
+    try:
+        root = _cib_snapshot.parse_cib(text)
+    except _cib_snapshot.CibError as e:
+        raise StatusParseError("cibadmin --query: %s" % e)
     configuration = root.find("configuration")
-    if configuration is None:
-        raise StatusParseError("cibadmin output has no <configuration>")
     facts = {
         "epoch": _int(root.get("epoch")),
         "admin_epoch": _int(root.get("admin_epoch")),
@@ -306,7 +308,7 @@ def parse_cib(text):
     }
     for prop_set in configuration.findall("crm_config/cluster_property_set"):
         # pcs_cib's record of the objects it made is not a set of cluster options
-        owned = prop_set.get("id") == OWNER_SET_ID
+        owned = prop_set.get("id") == _cib_snapshot.OWNER_SET_ID
         for nv in prop_set.findall("nvpair"):
             if owned:
                 facts["owned"].append(nv.get("name"))
@@ -354,6 +356,8 @@ def parse_cib(text):
     constraints = configuration.find("constraints")
     if constraints is not None:
         for item in constraints:
+            if not isinstance(item.tag, str):
+                continue    # a comment
             facts["constraints"].append(dict(item.attrib, type=item.tag.replace("rsc_", "")))
     for level in configuration.findall("fencing-topology/fencing-level"):
         facts["fencing_levels"].append({

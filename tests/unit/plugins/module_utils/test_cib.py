@@ -423,6 +423,8 @@ def test_parse_cib_rejects_non_cib():
         _cib.parse_cib("<foo><configuration/></foo>")
     with pytest.raises(CibError, match="cannot parse the CIB"):
         _cib.parse_cib("<cib")
+    with pytest.raises(CibError, match="not a CIB: <cib> has no <configuration>"):
+        _cib.parse_cib("<cib/>")
 
 
 @pytest.mark.parametrize("constraint", [

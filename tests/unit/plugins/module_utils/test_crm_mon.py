@@ -202,6 +202,27 @@ def test_cib_ownership_record_is_listed_not_counted_as_properties():
     assert m.parse_cib(fixture("cib-nfs-ha.xml"))["owned"] == []
 
 
+def test_parse_cib_reads_through_the_one_cib_parser(monkeypatch):
+    """pacemaker_info's facts and pcs_cib's snapshot start from the same parse (_cib_snapshot.parse_cib)."""
+    from ansible_collections.hastorage.cluster.plugins.module_utils import _cib_snapshot
+    seen = []
+    real = _cib_snapshot.parse_cib
+    monkeypatch.setattr(_cib_snapshot, "parse_cib", lambda text: seen.append(text) or real(text))
+    m.parse_cib(fixture("cib-nfs-ha.xml"))
+    assert seen == [fixture("cib-nfs-ha.xml")]
+    with pytest.raises(m.StatusParseError, match="cibadmin --query: cannot parse the CIB"):
+        m.parse_cib("Error: not xml")
+    with pytest.raises(m.StatusParseError, match="not a CIB: the root element is <foo>"):
+        m.parse_cib("<foo><configuration/></foo>")
+
+
+def test_parse_cib_skips_comments():
+    text = fixture("cib-nfs-ha.xml")
+    commented = text.replace("<constraints>", "<constraints><!-- placed by hand -->", 1)
+    assert commented != text
+    assert m.parse_cib(commented) == m.parse_cib(text)
+
+
 def test_cib_file_errors(tmp_path):
     cib = tmp_path / "cib.xml"
     cib.write_text("<cib/>")

@@ -24,7 +24,10 @@ __metaclass__ = type
 
 import ipaddress
 import json
+import os
 import re
+
+from ansible_collections.hastorage.cluster.plugins.module_utils import _block
 
 DIALECT_9 = "9"
 DIALECT_84 = "8.4"
@@ -822,48 +825,14 @@ def find_holders(devices, proc_root="/proc", sys_root="/sys"):
     """Why ``devices`` (``/dev/drbdN`` paths) are open: mounts, stacked devices, processes.
 
     Returns a list of sentences such as ``/dev/drbd0 is mounted on /srv/data``
-    or ``/dev/drbd0 is open in process mysqld (pid 812)``.
+    or ``/dev/drbd0 is open in process mysqld (pid 812)`` (the scan is ``_block``'s).
     """
-    import os
-
-    found = []
     wanted = set(devices)
-    try:
-        with open(os.path.join(proc_root, "mounts")) as f:
-            for line in f:
-                parts = line.split()
-                if len(parts) >= 2 and parts[0] in wanted:
-                    found.append("%s is mounted on %s" % (parts[0], parts[1].replace("\\040", " ")))
-    except (IOError, OSError):
-        pass
+    found = ["%s is mounted on %s" % (source, target)
+             for source, target in _block.mounts(proc_root) if source in wanted]
     for dev in sorted(wanted):
-        holders_dir = os.path.join(sys_root, "block", os.path.basename(dev), "holders")
-        try:
-            for holder in sorted(os.listdir(holders_dir)):
-                found.append("%s is held by the stacked device %s" % (dev, holder))
-        except (IOError, OSError):
-            pass
-    try:
-        pids = sorted((p for p in os.listdir(proc_root) if p.isdigit()), key=int)
-    except (IOError, OSError):
-        pids = []
-    for pid in pids:
-        fd_dir = os.path.join(proc_root, pid, "fd")
-        try:
-            fds = os.listdir(fd_dir)
-        except (IOError, OSError):
-            continue
-        for fd in fds:
-            try:
-                target = os.readlink(os.path.join(fd_dir, fd))
-            except (IOError, OSError):
-                continue
-            if target in wanted:
-                try:
-                    with open(os.path.join(proc_root, pid, "comm")) as f:
-                        comm = f.read().strip()
-                except (IOError, OSError):
-                    comm = "?"
-                found.append("%s is open in process %s (pid %s)" % (target, comm, pid))
-                break
+        for _name, holder in _block.holders(os.path.basename(dev), os.path.join(sys_root, "block")):
+            found.append("%s is held by the stacked device %s" % (dev, holder))
+    for pid, comm, target in _block.open_by(sorted(wanted), proc_root):
+        found.append("%s is open in process %s (pid %s)" % (target, comm or "?", pid))
     return found

@@ -32,6 +32,7 @@ import os
 import re
 import time
 
+from ansible_collections.hastorage.cluster.plugins.module_utils import _block
 from ansible_collections.hastorage.cluster.plugins.module_utils._runner import (
     CommandError,
     CommandRunner,
@@ -513,27 +514,10 @@ def fail(module, error, **extra):
 
 
 # ------------------------------------------------------------------ in use
-def _device_and_partitions(dev_path, candidate):
-    """``candidate`` is ``dev_path`` or one of its partitions (``gdg0n1p1``;
-    a name ending in a digit takes a ``p`` before the partition number)."""
-    if candidate == dev_path:
-        return True
-    separator = "p" if dev_path[-1:].isdigit() else ""
-    return bool(re.match(re.escape(dev_path) + separator + r"[0-9]+$", candidate))
-
-
 def mounts_using(dev_paths, mounts_text):
-    """[(device, mount point)] from /proc/mounts (or /proc/swaps) text."""
-    users = []
-    for line in (mounts_text or "").splitlines():
-        fields = line.split()
-        if len(fields) < 2:
-            continue
-        source = fields[0]
-        for dev_path in dev_paths:
-            if _device_and_partitions(dev_path, source):
-                users.append((source, fields[1].replace("\\040", " ")))
-    return users
+    """[(device, mount point)] from /proc/mounts (or /proc/swaps) text: the devices and their partitions."""
+    return [(source, target) for source, target in _block.mount_entries(mounts_text)
+            for dev_path in dev_paths if _block.is_device_or_partition(dev_path, source)]
 
 
 def pvs_using(dev_paths, pvs_json_text):
@@ -547,7 +531,7 @@ def pvs_using(dev_paths, pvs_json_text):
     users = []
     for row in rows:
         for dev_path in dev_paths:
-            if _device_and_partitions(dev_path, row.get("pv_name", "")):
+            if _block.is_device_or_partition(dev_path, row.get("pv_name", "")):
                 users.append((row.get("pv_name"), row.get("vg_name") or ""))
     return users
 
@@ -574,56 +558,15 @@ class InUseChecker:
         self.pvs_runner = pvs_runner
 
     def _read(self, path):
-        try:
-            with open(path) as f:
-                return f.read()
-        except (IOError, OSError):
-            return ""
+        return _block.read_text(path) or ""
 
     def holders(self, dev_path):
-        name = os.path.basename(dev_path)
-        base = os.path.join(self.sys_block, name)
-        found = []
-        dirs = [(name, os.path.join(base, "holders"))]
-        try:
-            for entry in sorted(os.listdir(base)):
-                if entry.startswith(name):
-                    dirs.append((entry, os.path.join(base, entry, "holders")))
-        except OSError:
-            pass
-        for part, path in dirs:
-            try:
-                for holder in sorted(os.listdir(path)):
-                    found.append((part, holder))
-            except OSError:
-                continue
-        return found
+        """[(device or partition name, holder)] (``_block.holders``)."""
+        return _block.holders(os.path.basename(dev_path), self.sys_block, partitions=True)
 
     def open_by(self, dev_paths):
-        found = []
-        targets = set(dev_paths)
-        for path in dev_paths:
-            targets.add(os.path.realpath(path))
-        try:
-            pids = [p for p in os.listdir(self.proc) if p.isdigit()]
-        except OSError:
-            return found
-        for pid in sorted(pids, key=int):
-            fd_dir = os.path.join(self.proc, pid, "fd")
-            try:
-                fds = os.listdir(fd_dir)
-            except OSError:
-                continue
-            for fd in fds:
-                try:
-                    link = os.readlink(os.path.join(fd_dir, fd))
-                except OSError:
-                    continue
-                if any(_device_and_partitions(t, link) for t in targets):
-                    comm = self._read(os.path.join(self.proc, pid, "comm")).strip()
-                    found.append((int(pid), comm, link))
-                    break
-        return found
+        """[(pid, comm, device)] (``_block.open_by``, partitions too)."""
+        return _block.open_by(dev_paths, self.proc, partitions=True)
 
     def reasons(self, dev_paths):
         """Every reason, one string each; empty when all devices are unused."""

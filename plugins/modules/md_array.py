@@ -274,6 +274,7 @@ import stat
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.hastorage.cluster.plugins.module_utils import _block
 from ansible_collections.hastorage.cluster.plugins.module_utils import _files
 from ansible_collections.hastorage.cluster.plugins.module_utils import _md
 from ansible_collections.hastorage.cluster.plugins.module_utils._runner import CommandError, CommandRunner, fail_from_error
@@ -366,28 +367,18 @@ class MdHost:
         return values
 
     def holders(self, kernel):
-        try:
-            return sorted(os.listdir(os.path.join(self.SYS_ROOT, "class", "block", kernel, "holders")))
-        except OSError:
-            return []
+        return [holder for _name, holder in _block.holders(kernel, os.path.join(self.SYS_ROOT, "class", "block"))]
 
     def slaves(self, kernel):
-        try:
-            return sorted(os.listdir(os.path.join(self.SYS_ROOT, "class", "block", kernel, "slaves")))
-        except OSError:
-            return []
+        return _block.slaves(kernel, os.path.join(self.SYS_ROOT, "class", "block"))
 
     def uses(self, path, kernel):
         """Mount points of (and swap on) the device."""
         found = []
-        for table, column in (("mounts", 1), ("swaps", None)):
-            text = self._read(self.PROC_ROOT, table) or ""
-            for line in text.splitlines():
-                fields = line.split()
-                if not fields or not fields[0].startswith("/dev/"):
-                    continue
-                if fields[0] == path or os.path.basename(os.path.realpath(fields[0])) == kernel:
-                    found.append(fields[column].replace("\\040", " ") if column else "swap")
+        for table in ("mounts", "swaps"):
+            for source, target in _block.mounts(self.PROC_ROOT, table):
+                if source.startswith("/dev/") and (source == path or os.path.basename(os.path.realpath(source)) == kernel):
+                    found.append(target if table == "mounts" else "swap")
         return found
 
     def device(self, path):

@@ -301,7 +301,10 @@ def parse_args(argv):
                       ("freeze", "freeze a node (podman pause)"),
                       ("thaw", "unfreeze a node (podman unpause)"),
                       ("partition", "cut a node's links on both lab networks"),
-                      ("heal", "restore a node's links")):
+                      ("heal", "restore a node's links"),
+                      ("shutdown", "power a node off cleanly (its systemd stops Pacemaker first: "
+                                   "the node leaves the cluster and is not fenced)"),
+                      ("start", "power a node on (what the fence agent's on does) and wait for its sshd")):
         p = sub.add_parser(cmd, help=text)
         p.add_argument("node", help="node1..N (or the container name)")
     for name in ("--name",):
@@ -974,6 +977,10 @@ def lab_interfaces(state, node):
     return pid, ifaces
 
 
+# seconds `labctl shutdown` gives a node's systemd before podman kills it
+SHUTDOWN_TIMEOUT = 180
+
+
 def cmd_drill(args):
     state = load_state(args.name)
     node = find_node(state, args.node)
@@ -984,6 +991,14 @@ def cmd_drill(args):
         podman("pause", cname)
     elif args.command == "thaw":
         podman("unpause", cname)
+    elif args.command == "shutdown":
+        # systemd's own stop signal (--systemd=always), and time for Pacemaker
+        # to move the node's resources away before it leaves the cluster
+        podman("stop", "--time", str(SHUTDOWN_TIMEOUT), cname)
+    elif args.command == "start":
+        if container_state(cname) != "running":
+            podman("start", cname)
+        wait_ssh(node)
     elif args.command == "heal" and container_state(cname) != "running":
         # fenced (powered off) while cut off, or never started: a node that starts gets a new
         # network namespace with its links up, so there is nothing to heal
@@ -1007,7 +1022,7 @@ def cmd_state(args):
 COMMANDS = {
     "up": cmd_up, "down": cmd_down, "status": cmd_status, "image": cmd_image,
     "state": cmd_state, "kill": cmd_drill, "freeze": cmd_drill, "thaw": cmd_drill,
-    "partition": cmd_drill, "heal": cmd_drill,
+    "partition": cmd_drill, "heal": cmd_drill, "shutdown": cmd_drill, "start": cmd_drill,
 }
 
 

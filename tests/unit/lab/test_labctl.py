@@ -417,3 +417,31 @@ def test_partition_of_a_node_that_is_not_running_fails(monkeypatch, tmp_path):
     args = labctl.parse_args(["partition", "node1", "--name", "hsc-lab"])
     with pytest.raises(labctl.LabError, match="is not running"):
         labctl.cmd_drill(args)
+
+
+def test_shutdown_stops_the_container_with_time_for_pacemaker(monkeypatch, tmp_path):
+    # a clean power-off: podman sends systemd its stop signal; Pacemaker must have time to leave
+    monkeypatch.setattr(labctl, "STATE_ROOT", str(tmp_path))
+    os.makedirs(labctl.state_dir("hsc-lab"))
+    state = make_state()
+    labctl.save_state(state)
+    calls = []
+    monkeypatch.setattr(labctl, "podman", lambda *a, **k: calls.append(a))
+    assert labctl.cmd_drill(labctl.parse_args(["shutdown", "node2", "--name", "hsc-lab"])) == 0
+    cname = labctl.find_node(state, "node2")["container"]
+    assert calls == [("stop", "--time", str(labctl.SHUTDOWN_TIMEOUT), cname)]
+    assert labctl.SHUTDOWN_TIMEOUT >= 60
+
+
+@pytest.mark.parametrize("status, started", [("exited", True), ("running", False)])
+def test_start_powers_a_stopped_node_on_and_waits_for_sshd(monkeypatch, tmp_path, status, started):
+    monkeypatch.setattr(labctl, "STATE_ROOT", str(tmp_path))
+    os.makedirs(labctl.state_dir("hsc-lab"))
+    labctl.save_state(make_state())
+    calls, waited = [], []
+    monkeypatch.setattr(labctl, "container_state", lambda cname: status)
+    monkeypatch.setattr(labctl, "podman", lambda *a, **k: calls.append(a))
+    monkeypatch.setattr(labctl, "wait_ssh", lambda node, timeout=None: waited.append(node["name"]))
+    assert labctl.cmd_drill(labctl.parse_args(["start", "node1", "--name", "hsc-lab"])) == 0
+    assert [c[0] for c in calls] == (["start"] if started else [])
+    assert waited == ["node1"]

@@ -66,10 +66,10 @@ options:
         description: Volume number (default the position in the list).
         type: int
       minor:
-        description: DRBD minor number (C(/dev/drbd<minor>)).
+        description: DRBD minor number (C(/dev/drbd<minor>)). One of O(volumes[].minor) and O(volumes[].device) is required.
         type: int
       device:
-        description: Device path; defaults to C(/dev/drbd<minor>).
+        description: Device path C(/dev/drbd<N>) (the minor then comes from it); defaults to C(/dev/drbd<minor>).
         type: str
       disk:
         description: Backing block device.
@@ -311,7 +311,7 @@ def argument_spec():
             device=dict(type="str"),
             disk=dict(type="str", required=True),
             meta_disk=dict(type="str", default="internal"),
-        )),
+        ), required_one_of=[("minor", "device")]),
         hosts=dict(type="list", elements="dict", required=True, options=dict(
             name=dict(type="str", required=True),
             address=dict(type="str", required=True),

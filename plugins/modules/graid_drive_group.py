@@ -329,11 +329,13 @@ def main():
     argument_spec.update(destroy_argument_spec())
     module = AnsibleModule(
         argument_spec=argument_spec,
-        required_if=[("state", "present", ("physical_drives", "level"))],
+        required_if=[("state", "present", ("physical_drives", "level")),
+                     ("state", "absent", ("id", "physical_drives"), True)],
         supports_check_mode=True,
     )
     params = module.params
     if params["state"] == "absent" and params["id"] is None and not params["physical_drives"]:
+        # physical_drives: [] passes required_if (given, but selects nothing)
         module.fail_json(msg="state=absent needs id or physical_drives to select the group")
     if params["wait_timeout"] < 0 or params["wait_interval"] <= 0:
         module.fail_json(msg="wait_timeout must be >= 0 and wait_interval > 0")

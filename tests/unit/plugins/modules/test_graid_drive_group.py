@@ -212,7 +212,8 @@ def test_delete_absent_group_is_unchanged(monkeypatch):
 
 @pytest.mark.parametrize("args, words", [
     ({"physical_drives": ["0"]}, "state is present but all of the following are missing: level"),
-    ({"state": "absent"}, "needs id or physical_drives"),
+    ({"state": "absent"}, "state is absent but any of the following are missing: id, physical_drives"),
+    ({"state": "absent", "physical_drives": []}, "needs id or physical_drives"),
     ({"level": "raid5", "physical_drives": ["0", "1", "2"], "strip_size": 3}, "value of strip_size must be one of"),
     ({"level": "raid5", "physical_drives": ["0", "1", "2"], "journal": "sometimes"}, "value of journal must be one of"),
     ({"level": "raid5", "physical_drives": ["0", "1", "2"], "wait_interval": 0}, "wait_interval > 0"),

@@ -1083,3 +1083,39 @@ def test_guest_rootfs_drops_the_links_that_would_start_sbd_and_storage_services(
     left = sorted(rel for rel in links if os.path.islink(str(root / "etc/systemd/system" / rel)))
     assert left == ["multi-user.target.wants/corosync.service"]
     assert (root / "lib/modules/7.2.7/kernel").is_dir()
+
+
+class _Proc(object):
+    def __init__(self, rc):
+        self.returncode = rc
+
+
+def _fake_run(results, seen):
+    def run(argv, **kw):
+        seen.append(argv[2:4])
+        return _Proc(results.pop(0))
+    return run
+
+
+@pytest.mark.parametrize("results, expected, retried", [
+    # apt-get install passes: nothing else runs
+    ([0], [["apt-get", "install"]], 0),
+    # a postinst failed once: dpkg --configure -a runs it again, apt-get checks
+    ([100, 0, 0], [["apt-get", "install"], ["dpkg", "--configure"], ["apt-get", "install"]], 1),
+    # failed twice, then configured
+    ([100, 1, 0, 0], [["apt-get", "install"], ["dpkg", "--configure"], ["dpkg", "--configure"],
+                      ["apt-get", "install"]], 2),
+])
+def test_layer_install_configures_again_after_a_failed_postinst(monkeypatch, results, expected, retried):
+    seen = []
+    monkeypatch.setattr(umlctl, "run", _fake_run(list(results), seen))
+    assert umlctl.install_configured(["chroot", "/r"], ["haproxy", "openstack-dashboard-apache"], retries=2) == retried
+    assert seen == expected
+
+
+def test_layer_install_gives_up_after_the_retries(monkeypatch):
+    seen = []
+    monkeypatch.setattr(umlctl, "run", _fake_run([100, 1, 1], seen))
+    with pytest.raises(umlctl.LabError, match=r"rc=100\) after 2 configure retries: chroot /r apt-get install"):
+        umlctl.install_configured(["chroot", "/r"], ["openstack-dashboard-apache"], retries=2)
+    assert seen == [["apt-get", "install"], ["dpkg", "--configure"], ["dpkg", "--configure"]]

@@ -655,3 +655,89 @@ def plan_auth(nodes, known_hosts, pcsd_status, port=2224):
         elif pcsd_status.get(node["name"]) != "Online":
             need.append(node["name"])
     return need
+
+
+# ------------------------------------------------------------------ actions
+# pcs_cluster's action lists: each action is {"text": its line in ``actions``,
+# "argv": the pcs arguments, "message": the first words of its error, and
+# optionally "data" (stdin), "authenticated" or "started" (result keys it
+# sets)}, or {"text", "seed": properties} for the first CIB. They are carried
+# out by _runner.apply_actions (nothing is performed in check mode).
+
+def _pcs_action(argv, message, text, **extra):
+    action = {"argv": list(argv), "message": message, "text": text}
+    action.update(extra)
+    return action
+
+
+def auth_actions(nodes, need, port, username, password):
+    """The ``pcs host auth`` action for the nodes named in ``need`` (none when it is empty).
+
+    ``nodes`` are ``{"name", "pcsd_address"}`` in the task's order. The
+    password goes on stdin, never on the command line (where every process of
+    the node could read it): without ``-p``, pcs reads it from stdin when stdin
+    is not a terminal.
+    """
+    if not need:
+        return []
+    argv = ["host", "auth"]
+    for node in nodes:
+        if node["name"] in need:
+            argv += [node["name"], "addr=%s:%d" % (node["pcsd_address"], port)]
+    argv += ["-u", username]
+    return [_pcs_action(argv, "pcs host auth failed", "authenticate pcsd on %s" % ", ".join(need),
+                        data=password + "\n", authenticated=list(need))]
+
+
+def cluster_actions(plan, wanted, running, online, current_exists=True, state="started", wait=120,
+                    allow_cluster_restart=False, initial_properties=None, cib_seed_exists=True):
+    """Everything after the authentication, in order (pure: the state was read before).
+
+    ``plan`` is :func:`plan_cluster`'s list; ``running`` whether Pacemaker
+    runs on this node and ``online`` the nodes it sees online. A change that
+    needs the whole cluster stopped stops it first and starts it again
+    afterwards, only with ``allow_cluster_restart`` (otherwise
+    :class:`PlanError`). A cluster that never ran here (not running, no CIB
+    yet) gets its first CIB seeded with ``initial_properties`` before
+    Pacemaker's first start. With ``state=started`` the nodes that do not run
+    are started (all of them for a new or stopped cluster; nodes being added
+    start themselves).
+    """
+    actions = []
+    needs_stop = [a for a in plan if a["needs_stopped_cluster"]]
+    restart = False
+    if needs_stop and running:
+        if not allow_cluster_restart:
+            raise PlanError(
+                "these changes need the whole cluster stopped: %s; the cluster is running on %s. "
+                "Set allow_cluster_restart=true to stop it, apply them and start it again"
+                % ("; ".join(a["text"] for a in needs_stop), ", ".join(online) or "this node"))
+        restart = True
+        actions.append(_pcs_action(["cluster", "stop", "--all", "--wait=%d" % wait], "pcs cluster stop failed",
+                                   "stop the cluster on all nodes"))
+    for action in plan:
+        actions.append(_pcs_action(action["argv"], "pcs could not %s" % action["text"], action["text"]))
+    if initial_properties and not running and not cib_seed_exists:
+        actions.append({"seed": dict(initial_properties), "text": "seed the first CIB with %s" % ", ".join(
+            "%s=%s" % (k, initial_properties[k]) for k in sorted(initial_properties))})
+    names = [n["name"] for n in wanted["nodes"]]
+    start_argv, started = None, []
+    if not current_exists:
+        if state == "started":
+            start_argv, started = ["cluster", "start", "--all"], names
+    elif restart:
+        start_argv, started = ["cluster", "start", "--all"], names
+    elif state == "started":
+        added = [a["argv"][3] for a in plan if a["kind"] == "node" and a["argv"][2] == "add"]
+        if not running:
+            start_argv, started = ["cluster", "start", "--all"], [n for n in names if n not in added]
+        else:
+            offline = [n for n in names if n not in online and n not in added]
+            if offline:
+                start_argv, started = ["cluster", "start"] + offline, offline
+    if start_argv:
+        if wait:
+            start_argv.append("--wait=%d" % wait)
+        actions.append(_pcs_action(start_argv, "pcs cluster start failed",
+                                   "start the cluster on %s" % ", ".join(started), started=started))
+    return actions

@@ -13,6 +13,10 @@ Every command a module of this collection runs goes through
 * the environment forces the C locale so output can be parsed;
 * mutating calls are skipped in check mode (the planner still decides what
   *would* change);
+* a planner's action list is carried out by :func:`apply_actions`, the one
+  place a module's check mode is decided: in check mode every action is
+  reported, none is performed, and the module shows the planner's
+  prediction instead of re-reading the state;
 * every failure raises :class:`CommandError`, which carries the exact argv,
   rc, stdout and stderr, and :func:`fail_from_error` turns it into a
   ``fail_json`` with all of them.
@@ -141,6 +145,29 @@ class CommandRunner:
         if ok_rc is not None and rc not in ok_rc:
             raise CommandError(argv, rc, out, err, message=message or "%s failed" % self.binary)
         return result
+
+
+def apply_actions(module, actions, perform, report=None):
+    """Carry out a planner's action list, in order.
+
+    ``actions`` is what a pure planner returned (dicts; their shape belongs to
+    the module). Outside check mode ``perform(action)`` carries each one out:
+    it records what it runs (the command line, the ``actions`` text) and runs
+    it through a :class:`CommandRunner`. In check mode nothing is performed:
+    ``report(action)`` records the same lines instead, so ``commands`` and
+    ``actions`` read the same in both modes.
+
+    Returns True when the actions were performed (the caller re-queries the
+    state), False in check mode or with nothing to do (the caller keeps what
+    it read, or shows the planner's prediction).
+    """
+    for action in actions:
+        if module.check_mode:
+            if report is not None:
+                report(action)
+        else:
+            perform(action)
+    return bool(actions) and not module.check_mode
 
 
 def fail_from_error(module, error, **extra):

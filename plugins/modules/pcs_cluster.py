@@ -286,6 +286,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hastorage.cluster.plugins.module_utils._runner import (
     CommandError,
     CommandRunner,
+    apply_actions,
 )
 from ansible_collections.hastorage.cluster.plugins.module_utils import _corosync
 from ansible_collections.hastorage.cluster.plugins.module_utils import _crm_mon
@@ -340,12 +341,21 @@ class ClusterHandler:
             text = text.replace(self.secret, "********")
         return text
 
-    def run(self, argv, message, data=None):
+    def full_argv(self, argv):
         argv = list(argv)
         if self.request_timeout and argv[:2] != ["cluster", "setup"]:
             # pcs 0.11 cluster setup has no --request-timeout (it uses 60 s)
             argv.append("--request-timeout=%d" % self.request_timeout)
+        return argv
+
+    def record(self, argv):
+        """Add ``pcs argv`` (as it runs, the password masked) to ``commands``; returns the full argv."""
+        argv = self.full_argv(argv)
         self.commands.append(self._show(argv))
+        return argv
+
+    def run(self, argv, message, data=None):
+        argv = self.record(argv)
         return self.pcs.run(argv, mutating=True, message=message, data=data)
 
     def read_config(self, path):
@@ -386,8 +396,6 @@ class ClusterHandler:
 
     def seed_cib(self, path, properties):
         """Write the CIB Pacemaker loads at its first start, with ``properties`` set."""
-        if self.module.check_mode:
-            return None
         cibadmin = CommandRunner(self.module, "cibadmin")
         empty = cibadmin.run(["--empty"], message="cibadmin --empty failed").stdout
         root = ET.fromstring(empty)
@@ -441,28 +449,39 @@ def run_module():
         module.fail_json(msg="; ".join(errors), **result)
     wanted = _corosync.desired_config(params)
 
+    def perform(action):
+        """One action of the plan, outside check mode."""
+        if "started" in action:
+            result["started"] = action["started"]
+        if "seed" in action:
+            result["seeded_cib"] = handler.seed_cib(params["cib_seed_file"], action["seed"])
+        else:
+            handler.run(action["argv"], action["message"], data=action.get("data"))
+        if "authenticated" in action:
+            result["authenticated"] = action["authenticated"]
+        result["actions"].append(action["text"])
+
+    def report(action):
+        """The same action in check mode: recorded, not performed."""
+        for key in ("started", "authenticated"):
+            if key in action:
+                result[key] = action[key]
+        if "argv" in action:
+            handler.record(action["argv"])
+        result["actions"].append(action["text"])
+
     try:
-        # 1. pcsd authentication
+        # 1. pcsd authentication: query, plan, apply
         if params["auth_password"]:
             nodes = pcsd_nodes(params)
             known = handler.known_hosts(params["known_hosts_file"])
             known_names = [n["name"] for n in nodes if n["name"] in known]
             status = handler.pcsd_status(known_names) if known_names else {}
             need = _corosync.plan_auth(nodes, known, status, port=params["pcsd_port"])
-            if need:
-                argv = ["host", "auth"]
-                for node in nodes:
-                    if node["name"] in need:
-                        argv += [node["name"], "addr=%s:%d" % (node["pcsd_address"], params["pcsd_port"])]
-                # the password goes on stdin, never on the command line (where
-                # every process of the node could read it): without -p, pcs
-                # reads it from stdin when stdin is not a terminal
-                argv += ["-u", params["auth_username"]]
-                handler.run(argv, "pcs host auth failed", data=params["auth_password"] + "\n")
-                result["authenticated"] = need
-                result["actions"].append("authenticate pcsd on %s" % ", ".join(need))
+            apply_actions(module, _corosync.auth_actions(nodes, need, params["pcsd_port"], params["auth_username"],
+                                                         params["auth_password"]), perform, report)
 
-        # 2. configuration
+        # 2. configuration and start: query, plan, apply, re-query
         current = handler.read_config(params["corosync_conf"])
         try:
             plan = _corosync.plan_cluster(current, wanted, allow_node_removal=params["allow_node_removal"],
@@ -475,62 +494,21 @@ def run_module():
         status = handler.pacemaker_status() if current is not None else None
         online = _crm_mon.online_nodes(status) if status else []
         result["online"] = sorted(online)
-        needs_stop = [a for a in plan if a["needs_stopped_cluster"]]
-        restart = False
-        if needs_stop and status is not None:
-            if not params["allow_cluster_restart"]:
-                module.fail_json(
-                    msg="these changes need the whole cluster stopped: %s; the cluster is running on %s. "
-                        "Set allow_cluster_restart=true to stop it, apply them and start it again"
-                        % ("; ".join(a["text"] for a in needs_stop), ", ".join(online) or "this node"),
-                    **result)
-            restart = True
-            handler.run(["cluster", "stop", "--all", "--wait=%d" % params["wait"]],
-                        "pcs cluster stop failed")
-            result["actions"].append("stop the cluster on all nodes")
-
-        for action in plan:
-            handler.run(action["argv"], "pcs could not %s" % action["text"])
-            result["actions"].append(action["text"])
-
-        # 3. start
-        start_argv = None
-        # A cluster that never ran here has no CIB yet (pcs cluster setup removes it): seed it
-        # with the initial properties before Pacemaker's first start.
-        if params["initial_properties"] and status is None and not os.path.exists(params["cib_seed_file"]):
-            seeded = handler.seed_cib(params["cib_seed_file"], params["initial_properties"])
-            if seeded is not None:
-                result["seeded_cib"] = seeded
-            result["actions"].append("seed the first CIB with %s" % ", ".join(
-                "%s=%s" % (k, params["initial_properties"][k]) for k in sorted(params["initial_properties"])))
-        if current is None:
-            if params["state"] == "started":
-                start_argv = ["cluster", "start", "--all"]
-                result["started"] = [n["name"] for n in wanted["nodes"]]
-        elif restart:
-            start_argv = ["cluster", "start", "--all"]
-            result["started"] = [n["name"] for n in wanted["nodes"]]
-        elif params["state"] == "started":
-            added = [a["argv"][3] for a in plan if a["kind"] == "node" and a["argv"][2] == "add"]
-            if status is None:
-                start_argv = ["cluster", "start", "--all"]
-                result["started"] = [n["name"] for n in wanted["nodes"] if n["name"] not in added]
-            else:
-                offline = [n["name"] for n in wanted["nodes"] if n["name"] not in online and n["name"] not in added]
-                if offline:
-                    start_argv = ["cluster", "start"] + offline
-                    result["started"] = offline
-        if start_argv:
-            if params["wait"]:
-                start_argv.append("--wait=%d" % params["wait"])
-            handler.run(start_argv, "pcs cluster start failed")
-            result["actions"].append("start the cluster on %s" % ", ".join(result["started"]))
-
-        # 4. re-query
-        if module.check_mode or not plan:
-            after = _corosync.predict_config(current, wanted) if plan else current
-        else:
+        try:
+            actions = _corosync.cluster_actions(
+                plan, wanted, running=status is not None, online=online, current_exists=current is not None,
+                state=params["state"], wait=params["wait"], allow_cluster_restart=params["allow_cluster_restart"],
+                initial_properties=params["initial_properties"],
+                cib_seed_exists=os.path.exists(params["cib_seed_file"]))
+        except _corosync.PlanError as e:
+            module.fail_json(msg=str(e), **result)
+        applied = apply_actions(module, actions, perform, report)
+        if not plan:
+            after = current
+        elif applied:
             after = handler.read_config(params["corosync_conf"])
+        else:
+            after = _corosync.predict_config(current, wanted)
     except CommandError as e:
         failure = e.as_result()
         if handler.secret:

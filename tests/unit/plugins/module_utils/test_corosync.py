@@ -356,3 +356,59 @@ def test_what_pcs_would_read_as_an_option_is_refused(overrides, message):
     errors = c.params_errors(params(**overrides))
     assert [e for e in errors if message in e], errors
     assert not [e for e in errors if "pw\nmore" in e]
+
+
+# ------------------------------------------------------------------ pcs_cluster's action lists
+def _texts(actions):
+    return [a["text"] for a in actions]
+
+
+def test_auth_actions_password_on_stdin_only_for_needed_nodes():
+    nodes = [{"name": "node1", "pcsd_address": "10.88.0.11"}, {"name": "node2", "pcsd_address": "10.88.0.12"}]
+    assert c.auth_actions(nodes, [], 2224, "hacluster", "pw") == []
+    [action] = c.auth_actions(nodes, ["node2"], 2225, "hacluster", "pw")
+    assert action["argv"] == ["host", "auth", "node2", "addr=10.88.0.12:2225", "-u", "hacluster"]
+    assert action["data"] == "pw\n" and "pw" not in action["argv"]
+    assert action["authenticated"] == ["node2"] and action["text"] == "authenticate pcsd on node2"
+
+
+def test_cluster_actions_new_cluster_seeds_then_starts_everyone():
+    wanted = c.desired_config(params())
+    plan = c.plan_cluster(None, wanted, no_keys_sync=True)
+    actions = c.cluster_actions(plan, wanted, running=False, online=[], current_exists=False,
+                                initial_properties={"dc-deadtime": "3s"}, cib_seed_exists=False)
+    assert _texts(actions) == ["create cluster hsc with nodes node1, node2, node3",
+                               "seed the first CIB with dc-deadtime=3s",
+                               "start the cluster on node1, node2, node3"]
+    assert actions[1]["seed"] == {"dc-deadtime": "3s"} and "argv" not in actions[1]
+    assert actions[2]["argv"] == ["cluster", "start", "--all", "--wait=120"]
+    assert actions[2]["started"] == ["node1", "node2", "node3"]
+    # state=configured: no start; an existing CIB: no seed
+    actions = c.cluster_actions(plan, wanted, running=False, online=[], current_exists=False, state="configured",
+                                initial_properties={"dc-deadtime": "3s"}, cib_seed_exists=True)
+    assert _texts(actions) == ["create cluster hsc with nodes node1, node2, node3"]
+
+
+def test_cluster_actions_running_cluster_starts_only_offline_nodes():
+    wanted = c.desired_config(params())
+    assert c.cluster_actions([], wanted, running=True, online=["node1", "node2", "node3"]) == []
+    [start] = c.cluster_actions([], wanted, running=True, online=["node1", "node3"], wait=0)
+    assert start["argv"] == ["cluster", "start", "node2"] and start["started"] == ["node2"]
+    # nothing runs on this node: start them all
+    [start] = c.cluster_actions([], wanted, running=False, online=[])
+    assert start["argv"] == ["cluster", "start", "--all", "--wait=120"]
+
+
+def test_cluster_actions_restart_refused_then_wrapped_around_the_change():
+    wanted = c.desired_config(params(quorum={"wait_for_all": False}))
+    plan = c.plan_cluster(live_3node(), wanted)
+    with pytest.raises(c.PlanError, match="need the whole cluster stopped.*running on node1, node2"):
+        c.cluster_actions(plan, wanted, running=True, online=["node1", "node2"])
+    actions = c.cluster_actions(plan, wanted, running=True, online=["node1", "node2", "node3"], wait=60,
+                                allow_cluster_restart=True)
+    assert actions[0]["argv"] == ["cluster", "stop", "--all", "--wait=60"]
+    assert actions[1]["argv"] == plan[0]["argv"] and actions[1]["message"] == "pcs could not %s" % plan[0]["text"]
+    assert actions[-1]["argv"] == ["cluster", "start", "--all", "--wait=60"]
+    # a stopped cluster is changed as it is, then started
+    actions = c.cluster_actions(plan, wanted, running=False, online=[], state="configured")
+    assert [a["argv"] for a in actions] == [a["argv"] for a in plan]

@@ -96,3 +96,19 @@ def test_fake_runner_catches_commands_that_never_ran(monkeypatch):
         run_module(_probe_main(), {"args": ["status"]},
                    [{"command": ["pcs", "status"]}, {"command": ["pcs", "status", "--full"]}],
                    monkeypatch=monkeypatch)
+
+
+class _Mode:
+    def __init__(self, check_mode):
+        self.check_mode = check_mode
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_apply_actions_performs_or_reports(check_mode):
+    from ansible_collections.hastorage.cluster.plugins.module_utils._runner import apply_actions
+    performed, reported = [], []
+    applied = apply_actions(_Mode(check_mode), ["a", "b"], performed.append, reported.append)
+    assert applied is not check_mode
+    assert (performed, reported) == (([], ["a", "b"]) if check_mode else (["a", "b"], []))
+    # nothing to do: nothing applied, in either mode
+    assert apply_actions(_Mode(check_mode), [], performed.append) is False

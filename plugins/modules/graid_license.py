@@ -44,6 +44,18 @@ options:
       - A key that is empty, holds a blank or starts with C(-) (which graidctl would read as an option) is refused
         before anything runs.
     type: str
+  allow_key_in_process_list:
+    description:
+      - C(graidctl) takes the key only as an argument (C(graidctl apply license <key>); the CLI has no stdin or file
+        form), so while it runs the key is in its command line, which any local user can read
+        (C(/proc/<pid>/cmdline), C(ps)) unless C(/proc) is mounted with C(hidepid) (V(1)/C(noaccess),
+        V(2)/C(invisible) or V(4)/C(ptraceable)).
+      - With V(false) (the default) the module refuses to apply a key on a host whose C(/proc) lets other users read
+        command lines, before anything runs (also in check mode), and says how to hide them. V(true) accepts the
+        exposure for the moments C(graidctl) runs and warns.
+      - Not needed when every controller is licensed already (the key is never used then).
+    type: bool
+    default: false
   controllers:
     description:
       - Controller ids (C(ControllerId)) that must be licensed. Default is every controller C(graidctl ls cx) lists.
@@ -120,6 +132,42 @@ def merge(controllers, license_info):
     return merged
 
 
+PROC_MOUNTS = "/proc/self/mounts"
+# hidepid values under which other users cannot read a root process's
+# /proc/<pid>/cmdline (proc(5)): 1 noaccess, 2 invisible, 4 ptraceable
+HIDDEN_PIDS = frozenset(["1", "2", "4", "noaccess", "invisible", "ptraceable"])
+
+
+def proc_hides_command_lines(mounts_text):
+    """Whether the proc filesystem mounted on /proc hides other users'
+    processes (hidepid), read from the text of /proc/self/mounts; the last
+    mount on /proc is the one in effect."""
+    hidden = False
+    for line in mounts_text.splitlines():
+        fields = line.split()
+        if len(fields) >= 4 and fields[1] == "/proc" and fields[2] == "proc":
+            options = dict((opt.split("=", 1) + [""])[:2] for opt in fields[3].split(","))
+            hidden = options.get("hidepid", "0") in HIDDEN_PIDS
+    return hidden
+
+
+def read_proc_mounts():
+    with open(PROC_MOUNTS) as fd:
+        return fd.read()
+
+
+def key_exposure_error(allow, mounts_text):
+    """The refusal to put the key on graidctl's command line where other users
+    can read it, or None (hidden, or the exposure accepted)."""
+    if allow or proc_hides_command_lines(mounts_text):
+        return None
+    return ("refusing to apply the license key: graidctl takes it only as an argument (graidctl apply license KEY), "
+            "and /proc on this host is mounted without hidepid, so any local user could read it in graidctl's "
+            "command line while it runs. Mount /proc with hidepid=invisible (hidepid=2; for example "
+            "'proc /proc proc defaults,hidepid=invisible 0 0' in /etc/fstab, then mount -o remount /proc), or set "
+            "allow_key_in_process_list: true to accept that exposure")
+
+
 def plan_license(merged, wanted_ids):
     """Controller ids that need a key; raises when a wanted id does not exist."""
     known = dict((cx["id"], cx) for cx in merged)
@@ -136,6 +184,7 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             key=dict(type="str", no_log=True),
+            allow_key_in_process_list=dict(type="bool", default=False),
             controllers=dict(type="list", elements="int"),
         ),
         supports_check_mode=True,
@@ -157,6 +206,13 @@ def main():
                 raise GraidError("controller(s) %s not licensed (%s) and no key was given"
                                  % (", ".join(str(i) for i in need),
                                     ", ".join("%d: %s" % (c["id"], c["license_state"]) for c in before if c["id"] in need)))
+            mounts = read_proc_mounts()
+            exposure = key_exposure_error(module.params["allow_key_in_process_list"], mounts)
+            if exposure:
+                module.fail_json(msg=exposure, controllers=before)
+            if not module.check_mode and not proc_hides_command_lines(mounts):
+                module.warn("the license key is on graidctl's command line, readable by local users while it runs "
+                            "(allow_key_in_process_list: true; mount /proc with hidepid=invisible to hide it)")
             result["changed"] = True
             result["licensed"] = need
             result["commands"] = ["graidctl apply license ********"]

@@ -341,6 +341,64 @@ def plan_group_settings(group, wanted):
     return edits
 
 
+# graid_drive_group's action lists: each action is the argv of one mutating
+# graidctl call, carried out by _runner.apply_actions (reported, not run, in
+# check mode). A group still to be created has no id yet: its edits name it
+# NEW_GROUP.
+NEW_GROUP = "<new>"
+
+
+def plan_create_group(level, pd_ids, pds, strip_size=None, foreground_init=False, force=False):
+    """The ``create dg`` action for a new group of ``level`` over ``pd_ids``.
+
+    Refuses (:class:`GraidError`) a member that is a hot spare or not ONLINE.
+    """
+    by_id = dict((p["id"], p) for p in pds)
+    for pd_id in pd_ids:
+        pd = by_id[pd_id]
+        if pd["hotspare"] not in (None, "none"):
+            raise GraidError("physical drive %d is a hot spare; unmark it (hotspare: none) first" % pd_id)
+        if pd["state"] != "ONLINE":
+            raise GraidError("physical drive %d is %s, not ONLINE" % (pd_id, pd["state"]))
+    argv = ["create", "dg", level, ",".join(str(i) for i in pd_ids)]
+    if strip_size is not None:
+        argv += ["-s", str(strip_size)]
+    if foreground_init:
+        argv.append("-z")
+    if force:
+        argv.append("-f")
+    return [argv]
+
+
+def group_settings_actions(group_id, edits):
+    """``edit dg`` actions for :func:`plan_group_settings`'s edits (``group_id`` None: the new group)."""
+    target = NEW_GROUP if group_id is None else str(group_id)
+    return [["edit", "dg", target, setting, value] for setting, value in edits]
+
+
+def predict_group(group, edits, level=None, strip_size=None):
+    """The group after ``edits``, as check mode reports it.
+
+    ``group`` None is a group still to be created: no id, capacity or free
+    space yet, state INIT, every setting unset but the edited ones.
+    """
+    if group is None:
+        group = {"id": None, "level": level, "state": "INIT", "free": None, "capacity": None,
+                 "strip_size": strip_size}
+        group.update((option, None) for _s, option, _k in GROUP_SETTINGS)
+    predicted = dict(group)
+    options = dict((setting, option) for setting, option, _k in GROUP_SETTINGS)
+    predicted.update((options[setting], value) for setting, value in edits)
+    return predicted
+
+
+def plan_delete_group(group, vds):
+    """Delete the group's virtual drives, then the group."""
+    actions = [["del", "vd", str(vd["dg_id"]), str(vd["id"]), "--confirm-to-delete"] for vd in vds]
+    actions.append(["del", "dg", str(group["id"]), "--confirm-to-delete"])
+    return actions
+
+
 def resolve_drive(selector, pds, candidates):
     """Find a drive by NQN, WWID, device path or PD id.
 
@@ -447,10 +505,15 @@ class Graidctl:
         result = self.runner.run(argv, message="graidctl %s failed" % " ".join(args))
         return parse_envelope(result.stdout, "graidctl %s" % " ".join(args))
 
-    def change(self, *args):
-        """A mutating call: skipped in check mode, recorded in ``commands``."""
+    def record(self, *args):
+        """Add ``graidctl args`` to ``commands`` (what changed, or in check mode would change); returns the argv."""
         argv = [str(a) for a in args]
         self.commands.append(" ".join(["graidctl"] + argv))
+        return argv
+
+    def change(self, *args):
+        """A mutating call: skipped in check mode, recorded in ``commands``."""
+        argv = self.record(*args)
         return self.runner.run(argv, mutating=True, message="graidctl %s failed" % " ".join(argv))
 
     def version(self):

@@ -181,10 +181,14 @@ from ansible_collections.hastorage.cluster.plugins.module_utils._graid import (
     group_members,
     level_drive_count_error,
     negative_id_errors,
+    group_settings_actions,
+    plan_create_group,
+    plan_delete_group,
     plan_group_settings,
+    predict_group,
     resolve_drive,
 )
-from ansible_collections.hastorage.cluster.plugins.module_utils._runner import CommandError
+from ansible_collections.hastorage.cluster.plugins.module_utils._runner import CommandError, apply_actions
 
 
 def resolve_members(selectors, pds):
@@ -212,70 +216,53 @@ def wanted_settings(params):
     return dict((option, params[option]) for _s, option, _k in GROUP_SETTINGS)
 
 
+def apply(module, graid, actions):
+    """Carry out graidctl actions (argv lists); in check mode they are only recorded."""
+    return apply_actions(module, actions, lambda argv: graid.change(*argv), lambda argv: graid.record(*argv))
+
+
 def present(module, graid, pds, groups):
+    """Query, plan, apply, re-query: the group over the members, created if none, then its settings."""
     params = module.params
     ids = resolve_members(params["physical_drives"], pds)
     group, conflict = find_group(groups, pds, params["level"], ids)
     if conflict:
         raise GraidError(conflict)
     members = group_members(pds)
-    created = False
-    if group is None:
-        by_id = dict((p["id"], p) for p in pds)
-        for pd_id in ids:
-            pd = by_id[pd_id]
-            if pd["hotspare"] not in (None, "none"):
-                raise GraidError("physical drive %d is a hot spare; unmark it (hotspare: none) first" % pd_id)
-            if pd["state"] != "ONLINE":
-                raise GraidError("physical drive %d is %s, not ONLINE" % (pd_id, pd["state"]))
-        argv = ["create", "dg", params["level"], ",".join(str(i) for i in ids)]
-        if params["strip_size"] is not None:
-            argv += ["-s", str(params["strip_size"])]
-        if params["foreground_init"]:
-            argv.append("-z")
-        if params["force"]:
-            argv.append("-f")
+    created = group is None
+    if created:
+        actions = plan_create_group(params["level"], ids, pds, strip_size=params["strip_size"],
+                                    foreground_init=params["foreground_init"], force=params["force"])
         before_ids = set(g["id"] for g in groups)
-        graid.change(*argv)
-        created = True
-        if module.check_mode:
-            planned = {"id": None, "level": params["level"], "state": "INIT", "free": None, "capacity": None,
-                       "strip_size": params["strip_size"]}
-            planned.update(wanted_settings(params))
-            edits = plan_group_settings(None, wanted_settings(params))
-            for setting, value in edits:
-                graid.change("edit", "dg", "<new>", setting, value)
-            planned["members"] = ids
-            return planned, created
-        new = [g for g in graid.drive_groups() if g["id"] not in before_ids]
-        if len(new) != 1:
-            raise GraidOutputError("graidctl create dg succeeded but %d new groups appear in ls dg" % len(new))
-        group_id = new[0]["id"]
+        group_id, current = None, None
+        if apply(module, graid, actions):
+            new = [g for g in graid.drive_groups() if g["id"] not in before_ids]
+            if len(new) != 1:
+                raise GraidOutputError("graidctl create dg succeeded but %d new groups appear in ls dg" % len(new))
+            group_id = new[0]["id"]
+            current = graid.drive_group(group_id)
         members = {group_id: ids}
     else:
         group_id = group["id"]
         if params["id"] is not None and params["id"] != group_id:
             raise GraidError("the group over physical drives %s is drive group %d, not %d"
                              % (", ".join(str(i) for i in ids), group_id, params["id"]))
-    current = graid.drive_group(group_id)
-    if params["strip_size"] is not None and not created:
-        if current["strip_size"] is None:
-            raise GraidOutputError("graidctl desc dg %d has no 'StripSize' key, so strip_size cannot be compared "
-                                   "(ASSUMPTION of this collection, unverified on a real card)" % group_id)
-        if int(current["strip_size"]) != params["strip_size"]:
-            raise GraidError("drive group %d has strip size %s KiB, not %d; a strip size cannot be changed "
-                             "without re-creating the group, which this module never does"
-                             % (group_id, current["strip_size"], params["strip_size"]))
-    edits = plan_group_settings(current, wanted_settings(params))
-    for setting, value in edits:
-        graid.change("edit", "dg", group_id, setting, value)
-    if module.check_mode:
-        planned = dict(current)
-        planned.update(dict((option, params[option]) for _s, option, _k in GROUP_SETTINGS if params[option]))
-        return describe(planned, members), created
-    if edits:
         current = graid.drive_group(group_id)
-    return describe(current, members), created
+        if params["strip_size"] is not None:
+            if current["strip_size"] is None:
+                raise GraidOutputError("graidctl desc dg %d has no 'StripSize' key, so strip_size cannot be "
+                                       "compared (ASSUMPTION of this collection, unverified on a real card)"
+                                       % group_id)
+            if int(current["strip_size"]) != params["strip_size"]:
+                raise GraidError("drive group %d has strip size %s KiB, not %d; a strip size cannot be changed "
+                                 "without re-creating the group, which this module never does"
+                                 % (group_id, current["strip_size"], params["strip_size"]))
+    edits = plan_group_settings(current, wanted_settings(params))
+    if apply(module, graid, group_settings_actions(group_id, edits)):
+        after = graid.drive_group(group_id)
+    else:
+        after = predict_group(current, edits, level=params["level"], strip_size=params["strip_size"])
+    return describe(after, members), created
 
 
 def absent(module, graid, pds, groups):
@@ -303,10 +290,24 @@ def absent(module, graid, pds, groups):
     if vds:
         what += " and its %d virtual drive(s) %s" % (len(vds), ", ".join(v["dev_path"] for v in vds))
     check_destroy_allowed(module, what, [v["dev_path"] for v in vds])
-    for vd in vds:
-        graid.change("del", "vd", vd["dg_id"], vd["id"], "--confirm-to-delete")
-    graid.change("del", "dg", group["id"], "--confirm-to-delete")
+    apply(module, graid, plan_delete_group(group, vds))
     return describe(group, members), True
+
+
+def wait_for_state(module, graid, step, result):
+    """Wait until ``step["group"]`` is in one of ``step["states"]``; the group read last replaces it."""
+    params = module.params
+    group = step["group"]
+    started = time.time()
+    found, reached = graid.wait_for_group_state(group["id"], step["states"], params["wait_timeout"],
+                                                params["wait_interval"])
+    result["waited"] = round(time.time() - started, 1)
+    step["group"] = describe(found, {group["id"]: group["members"]})
+    if not reached:
+        result.update(changed=bool(graid.commands), drive_group=step["group"])
+        module.fail_json(msg="drive group %d is %s after %d s, not %s"
+                             % (found["id"], found["state"], params["wait_timeout"], " or ".join(step["states"])),
+                         **result)
 
 
 def main():
@@ -364,18 +365,11 @@ def main():
                 before = describe(found, members) if found else {}
             after, created = present(module, graid, pds, groups)
             result["created"] = created
-            if params["wait_for_state"] and not module.check_mode:
-                started = time.time()
-                wanted = [s.upper() for s in params["wait_for_state"]]
-                group, reached = graid.wait_for_group_state(after["id"], wanted, params["wait_timeout"],
-                                                            params["wait_interval"])
-                result["waited"] = round(time.time() - started, 1)
-                after = describe(group, {after["id"]: after["members"]})
-                if not reached:
-                    result.update(changed=bool(graid.commands), drive_group=after)
-                    module.fail_json(msg="drive group %d is %s after %d s, not %s"
-                                         % (group["id"], group["state"], params["wait_timeout"], " or ".join(wanted)),
-                                     **result)
+            if params["wait_for_state"]:
+                # a step of its own, not performed in check mode (the group may not exist yet)
+                step = {"group": after, "states": [state.upper() for state in params["wait_for_state"]]}
+                apply_actions(module, [step], lambda action: wait_for_state(module, graid, action, result))
+                after = step["group"]
         else:
             before, deleted = absent(module, graid, pds, groups)
             after = {}

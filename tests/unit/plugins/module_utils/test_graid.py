@@ -317,3 +317,46 @@ def test_license_key_errors_never_show_the_key(key, ok):
     errors = g.license_key_errors(key)
     assert (errors == []) == ok
     assert not [e for e in errors if key and key in e]
+
+
+# ---------------------------------------------------------------- graid_drive_group's action lists
+def test_plan_create_group_flags_and_refusals():
+    pds = g.normalize_pds(result("ls-pd-free.out"))
+    assert g.plan_create_group("raid5", [0, 1, 2], pds) == [["create", "dg", "raid5", "0,1,2"]]
+    assert g.plan_create_group("raid10", [0, 1, 2, 3], pds, strip_size=64, foreground_init=True, force=True) == [
+        ["create", "dg", "raid10", "0,1,2,3", "-s", "64", "-z", "-f"]]
+    spare = [dict(pds[0], hotspare="global")] + pds[1:]
+    with pytest.raises(g.GraidError, match="physical drive 0 is a hot spare"):
+        g.plan_create_group("raid1", [0, 1], spare)
+    failed = [dict(pds[0], state="FAILED")] + pds[1:]
+    with pytest.raises(g.GraidError, match="physical drive 0 is FAILED, not ONLINE"):
+        g.plan_create_group("raid1", [0, 1], failed)
+
+
+def test_group_settings_actions_and_prediction_of_a_new_group():
+    edits = g.plan_group_settings(None, {"rebuild_speed": "high", "journal": "degrade_only", "init_speed": None})
+    assert g.group_settings_actions(None, edits) == [["edit", "dg", "<new>", "rebuild_speed", "high"],
+                                                     ["edit", "dg", "<new>", "journal", "degrade_only"]]
+    assert g.group_settings_actions(3, edits)[0] == ["edit", "dg", "3", "rebuild_speed", "high"]
+    planned = g.predict_group(None, edits, level="raid5", strip_size=64)
+    assert planned == {"id": None, "level": "raid5", "state": "INIT", "free": None, "capacity": None,
+                       "strip_size": 64, "rebuild_speed": "high", "init_speed": None, "cc_speed": None,
+                       "resync_speed": None, "journal": "degrade_only"}
+
+
+def test_prediction_of_an_existing_group_changes_only_the_edits():
+    group = g.normalize_groups(result("ls-dg-optimal.out"))[0]
+    edits = g.plan_group_settings(group, {"init_speed": "extreme", "rebuild_speed": group["rebuild_speed"]})
+    assert edits == [("init_speed", "extreme")]
+    predicted = g.predict_group(group, edits)
+    assert predicted == dict(group, init_speed="extreme") and group["init_speed"] != "extreme"
+    assert g.predict_group(group, []) == group
+
+
+def test_plan_delete_group_volumes_first():
+    group = g.normalize_groups(result("ls-dg-two-vd.out"))[0]
+    vds = g.normalize_vds(result("ls-vd-two.out"))
+    assert g.plan_delete_group(group, vds) == [["del", "vd", "0", "0", "--confirm-to-delete"],
+                                               ["del", "vd", "0", "1", "--confirm-to-delete"],
+                                               ["del", "dg", "0", "--confirm-to-delete"]]
+    assert g.plan_delete_group(group, []) == [["del", "dg", "0", "--confirm-to-delete"]]

@@ -806,6 +806,104 @@ def plan_sync_and_role(summary, initial_sync, force_primary, role):
     return actions
 
 
+# ---------------------------------------------------------------------------
+# drbd_resource's action lists
+# ---------------------------------------------------------------------------
+# Each action is {"kind", "text" (its line in ``actions``), ...}: ``write``
+# (``content`` to the resource file), ``remove`` (``path``), ``wipefs`` and
+# ``create-md`` (``argv``; create-md also ``volume``, its result is checked),
+# ``adm`` (a drbdadm ``argv`` and its error ``message``), ``secondary`` (its
+# holders are named, before and after), ``later`` (only a line: what is
+# decided once the resource is up). They are carried out by
+# _runner.apply_actions (reported, not performed, in check mode).
+
+def _adm_action(argv, text, message=None):
+    return {"kind": "adm", "argv": list(argv), "text": text, "message": message}
+
+
+def config_actions(path, content, changed):
+    """Write the resource file when its text differs."""
+    return [{"kind": "write", "path": path, "content": content, "text": "write %s" % path}] if changed else []
+
+
+def metadata_actions(name, planned, wipe_existing):
+    """wipefs (with ``wipe_existing``) and create-md for the volumes :func:`plan_metadata` did not keep.
+
+    ``planned`` is ``[(volume, entry)]``, entry having ``decision`` and ``signatures``.
+    """
+    actions = []
+    for volume, entry in planned:
+        if entry["decision"] == "wipe-and-create":
+            actions.append({"kind": "wipefs", "argv": ["--all", volume["disk"]],
+                            "text": "wipefs --all %s (wipe_existing: %s)" % (
+                                volume["disk"], ", ".join(s["type"] for s in foreign_signatures(entry["signatures"])))})
+        argv = ["create-md"]
+        if wipe_existing:
+            # explicit consent: drbdmeta also refuses a disk that merely holds data ("Found some data")
+            argv.append("--force")
+        argv.append("%s/%d" % (name, volume["volume"]))
+        actions.append({"kind": "create-md", "argv": argv, "volume": volume,
+                        "text": "create-md %s/%d on %s" % (name, volume["volume"], volume["disk"])})
+    return actions
+
+
+def adjust_pending(dry_run_stdout):
+    """The changes ``drbdadm -d adjust`` prints (comments and blank lines left out)."""
+    return [line for line in dry_run_stdout.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def adjust_actions(name, was_up, pending):
+    """``drbdadm adjust``: to bring the resource up, or for what ``drbdadm -d adjust`` found pending.
+
+    ``pending`` None means it could not be asked (the new file is not written
+    yet, in check mode): the adjust that will apply it is planned.
+    """
+    if not was_up:
+        return [_adm_action(["adjust", name], "adjust %s (bring up)" % name, "drbdadm adjust failed")]
+    if pending is None:
+        return [_adm_action(["adjust", name], "adjust %s (apply the new file)" % name, "drbdadm adjust failed")]
+    if pending:
+        return [_adm_action(["adjust", name], "adjust %s: %s" % (name, "; ".join(pending)), "drbdadm adjust failed")]
+    return []
+
+
+def sync_and_role_actions(name, volumes, planned):
+    """The drbdadm actions for :func:`plan_sync_and_role`'s verbs."""
+    actions = []
+    for verb in planned:
+        if verb == "new-current-uuid":
+            for volume in volumes:
+                actions.append(_adm_action(
+                    ["new-current-uuid", "--clear-bitmap", "%s/%d" % (name, volume["volume"])],
+                    "new-current-uuid --clear-bitmap %s/%d (skip the initial sync)" % (name, volume["volume"]),
+                    "new-current-uuid failed"))
+        elif verb == "force-primary":
+            actions.append(_adm_action(["primary", "--force", name],
+                                       "primary --force %s (initial full sync from this node)" % name,
+                                       "drbdadm primary --force failed"))
+        elif verb == "primary":
+            actions.append(_adm_action(["primary", name], "primary %s" % name, "drbdadm primary failed"))
+        elif verb == "secondary":
+            actions.append({"kind": "secondary", "argv": ["secondary", name], "text": "secondary %s" % name})
+    return actions
+
+
+def sync_and_role_later(initial_sync, role):
+    """The line for a sync and role that can only be planned once the resource is up."""
+    return [{"kind": "later", "text": "then: initial sync %s / role %s, decided once the resource is up"
+                                      % (initial_sync, role or "unchanged")}]
+
+
+def absent_actions(name, path, up, file_exists):
+    """Take the resource down, then remove its file."""
+    actions = []
+    if up:
+        actions.append(_adm_action(["down", name], "down %s" % name))
+    if file_exists:
+        actions.append({"kind": "remove", "path": path, "text": "remove %s" % path})
+    return actions
+
+
 def settled(summary):
     """True when the resource is past attach/connect transitions (for waiting loops)."""
     if not summary["up"]:

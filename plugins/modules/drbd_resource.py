@@ -290,7 +290,11 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hastorage.cluster.plugins.module_utils import _drbd
 from ansible_collections.hastorage.cluster.plugins.module_utils import _files
 from ansible_collections.hastorage.cluster.plugins.module_utils._drbd_cli import DrbdCli
-from ansible_collections.hastorage.cluster.plugins.module_utils._runner import CommandError, fail_from_error
+from ansible_collections.hastorage.cluster.plugins.module_utils._runner import (
+    CommandError,
+    apply_actions,
+    fail_from_error,
+)
 
 SPEC_KEYS = ("name", "volumes", "hosts", "port", "protocol", "fencing", "crm_fence_handlers",
              "after_sb_0pri", "after_sb_1pri", "after_sb_2pri", "split_brain_handler",
@@ -420,23 +424,19 @@ class ResourceRun:
 
     def absent(self):
         status = self.state()
-        if status["up"]:
-            if status["role"] == "Primary":
-                holders = _drbd.find_holders([v["device"] for v in self.spec["volumes"]])
-                if holders:
-                    self.fail("refusing to take %s down: %s" % (self.p["name"], "; ".join(holders)))
-            self.act("down %s" % self.p["name"])
-            self.adm(["down", self.p["name"]], mutating=True)
-        if os.path.exists(self.path):
-            self.act("remove %s" % self.path)
-            if self.module._diff:
-                with open(self.path) as f:
-                    self.result["diff"] = {"before": f.read(), "after": "",
-                                           "before_header": self.path, "after_header": self.path}
-            if not self.module.check_mode:
-                os.remove(self.path)
+        if status["up"] and status["role"] == "Primary":
+            holders = _drbd.find_holders([v["device"] for v in self.spec["volumes"]])
+            if holders:
+                self.fail("refusing to take %s down: %s" % (self.p["name"], "; ".join(holders)))
+        exists = os.path.exists(self.path)
+        if exists and self.module._diff:
+            with open(self.path) as f:
+                self.result["diff"] = {"before": f.read(), "after": "",
+                                       "before_header": self.path, "after_header": self.path}
+        self.apply(_drbd.absent_actions(self.p["name"], self.path, status["up"], exists))
 
     def present(self):
+        """Query, plan, apply, re-query: the file and metadata, then adjust, then the sync and role."""
         p = self.p
         text = _drbd.render_resource(self.spec, self.dialect)
         masked = _drbd.render_resource(self.spec, self.dialect, mask_secret=True)
@@ -451,39 +451,59 @@ class ResourceRun:
         attached = was_up and any(v["disk_state"] not in ("Diskless", None) for v in status["volumes"])
         # read-only metadata plan first: a refusal leaves everything as it was
         md_plan = self.plan_metadata() if (p["metadata"] and not attached) else []
-        if config_changed:
-            self.act("write %s" % self.path)
-            if self.module._diff:
-                before = current
-                if current is not None and self.spec.get("shared_secret"):
-                    before = current.replace(self.spec["shared_secret"], "********")
-                self.result["diff"] = {"before": before or "", "after": masked,
-                                       "before_header": self.path, "after_header": self.path}
-            if not self.module.check_mode:
-                self.install(text)
-        if md_plan:
-            self.apply_metadata(md_plan)
+        if config_changed and self.module._diff:
+            before = current
+            if current is not None and self.spec.get("shared_secret"):
+                before = current.replace(self.spec["shared_secret"], "********")
+            self.result["diff"] = {"before": before or "", "after": masked,
+                                   "before_header": self.path, "after_header": self.path}
+        written = self.apply(_drbd.config_actions(self.path, text, config_changed)
+                             + _drbd.metadata_actions(p["name"], md_plan, p["wipe_existing"]))
         if not p["up"]:
             return
-        if not was_up:
-            self.act("adjust %s (bring up)" % p["name"])
-            self.adm(["adjust", p["name"]], mutating=True, message="drbdadm adjust failed")
-        elif config_changed and self.module.check_mode:
-            self.act("adjust %s (apply the new file)" % p["name"])
-        else:
+        pending = None
+        if was_up and (written or not config_changed):
+            # the file in place is the wanted one: drbdadm says what adjust would change
             dry = self.adm(["-d", "adjust", p["name"]], message="drbdadm -d adjust failed")
-            pending = [line for line in dry.stdout.splitlines() if line.strip() and not line.startswith("#")]
-            if pending:
-                self.act("adjust %s: %s" % (p["name"], "; ".join(pending)))
-                self.adm(["adjust", p["name"]], mutating=True, message="drbdadm adjust failed")
+            pending = _drbd.adjust_pending(dry.stdout)
+        up = self.apply(_drbd.adjust_actions(p["name"], was_up, pending)) or was_up
         if p["initial_sync"] != "none" or p["role"]:
-            if self.module.check_mode and not was_up:
-                self.act("then: initial sync %s / role %s, decided once the resource is up"
-                         % (p["initial_sync"], p["role"] or "unchanged"))
-            else:
+            if up:
                 self.sync_and_role()
-        if not self.module.check_mode or was_up:
+            else:
+                self.apply(_drbd.sync_and_role_later(p["initial_sync"], p["role"]))
+        if up:
             self.result["status"] = self.state()
+
+    # apply ---------------------------------------------------------------------
+    def apply(self, actions):
+        """Carry out the actions of a plan (in check mode, only report them)."""
+        return apply_actions(self.module, actions, self.perform, self.report)
+
+    def report(self, action):
+        """An action's line in ``actions``, after its refusals (which read only)."""
+        if action["kind"] == "secondary":
+            holders = _drbd.find_holders([v["device"] for v in self.spec["volumes"]])
+            if holders:
+                self.fail("cannot make %s secondary: %s" % (self.p["name"], "; ".join(holders)))
+        self.act(action["text"])
+
+    def perform(self, action):
+        """Report the action, then carry it out."""
+        self.report(action)
+        kind = action["kind"]
+        if kind == "write":
+            self.install(action["content"])
+        elif kind == "remove":
+            os.remove(action["path"])
+        elif kind == "wipefs":
+            self.cli.wipefs.run(action["argv"], mutating=True, message="wipefs failed")
+        elif kind == "create-md":
+            self.create_md(action["argv"], action["volume"])
+        elif kind == "secondary":
+            self.secondary(action["argv"])
+        elif kind == "adm":
+            self.adm(action["argv"], mutating=True, message=action["message"])
 
     def validate(self, text, masked):
         fd, tmp = tempfile.mkstemp(prefix="drbd-%s-" % self.p["name"], suffix=".conf")
@@ -540,32 +560,18 @@ class ResourceRun:
     def md_format(self):
         return {"9": "v09", "8.4": "v08"}[self.dialect]
 
-    def apply_metadata(self, plan):
-        report = self.result["metadata"]
-        for vol, entry in plan:
-            if entry["decision"] == "wipe-and-create":
-                self.act("wipefs --all %s (wipe_existing: %s)" % (
-                    vol["disk"], ", ".join(s["type"] for s in _drbd.foreign_signatures(entry["signatures"]))))
-                self.cli.wipefs.run(["--all", vol["disk"]], mutating=True, message="wipefs failed")
-            self.act("create-md %s/%d on %s" % (self.p["name"], vol["volume"], vol["disk"]))
-            if self.module.check_mode:
-                continue
-            argv = ["create-md"]
-            if self.p["wipe_existing"]:
-                # explicit consent: drbdmeta also refuses a disk that merely holds data ("Found some data")
-                argv.append("--force")
-            res = self.adm(argv + ["%s/%d" % (self.p["name"], vol["volume"])],
-                           mutating=True, ok_rc=None, data="no\n")
-            if res.rc != 0:
-                detail = "\n".join(line for line in (res.stderr + res.stdout).splitlines()
-                                   if line.strip() and "modinfo: not found" not in line)
-                self.fail("drbdadm create-md %s/%d refused (rc %s); nothing was overwritten. Set "
-                          "wipe_existing: true only if the data on %s is not needed: %s"
-                          % (self.p["name"], vol["volume"], res.rc, vol["disk"], detail),
-                          metadata=report, rc=res.rc)
-            after = self.cli.dump_md(vol, self.md_format())
-            if not after["present"]:
-                self.fail("create-md reported success but no metadata is found on %s" % vol["disk"])
+    def create_md(self, argv, vol):
+        res = self.adm(argv, mutating=True, ok_rc=None, data="no\n")
+        if res.rc != 0:
+            detail = "\n".join(line for line in (res.stderr + res.stdout).splitlines()
+                               if line.strip() and "modinfo: not found" not in line)
+            self.fail("drbdadm create-md %s/%d refused (rc %s); nothing was overwritten. Set "
+                      "wipe_existing: true only if the data on %s is not needed: %s"
+                      % (self.p["name"], vol["volume"], res.rc, vol["disk"], detail),
+                      metadata=self.result["metadata"], rc=res.rc)
+        after = self.cli.dump_md(vol, self.md_format())
+        if not after["present"]:
+            self.fail("create-md reported success but no metadata is found on %s" % vol["disk"])
 
     def wait_settled(self):
         deadline = time.time() + max(0, self.p["wait_timeout"])
@@ -582,31 +588,15 @@ class ResourceRun:
             planned = _drbd.plan_sync_and_role(status, p["initial_sync"], p["force_primary"], p["role"])
         except _drbd.DrbdError as e:
             self.fail(str(e), status=status)
-        name = p["name"]
-        for action in planned:
-            if action == "new-current-uuid":
-                for vol in self.spec["volumes"]:
-                    self.act("new-current-uuid --clear-bitmap %s/%d (skip the initial sync)" % (name, vol["volume"]))
-                    self.adm(["new-current-uuid", "--clear-bitmap", "%s/%d" % (name, vol["volume"])],
-                             mutating=True, message="new-current-uuid failed")
-            elif action == "force-primary":
-                self.act("primary --force %s (initial full sync from this node)" % name)
-                self.adm(["primary", "--force", name], mutating=True, message="drbdadm primary --force failed")
-            elif action == "primary":
-                self.act("primary %s" % name)
-                self.adm(["primary", name], mutating=True, message="drbdadm primary failed")
-            elif action == "secondary":
-                devices = [v["device"] for v in self.spec["volumes"]]
-                holders = _drbd.find_holders(devices)
-                if holders:
-                    self.fail("cannot make %s secondary: %s" % (name, "; ".join(holders)))
-                self.act("secondary %s" % name)
-                res = self.adm(["secondary", name], mutating=True, ok_rc=None)
-                if res.rc != 0:
-                    holders = _drbd.find_holders(devices)
-                    self.fail("drbdadm secondary %s failed (rc %s): %s%s" % (
-                        name, res.rc, (res.stderr or res.stdout).strip(),
-                        ("; held by: " + "; ".join(holders)) if holders else ""), rc=res.rc)
+        self.apply(_drbd.sync_and_role_actions(p["name"], self.spec["volumes"], planned))
+
+    def secondary(self, argv):
+        res = self.adm(argv, mutating=True, ok_rc=None)
+        if res.rc != 0:
+            holders = _drbd.find_holders([v["device"] for v in self.spec["volumes"]])
+            self.fail("drbdadm secondary %s failed (rc %s): %s%s" % (
+                self.p["name"], res.rc, (res.stderr or res.stdout).strip(),
+                ("; held by: " + "; ".join(holders)) if holders else ""), rc=res.rc)
 
 
 def main():

@@ -417,3 +417,58 @@ def test_shared_secret_error_never_shows_the_secret(secret, words):
         assert error is None
     else:
         assert words in error and secret not in error
+
+
+# ---------------------------------------------------------------------------
+# drbd_resource's action lists
+# ---------------------------------------------------------------------------
+VOLS = [{"volume": 0, "disk": "/dev/vdb", "device": "/dev/drbd0"},
+        {"volume": 1, "disk": "/dev/vdc", "device": "/dev/drbd1"}]
+
+
+def _texts(actions):
+    return [a["text"] for a in actions]
+
+
+def test_config_and_metadata_actions():
+    assert _drbd.config_actions("/etc/drbd.d/r0.res", "text", False) == []
+    [write] = _drbd.config_actions("/etc/drbd.d/r0.res", "text", True)
+    assert write == {"kind": "write", "path": "/etc/drbd.d/r0.res", "content": "text",
+                     "text": "write /etc/drbd.d/r0.res"}
+    planned = [(VOLS[0], {"decision": "create", "signatures": []}),
+               (VOLS[1], {"decision": "wipe-and-create", "signatures": [{"type": "xfs"}]})]
+    actions = _drbd.metadata_actions("r0", planned, wipe_existing=True)
+    assert _texts(actions) == ["create-md r0/0 on /dev/vdb", "wipefs --all /dev/vdc (wipe_existing: xfs)",
+                               "create-md r0/1 on /dev/vdc"]
+    assert actions[1]["argv"] == ["--all", "/dev/vdc"]
+    assert actions[2]["argv"] == ["create-md", "--force", "r0/1"] and actions[2]["volume"] is VOLS[1]
+    assert _drbd.metadata_actions("r0", planned[:1], wipe_existing=False)[0]["argv"] == ["create-md", "r0/0"]
+
+
+def test_adjust_actions():
+    assert _drbd.adjust_pending("# a comment\n\ndrbdsetup net-options r0 --protocol=B\n") == [
+        "drbdsetup net-options r0 --protocol=B"]
+    assert _texts(_drbd.adjust_actions("r0", False, None)) == ["adjust r0 (bring up)"]
+    assert _texts(_drbd.adjust_actions("r0", True, None)) == ["adjust r0 (apply the new file)"]
+    assert _drbd.adjust_actions("r0", True, []) == []
+    [adjust] = _drbd.adjust_actions("r0", True, ["a", "b"])
+    assert adjust["text"] == "adjust r0: a; b" and adjust["argv"] == ["adjust", "r0"]
+    assert adjust["message"] == "drbdadm adjust failed"
+
+
+def test_sync_and_role_actions():
+    actions = _drbd.sync_and_role_actions("r0", VOLS, ["new-current-uuid", "primary"])
+    assert [a["argv"] for a in actions] == [["new-current-uuid", "--clear-bitmap", "r0/0"],
+                                            ["new-current-uuid", "--clear-bitmap", "r0/1"], ["primary", "r0"]]
+    actions = _drbd.sync_and_role_actions("r0", VOLS, ["force-primary", "secondary"])
+    assert _texts(actions) == ["primary --force r0 (initial full sync from this node)", "secondary r0"]
+    assert actions[1]["kind"] == "secondary"
+    assert _texts(_drbd.sync_and_role_later("full", None)) == [
+        "then: initial sync full / role unchanged, decided once the resource is up"]
+
+
+def test_absent_actions():
+    assert _drbd.absent_actions("r0", "/etc/drbd.d/r0.res", False, False) == []
+    actions = _drbd.absent_actions("r0", "/etc/drbd.d/r0.res", True, True)
+    assert _texts(actions) == ["down r0", "remove /etc/drbd.d/r0.res"]
+    assert actions[0]["argv"] == ["down", "r0"] and actions[1]["kind"] == "remove"

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Pure functions of the failover drill client (roles/nas_dual_controller/files)."""
+"""Pure functions of the failover drill client (playbooks/files/failover_drill_client.py)."""
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
@@ -10,13 +10,13 @@ import os
 
 import pytest
 
-CLIENT = os.path.join(os.path.dirname(__file__), "..", "..", "..", "roles", "nas_dual_controller",
-                      "files", "nas_drill_client.py")
+CLIENT = os.path.join(os.path.dirname(__file__), "..", "..", "..", "playbooks", "files",
+                      "failover_drill_client.py")
 
 
 @pytest.fixture(scope="module")
 def client(load_file_module):
-    return load_file_module("nas_drill_client", CLIENT)
+    return load_file_module("failover_drill_client", CLIENT)
 
 
 def att(seq, t0, t1, ok):

@@ -1,13 +1,14 @@
 #!/usr/bin/env python
-"""Failover drill client of the hastorage.cluster dual-controller NAS.
+"""Failover drill client of hastorage.cluster: a test client, not part of any design.
 
 Private to the hastorage.cluster collection: playbooks/failover_drill.yml copies
-it to the client host (or the lab's client container) and runs it there.
+it to the Ansible controller (or, on the lab, into the lab DC's client container)
+and runs it there. It needs smbclient (SMB) and libnfs-utils (nfs-cp, NFS).
 
-    nas_drill_client.py write  --vip IP [--smb-share S --smb-user U] [--nfs-export /path]
-                               --run-id ID --out FILE --stop-file FILE [--status-file FILE]
-                               [--interval 0.25] [--max-seconds 300] [--max-records 5000]
-    nas_drill_client.py verify --in FILE --out FILE [--ready-seconds 60]
+    failover_drill_client.py write  --vip IP [--smb-share S --smb-user U] [--nfs-export /path]
+                                    --run-id ID --out FILE --stop-file FILE [--status-file FILE]
+                                    [--interval 0.25] [--max-seconds 300] [--max-records 5000]
+    failover_drill_client.py verify --in FILE --out FILE [--ready-seconds 60]
 
 `write` writes numbered records (one new file each, never overwriting) over
 SMB (smbclient) and NFSv3 (libnfs nfs-cp) in turns until the stop file

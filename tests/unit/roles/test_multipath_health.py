@@ -193,6 +193,31 @@ def test_monitor_fails_when_multipathd_does_not_answer(lab):
     assert rc == 1 and "did not print JSON" in err
 
 
+@pytest.mark.parametrize("busy, monitor_rc, written", [
+    # multipathd busy for one or two answers (its client's uxsock timeout): asked again, the monitor passes
+    (1, 0, True),
+    (2, 0, True),
+    # busy for three: the monitor fails as for a daemon that is down, and writes nothing
+    (3, 1, False),
+])
+def test_monitor_asks_a_busy_multipathd_again(lab, busy, monitor_rc, written):
+    assert lab.run("start")[0] == 0
+    lab.attrd_calls()
+    real = (lab.bin / "multipathd").read_text()
+    count = lab.bin / "busy-count"
+    count.write_text("%d\n" % busy)
+    # the first BUSY answers are multipathd's client timing out; then the recorded answer
+    executable(lab.bin / "multipathd",
+               '#!/bin/sh\nn=$(cat "%s")\nif [ "$n" -gt 0 ]; then echo $((n - 1)) > "%s"; '
+               'echo "timeout receiving packet" >&2; exit 1; fi\n' % (count, count)
+               + real.split("\n", 1)[1])
+    rc, dummy, err = lab.run("monitor")
+    assert rc == monitor_rc
+    assert err.count("asking again") == min(busy, 2)
+    assert "timeout receiving packet" in err
+    assert bool(lab.attrd_calls()) is written
+
+
 @pytest.mark.parametrize("params,rc,words", [
     ({"luns": ""}, 6, "luns is empty"),
     ({"luns": "lun1=/dev/sda"}, 6, "not alias=WWID"),

@@ -61,6 +61,10 @@ HEALTHY_GROUP_STATES = ("OPTIMAL",)
 HEALTHY_PD_STATES = ("ONLINE",)
 HEALTHY_CONTROLLER_STATES = ("ONLINE",)
 LICENSED = "APPLIED"
+# hidepid values under which other users cannot read a root process's
+# /proc/<pid>/cmdline (proc(5)): 1 noaccess, 2 invisible, 4 ptraceable.
+# graidctl takes the license key only on its command line.
+HIDDEN_PIDS = frozenset(["1", "2", "4", "noaccess", "invisible", "ptraceable"])
 # ASSUMPTION (contract 1.2 "Create VD"): sizes are binary units, "B" optional.
 SIZE_UNITS = {"": 1, "K": 1024, "M": 1024 ** 2, "G": 1024 ** 3, "T": 1024 ** 4, "P": 1024 ** 5}
 
@@ -74,6 +78,21 @@ class GraidOutputError(GraidError):
 
 
 # ------------------------------------------------------------------ parsing
+def proc_hides_command_lines(mounts_text):
+    """Whether the proc filesystem mounted on /proc hides other users'
+    processes (hidepid), read from the text of /proc/self/mounts; the last
+    mount on /proc is the one in effect. The rule graid_license and the graid
+    role (filter proc_hides_command_lines) apply before the key goes on
+    graidctl's command line."""
+    hidden = False
+    for line in mounts_text.splitlines():
+        fields = line.split()
+        if len(fields) >= 4 and fields[1] == "/proc" and fields[2] == "proc":
+            options = dict((opt.split("=", 1) + [""])[:2] for opt in fields[3].split(","))
+            hidden = options.get("hidepid", "0") in HIDDEN_PIDS
+    return hidden
+
+
 def parse_envelope(stdout, command="graidctl"):
     """The ``Result`` of a ``--format json`` answer.
 

@@ -115,6 +115,7 @@ from ansible_collections.hastorage.cluster.plugins.module_utils._graid import (
     fail,
     license_key_errors,
     negative_id_errors,
+    proc_hides_command_lines,
 )
 from ansible_collections.hastorage.cluster.plugins.module_utils._runner import CommandError
 
@@ -133,22 +134,6 @@ def merge(controllers, license_info):
 
 
 PROC_MOUNTS = "/proc/self/mounts"
-# hidepid values under which other users cannot read a root process's
-# /proc/<pid>/cmdline (proc(5)): 1 noaccess, 2 invisible, 4 ptraceable
-HIDDEN_PIDS = frozenset(["1", "2", "4", "noaccess", "invisible", "ptraceable"])
-
-
-def proc_hides_command_lines(mounts_text):
-    """Whether the proc filesystem mounted on /proc hides other users'
-    processes (hidepid), read from the text of /proc/self/mounts; the last
-    mount on /proc is the one in effect."""
-    hidden = False
-    for line in mounts_text.splitlines():
-        fields = line.split()
-        if len(fields) >= 4 and fields[1] == "/proc" and fields[2] == "proc":
-            options = dict((opt.split("=", 1) + [""])[:2] for opt in fields[3].split(","))
-            hidden = options.get("hidepid", "0") in HIDDEN_PIDS
-    return hidden
 
 
 def read_proc_mounts():

@@ -9,11 +9,14 @@ molecule calls."""
 from __future__ import absolute_import, division, print_function
 
 import argparse
+import importlib.util
 import json
 import os
 import statistics
 import subprocess
+import sys
 import tempfile
+import threading
 import time
 
 
@@ -128,3 +131,108 @@ def spread(times):
         "min_s": round(min(times), 1) if times else None,
         "max_s": round(max(times), 1) if times else None,
     }
+
+
+def read_cpu_ticks(text):
+    """{cpu index: (busy ticks, all ticks)} from /proc/stat's text (idle and iowait are not busy)."""
+    ticks = {}
+    for line in text.splitlines():
+        fields = line.split()
+        if not fields or not fields[0].startswith("cpu") or fields[0] == "cpu":
+            continue
+        values = [int(v) for v in fields[1:]]
+        idle = values[3] + (values[4] if len(values) > 4 else 0)
+        ticks[int(fields[0][3:])] = (sum(values) - idle, sum(values))
+    return ticks
+
+
+def busy_fraction(samples, cpu, start, end):
+    """How busy host CPU CPU was from START to END (host clock): busy ticks over
+    all ticks between the last sample at or before START and the first at or
+    after END; None when the samples do not cover the window or name no CPU."""
+    if cpu is None or start is None or end is None or end <= start:
+        return None
+    before = [s for s in samples if s[0] <= start and cpu in s[1]]
+    after = [s for s in samples if s[0] >= end and cpu in s[1]]
+    if not before or not after:
+        return None
+    (busy0, all0), (busy1, all1) = before[-1][1][cpu], after[0][1][cpu]
+    if all1 <= all0:
+        return None
+    return (busy1 - busy0) / (all1 - all0)
+
+
+class CpuSampler:
+    """Every host CPU's ticks (/proc/stat) every INTERVAL s, in a thread from
+    start() to stop(): ``samples`` is [(time.time(), read_cpu_ticks)], for
+    busy_fraction. What a drill's node spent its CPU on is the guest's
+    affair; whether that CPU was the bound is the host's (a UML machine's
+    whole process tree runs on one host CPU, umlctl's machine_cpu)."""
+
+    def __init__(self, interval=0.2, path="/proc/stat"):
+        self.interval = interval
+        self.path = path
+        self.samples = []
+        self._stop = threading.Event()
+        self._thread = None
+
+    def sample(self):
+        with open(self.path, encoding="utf-8") as handle:
+            self.samples.append((time.time(), read_cpu_ticks(handle.read())))
+
+    def _loop(self):
+        while not self._stop.is_set():
+            self.sample()
+            self._stop.wait(self.interval)
+
+    def start(self):
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self._stop.set()
+        if self._thread:
+            self._thread.join()
+        self.sample()
+        return self.samples
+
+
+def scenario_lab_name(root, scenario):
+    """The lab_name a molecule scenario's molecule.yml gives its lab (None without one)."""
+    path = os.path.join(root, "molecule", scenario, "molecule.yml")
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            fields = line.split()
+            if len(fields) == 2 and fields[0] == "lab_name:":
+                return fields[1].strip("'\"")
+    return None
+
+
+def uml_node_cpu(root, lab_name, node, cpus=None, environ=None):
+    """The host CPU lab/umlctl pins UML machine NODE of LAB_NAME to (its
+    machine_cpu over CPUS, default this process's), or None when umlctl does
+    not pin (HSC_UML_CPU_PIN=0) or the lab or the node is unknown."""
+    environ = os.environ if environ is None else environ
+    if environ.get("HSC_UML_CPU_PIN", "1") == "0" or not lab_name:
+        return None
+    try:
+        with open(os.path.join(root, "lab", "state", lab_name, "lab.json"), encoding="utf-8") as handle:
+            state = json.load(handle)
+    except (OSError, ValueError):
+        return None
+    machine = [m for m in state.get("nodes") or [] if m.get("name") == node]
+    if not machine:
+        return None
+    return _umlctl(root).machine_cpu(state, machine[0], os.sched_getaffinity(0) if cpus is None else cpus)
+
+
+def _umlctl(root):
+    """lab/umlctl.py as a module (its machine_cpu: where umlctl pins each machine)."""
+    lab = os.path.join(root, "lab")
+    if lab not in sys.path:
+        sys.path.insert(0, lab)  # umlctl imports labctl beside it
+    spec = importlib.util.spec_from_file_location("hsc_umlctl", os.path.join(lab, "umlctl.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -40,6 +40,23 @@ PROTOCOLS = (("nfs", "NFS v4.2"), ("nfs3", "NFS v3"), ("smb", "SMB"))
 GOALS = {"kill": (10.0, 3.0), "freeze": (10.0, 6.0), "client_link": (10.0, None)}
 
 
+# the window in which the node that took over starts the stack: from the
+# membership change to share1's VIP (drill_report.py --phases names)
+CPU_WINDOW = ("membership", "vip_share1 start")
+
+
+def cpu_busy(run, samples, cpu):
+    """How busy the host CPU of the node that took over (CPU) was from the
+    membership change to share1's VIP (lab_env.CpuSampler samples), or None
+    (no failure time, no such phases, no samples)."""
+    phases = dict((name, seconds) for name, seconds in run.get("phases") or [])
+    failed_at = run.get("failed_at_host")
+    if failed_at is None or any(name not in phases for name in CPU_WINDOW):
+        return None
+    start, end = (float(failed_at) + float(phases[name]) for name in CPU_WINDOW)
+    return lab_env.busy_fraction(samples, cpu, start, end)
+
+
 def summarize(runs):
     """{drill: {"runs", "records", "missing", "phases": [[event, median s], ...],
     protocol: {"median_s", "min_s", "max_s", "runs", "never_back"}}} from the scenario's
@@ -59,6 +76,8 @@ def summarize(runs):
                 times["times"].append(float(rto))
         for name, seconds in run.get("phases") or []:
             entry.setdefault("phase_times", {}).setdefault(name, []).append(float(seconds))
+        if run.get("cpu_busy") is not None:
+            entry.setdefault("cpu_busy", []).append(float(run["cpu_busy"]))
     for entry in result.values():
         # where the time went: the median of each event over the runs that show it,
         # in the order of those medians
@@ -67,6 +86,9 @@ def summarize(runs):
                                  key=lambda item: (item[1], item[0]))
         for proto, _label in PROTOCOLS:
             entry[proto].update(lab_env.spread(entry[proto].pop("times")))
+        busy = [100 * b for b in entry.pop("cpu_busy", [])]
+        entry["cpu_busy_pct"] = {"runs": len(busy), "median": round(statistics.median(busy)),
+                                 "min": round(min(busy)), "max": round(max(busy))} if busy else None
     return result
 
 
@@ -91,6 +113,11 @@ def format_summary(summary):
         if entry.get("phases"):
             lines.append("%-12s median s after the failure: %s" % (
                 drill, ", ".join("%s %.1f" % (name, seconds) for name, seconds in entry["phases"])))
+        busy = entry.get("cpu_busy_pct")
+        if busy:
+            lines.append("%-12s host CPU of the node that took over, busy from the membership change to share1's "
+                         "VIP: median %d %% (%d-%d %%, %d runs)" % (
+                             drill, busy["median"], busy["min"], busy["max"], busy["runs"]))
     return "\n".join(lines)
 
 
@@ -103,7 +130,9 @@ def format_run(index, run):
             "; tickle ACKs to %s of %s recorded connections" % (run["tickled"], run["tickle_recorded"])
             if run.get("tickle_recorded") is not None else "") + (
             "; %s" % ", ".join("%s %.1f" % (name, seconds) for name, seconds in run["phases"])
-            if run.get("phases") else "")
+            if run.get("phases") else "") + (
+            "; its CPU busy %.0f %% until share1's VIP" % (100 * run["cpu_busy"])
+            if run.get("cpu_busy") is not None else "")
 
 
 def parse_args(argv):
@@ -113,8 +142,15 @@ def parse_args(argv):
 
 def main(argv=None):
     args = parse_args(argv)
-    runs = lab_env.run_drills(ROOT, SCENARIO, args, "NAS_INT_DRILLS", "NAS_INT_REPORT",
-                              extra={"NAS_INT_REPLICATION_DRILLS": "no"})
+    sampler = lab_env.CpuSampler().start()
+    try:
+        runs = lab_env.run_drills(ROOT, SCENARIO, args, "NAS_INT_DRILLS", "NAS_INT_REPORT",
+                                  extra={"NAS_INT_REPLICATION_DRILLS": "no"})
+    finally:
+        samples = sampler.stop()
+    lab_name = lab_env.scenario_lab_name(ROOT, SCENARIO)
+    for run in runs:
+        run["cpu_busy"] = cpu_busy(run, samples, lab_env.uml_node_cpu(ROOT, lab_name, run.get("served_by")))
     for index, run in enumerate(runs, 1):
         print(format_run(index, run))
     summary = summarize(runs)

@@ -99,3 +99,64 @@ def test_goal_text(lab_env):
 def test_spread(lab_env):
     assert lab_env.spread([3, 1.04, 2]) == {"runs": 3, "median_s": 2.0, "min_s": 1.0, "max_s": 3.0}
     assert lab_env.spread([]) == {"runs": 0, "median_s": None, "min_s": None, "max_s": None}
+
+
+PROC_STAT = """cpu  500 0 100 1000 50 0 0 0 0 0
+cpu0 300 0 50 400 10 0 5 0 0 0
+cpu1 200 0 50 600 40 0 0 0 0 0
+intr 12345
+ctxt 999
+"""
+
+
+def test_read_cpu_ticks_counts_idle_and_iowait_as_not_busy(lab_env):
+    assert lab_env.read_cpu_ticks(PROC_STAT) == {0: (355, 765), 1: (250, 890)}
+
+
+def test_busy_fraction_between_the_samples_around_the_window(lab_env):
+    samples = [(10.0, {0: (0, 0)}), (11.0, {0: (50, 100)}), (12.0, {0: (150, 200)}), (13.0, {0: (160, 300)})]
+    assert lab_env.busy_fraction(samples, 0, 11.0, 12.0) == 1.0
+    # from the last sample at or before the start to the first at or after the end
+    assert lab_env.busy_fraction(samples, 0, 11.5, 12.5) == pytest.approx(110 / 200)
+    for cpu, start, end in ((1, 11.0, 12.0), (None, 11.0, 12.0), (0, 9.0, 12.0), (0, 11.0, 14.0), (0, 12.0, 11.0)):
+        assert lab_env.busy_fraction(samples, cpu, start, end) is None
+
+
+def test_cpu_sampler_reads_until_stopped(lab_env, tmp_path):
+    stat = tmp_path / "stat"
+    stat.write_text(PROC_STAT)
+    sampler = lab_env.CpuSampler(interval=0.01, path=str(stat)).start()
+    samples = sampler.stop()
+    assert len(samples) >= 2 and all(ticks == {0: (355, 765), 1: (250, 890)} for _t, ticks in samples)
+    assert [t for t, _ticks in samples] == sorted(t for t, _ticks in samples)
+
+
+def test_uml_node_cpu_follows_umlctl(lab_env, tmp_path, monkeypatch):
+    root = tmp_path
+    (root / "lab" / "state" / "lab1").mkdir(parents=True)
+    (root / "lab" / "state" / "lab1" / "lab.json").write_text(
+        '{"nodes": [{"name": "node1"}, {"name": "node2"}], "dc": {"name": "dc1"}}')
+    calls = []
+
+    class FakeUmlctl:
+        @staticmethod
+        def machine_cpu(state, machine, cpus):
+            calls.append((machine["name"], sorted(cpus)))
+            return 7
+    monkeypatch.setattr(lab_env, "_umlctl", lambda _root: FakeUmlctl)
+    assert lab_env.uml_node_cpu(str(root), "lab1", "node2", cpus={0, 1}, environ={}) == 7
+    assert calls == [("node2", [0, 1])]
+    assert lab_env.uml_node_cpu(str(root), "lab1", "node2", cpus={0, 1}, environ={"HSC_UML_CPU_PIN": "0"}) is None
+    assert lab_env.uml_node_cpu(str(root), "lab1", "node9", cpus={0, 1}, environ={}) is None
+    assert lab_env.uml_node_cpu(str(root), "nolab", "node1", cpus={0, 1}, environ={}) is None
+
+
+def test_uml_node_cpu_with_the_real_umlctl(lab_env):
+    # the real lab/umlctl.py machine_cpu: nodes, then dc1, in turn over the CPUs
+    module = lab_env._umlctl(ROOT)
+    state = {"nodes": [{"name": "node1"}, {"name": "node2"}], "dc": {"name": "dc1"}}
+    assert [module.machine_cpu(state, m, {0, 1}) for m in state["nodes"] + [state["dc"]]] == [0, 1, 0]
+
+
+def test_scenario_lab_name(lab_env):
+    assert lab_env.scenario_lab_name(ROOT, "nas_integrated") == "hsc-mol-nas-int"

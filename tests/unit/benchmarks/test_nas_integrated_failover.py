@@ -94,3 +94,24 @@ def test_parse_args_refuses(bench, argv, message, capsys):
 def test_parse_args_defaults(bench):
     args = bench.parse_args(["--drills", "kill, freeze", "--runs", "3"])
     assert args.drills == ["kill", "freeze"] and args.runs == 3 and not args.keep
+
+
+def test_cpu_busy_of_the_node_that_took_over(bench):
+    # two CPUs sampled each second; CPU 1 busy 9 of 10 ticks from t=101 to t=104
+    samples = [(100.0 + i, {0: (i, 10 * i), 1: (9 * max(0, i - 1), 10 * i)}) for i in range(8)]
+    drill = dict(run("kill", 9.0, 9.0, 9.0), failed_at_host=99.5,
+                 phases=[["membership", 1.5], ["fenced", 2.0], ["vip_share1 start", 4.5]])
+    # the window 101.0-104.0: the samples at 101 and 104
+    assert bench.cpu_busy(drill, samples, 1) == pytest.approx(0.9)
+    assert bench.cpu_busy(drill, samples, 0) == pytest.approx(0.1)
+    # no failure time, no VIP phase, a CPU never sampled, a window beyond the samples
+    assert bench.cpu_busy(dict(drill, failed_at_host=None), samples, 1) is None
+    assert bench.cpu_busy(dict(drill, phases=[["membership", 1.5]]), samples, 1) is None
+    assert bench.cpu_busy(drill, samples, 2) is None
+    assert bench.cpu_busy(dict(drill, failed_at_host=105.0), samples, 1) is None
+    runs = [dict(drill, cpu_busy=0.9), dict(drill, cpu_busy=0.95), dict(drill, cpu_busy=None), dict(drill, cpu_busy=1.0)]
+    summary = bench.summarize(runs)
+    assert summary["kill"]["cpu_busy_pct"] == {"runs": 3, "median": 95, "min": 90, "max": 100}
+    assert "busy from the membership change to share1's VIP: median 95 % (90-100 %, 3 runs)" in bench.format_summary(summary)
+    assert bench.format_run(1, runs[0]).endswith("; its CPU busy 90 % until share1's VIP")
+    assert bench.summarize([run("kill", 1.0, 1.0, 1.0)])["kill"]["cpu_busy_pct"] is None

@@ -86,12 +86,14 @@ def parse_drill_args(parser, argv):
     return args
 
 
-def run_drills(root, scenario, args, drills_variable, report_variable, extra=None, run=None):
+def run_drills(root, scenario, args, drills_variable, report_variable, extra=None, run=None, before_destroy=None):
     """Converge SCENARIO once (unless args.no_converge), run its verify with
     DRILLS_VARIABLE set to the drill sequence and REPORT_VARIABLE to a
     temporary file, and return the drill runs the verify wrote there (a JSON
     list); ``molecule destroy`` at the end unless args.keep. EXTRA: more
-    environment for the verify. RUN: the molecule call (tests)."""
+    environment for the verify. RUN: the molecule call (tests).
+    BEFORE_DESTROY: called after the verify while the lab is still up (to
+    read its state)."""
     run = run or molecule
     env = tool_environment(root)
     t0 = time.monotonic()
@@ -109,6 +111,8 @@ def run_drills(root, scenario, args, drills_variable, report_variable, extra=Non
             return json.load(handle)
     finally:
         os.unlink(report)
+        if before_destroy:
+            before_destroy()
         if not args.keep:
             run(root, scenario, "destroy", env)
 

@@ -142,15 +142,20 @@ def parse_args(argv):
 
 def main(argv=None):
     args = parse_args(argv)
+    lab_name = lab_env.scenario_lab_name(ROOT, SCENARIO)
+    node_cpus = {}
+
+    def read_node_cpus():
+        # while the lab (its lab.json) is still there
+        node_cpus.update((node, lab_env.uml_node_cpu(ROOT, lab_name, node)) for node in ("node1", "node2"))
     sampler = lab_env.CpuSampler().start()
     try:
         runs = lab_env.run_drills(ROOT, SCENARIO, args, "NAS_INT_DRILLS", "NAS_INT_REPORT",
-                                  extra={"NAS_INT_REPLICATION_DRILLS": "no"})
+                                  extra={"NAS_INT_REPLICATION_DRILLS": "no"}, before_destroy=read_node_cpus)
     finally:
         samples = sampler.stop()
-    lab_name = lab_env.scenario_lab_name(ROOT, SCENARIO)
     for run in runs:
-        run["cpu_busy"] = cpu_busy(run, samples, lab_env.uml_node_cpu(ROOT, lab_name, run.get("served_by")))
+        run["cpu_busy"] = cpu_busy(run, samples, node_cpus.get(run.get("served_by")))
     for index, run in enumerate(runs, 1):
         print(format_run(index, run))
     summary = summarize(runs)

@@ -78,10 +78,13 @@ def test_run_drills_converges_once_and_reads_the_report(lab_env, monkeypatch, tm
                 handle.write('[{"kind": "kill"}, {"kind": "freeze"}]')
     parser = lab_env.drill_argument_parser("d", "sc", ("kill", "freeze"), "kill")
     args = lab_env.parse_drill_args(parser, ["--drills", "kill,freeze", "--runs", "2"])
-    runs = lab_env.run_drills(str(tmp_path), "sc", args, "DRILLS", "REPORT", extra={"EXTRA": "x"}, run=fake)
+    runs = lab_env.run_drills(str(tmp_path), "sc", args, "DRILLS", "REPORT", extra={"EXTRA": "x"}, run=fake,
+                              before_destroy=lambda: calls.append(("before_destroy", None, None)))
     assert runs == [{"kind": "kill"}, {"kind": "freeze"}]
+    # the lab's state is read after the verify, before the destroy
     assert calls == [("create", None, None), ("converge", None, None),
-                     ("verify", "kill freeze kill freeze", "x"), ("destroy", "kill freeze kill freeze", "x")]
+                     ("verify", "kill freeze kill freeze", "x"), ("before_destroy", None, None),
+                     ("destroy", "kill freeze kill freeze", "x")]
     # --keep --no-converge: the verify only; the report file is gone either way
     args = lab_env.parse_drill_args(parser, ["--keep", "--no-converge"])
     calls.clear()

@@ -213,22 +213,22 @@ def scenario_lab_name(root, scenario):
     return None
 
 
-def uml_node_cpu(root, lab_name, node, cpus=None, environ=None):
-    """The host CPU lab/umlctl pins UML machine NODE of LAB_NAME to (its
-    machine_cpu over CPUS, default this process's), or None when umlctl does
-    not pin (HSC_UML_CPU_PIN=0) or the lab or the node is unknown."""
+def uml_node_cpus(root, lab_name, cpus=None, environ=None):
+    """{node: the host CPU lab/umlctl pins it to} for every node of LAB_NAME
+    (umlctl's machine_cpu over CPUS, default this process's; lab.json read
+    once), or {} when umlctl does not pin (HSC_UML_CPU_PIN=0) or the lab is
+    unknown."""
     environ = os.environ if environ is None else environ
     if environ.get("HSC_UML_CPU_PIN", "1") == "0" or not lab_name:
-        return None
+        return {}
     try:
         with open(os.path.join(root, "lab", "state", lab_name, "lab.json"), encoding="utf-8") as handle:
             state = json.load(handle)
     except (OSError, ValueError):
-        return None
-    machine = [m for m in state.get("nodes") or [] if m.get("name") == node]
-    if not machine:
-        return None
-    return _umlctl(root).machine_cpu(state, machine[0], os.sched_getaffinity(0) if cpus is None else cpus)
+        return {}
+    machine_cpu = _umlctl(root).machine_cpu
+    cpus = os.sched_getaffinity(0) if cpus is None else cpus
+    return dict((node["name"], machine_cpu(state, node, cpus)) for node in state.get("nodes") or [])
 
 
 def _umlctl(root):

@@ -147,7 +147,7 @@ def main(argv=None):
 
     def read_node_cpus():
         # while the lab (its lab.json) is still there
-        node_cpus.update((node, lab_env.uml_node_cpu(ROOT, lab_name, node)) for node in ("node1", "node2"))
+        node_cpus.update(lab_env.uml_node_cpus(ROOT, lab_name))
     sampler = lab_env.CpuSampler().start()
     try:
         runs = lab_env.run_drills(ROOT, SCENARIO, args, "NAS_INT_DRILLS", "NAS_INT_REPORT",

@@ -134,7 +134,7 @@ def test_cpu_sampler_reads_until_stopped(lab_env, tmp_path):
     assert [t for t, _ticks in samples] == sorted(t for t, _ticks in samples)
 
 
-def test_uml_node_cpu_follows_umlctl(lab_env, tmp_path, monkeypatch):
+def test_uml_node_cpus_follow_umlctl(lab_env, tmp_path, monkeypatch):
     root = tmp_path
     (root / "lab" / "state" / "lab1").mkdir(parents=True)
     (root / "lab" / "state" / "lab1" / "lab.json").write_text(
@@ -145,13 +145,14 @@ def test_uml_node_cpu_follows_umlctl(lab_env, tmp_path, monkeypatch):
         @staticmethod
         def machine_cpu(state, machine, cpus):
             calls.append((machine["name"], sorted(cpus)))
-            return 7
+            return 6 + len(calls)
     monkeypatch.setattr(lab_env, "_umlctl", lambda _root: FakeUmlctl)
-    assert lab_env.uml_node_cpu(str(root), "lab1", "node2", cpus={0, 1}, environ={}) == 7
-    assert calls == [("node2", [0, 1])]
-    assert lab_env.uml_node_cpu(str(root), "lab1", "node2", cpus={0, 1}, environ={"HSC_UML_CPU_PIN": "0"}) is None
-    assert lab_env.uml_node_cpu(str(root), "lab1", "node9", cpus={0, 1}, environ={}) is None
-    assert lab_env.uml_node_cpu(str(root), "nolab", "node1", cpus={0, 1}, environ={}) is None
+    # every node of the lab (not its DC), each as umlctl places it
+    assert lab_env.uml_node_cpus(str(root), "lab1", cpus={0, 1}, environ={}) == {"node1": 7, "node2": 8}
+    assert calls == [("node1", [0, 1]), ("node2", [0, 1])]
+    assert lab_env.uml_node_cpus(str(root), "lab1", cpus={0, 1}, environ={"HSC_UML_CPU_PIN": "0"}) == {}
+    assert lab_env.uml_node_cpus(str(root), "nolab", cpus={0, 1}, environ={}) == {}
+    assert lab_env.uml_node_cpus(str(root), None, cpus={0, 1}, environ={}) == {}
 
 
 def test_uml_node_cpu_with_the_real_umlctl(lab_env):

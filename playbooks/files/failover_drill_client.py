@@ -8,12 +8,19 @@ and runs it there. It needs smbclient (SMB) and libnfs-utils (nfs-cp, NFS).
     failover_drill_client.py write  --vip IP [--smb-share S --smb-user U] [--nfs-export /path]
                                     --run-id ID --out FILE --stop-file FILE [--status-file FILE]
                                     [--interval 0.25] [--max-seconds 300] [--max-records 5000]
+                                    [--op-timeout 5]
     failover_drill_client.py verify --in FILE --out FILE [--ready-seconds 60]
 
 `write` writes numbered records (one new file each, never overwriting) over
-SMB (smbclient) and NFSv3 (libnfs nfs-cp) in turns until the stop file
-appears or a bound is reached, and logs every attempt with its start and end
-time and whether the server acknowledged it. With --status-file it keeps a
+SMB (smbclient) and NFSv3 (libnfs nfs-cp), each protocol in its own loop (a
+call that hangs on one protocol does not hold the other back, so each
+protocol's downtime is its own), until the stop file appears or a bound is
+reached, and logs every attempt with its start and end time and whether the
+server acknowledged it. Every record is a new client process and connection;
+a call that has not returned after --op-timeout seconds is abandoned (a
+failed attempt) and the next record tried, the way an application retries:
+the downtime it reports is how long a client that retries after that
+timeout could not write. With --status-file it keeps a
 small JSON file up to date after every round (the time of each protocol's
 last acknowledgement), so the playbook can wait until every protocol is
 served again instead of guessing a settle time. The SMB password comes from
@@ -26,14 +33,19 @@ The pure functions (payload, downtime, summary) are unit-tested.
 
 import argparse
 import json
+import math
 import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 RECORD_SIZE = 1024
+# seconds before a call is abandoned: the read-back's (verify) default; the
+# writers take --op-timeout
 OP_TIMEOUT = 10.0
+WRITE_OP_TIMEOUT = 5.0
 
 
 def record_name(run_id, proto, seq):
@@ -117,13 +129,15 @@ def summarize(log, verified):
 class SmbClient:
     proto = "smb"
 
-    def __init__(self, vip, share, user, password):
-        self.base = ["smbclient", "//%s/%s" % (vip, share), "-U", user, "-t", str(int(OP_TIMEOUT))]
+    def __init__(self, vip, share, user, password, op_timeout=OP_TIMEOUT):
+        self.op_timeout = op_timeout
+        self.base = ["smbclient", "//%s/%s" % (vip, share), "-U", user,
+                     "-t", str(max(1, int(math.ceil(op_timeout))))]
         self.env = dict(os.environ, LC_ALL="C", PASSWD=password)
 
     def _run(self, command):
         proc = subprocess.run(self.base + ["-c", command], env=self.env, capture_output=True,
-                              timeout=OP_TIMEOUT + 5, check=False)
+                              timeout=self.op_timeout, check=False)
         # smbclient -c returns 1 when a command in the list failed
         return proc.returncode == 0 and b"NT_STATUS_" not in proc.stdout + proc.stderr
 
@@ -137,7 +151,8 @@ class SmbClient:
 class NfsClient:
     proto = "nfs"
 
-    def __init__(self, vip, export):
+    def __init__(self, vip, export, op_timeout=OP_TIMEOUT):
+        self.op_timeout = op_timeout
         self.base = "nfs://%s%s" % (vip, export.rstrip("/"))
 
     def _url(self, name):
@@ -145,12 +160,12 @@ class NfsClient:
 
     def put(self, local, name):
         proc = subprocess.run(["nfs-cp", local, self._url(name)], capture_output=True,
-                              timeout=OP_TIMEOUT + 5, check=False, env=dict(os.environ, LC_ALL="C"))
+                              timeout=self.op_timeout, check=False, env=dict(os.environ, LC_ALL="C"))
         return proc.returncode == 0
 
     def get(self, name, local):
         proc = subprocess.run(["nfs-cat", self._url(name)], capture_output=True,
-                              timeout=OP_TIMEOUT + 5, check=False, env=dict(os.environ, LC_ALL="C"))
+                              timeout=self.op_timeout, check=False, env=dict(os.environ, LC_ALL="C"))
         if proc.returncode != 0:
             return False
         with open(local, "wb") as handle:
@@ -209,12 +224,13 @@ def read_password(path):
 
 
 def make_clients(args):
+    op_timeout = getattr(args, "op_timeout", None) or OP_TIMEOUT
     clients = []
     if args.smb_share:
         clients.append(SmbClient(args.vip, args.smb_share, args.smb_user,
-                                 read_password(getattr(args, "smb_password_file", None))))
+                                 read_password(getattr(args, "smb_password_file", None)), op_timeout))
     if args.nfs_export:
-        clients.append(NfsClient(args.vip, args.nfs_export))
+        clients.append(NfsClient(args.vip, args.nfs_export, op_timeout))
     return clients
 
 
@@ -227,41 +243,87 @@ def attempt(client, local, name):
     return t0, time.time(), ok
 
 
+class StatusBoard:
+    """What the writers share: each protocol's last acknowledgement and record
+    count, written to the status file (if any) after every record."""
+
+    def __init__(self, path, protos):
+        self.path = path
+        self.lock = threading.Lock()
+        self.last_ack = dict((proto, None) for proto in protos)
+        self.records = dict((proto, 0) for proto in protos)
+
+    def record(self, proto, seq, ack):
+        with self.lock:
+            self.records[proto] = seq
+            if ack is not None:
+                self.last_ack[proto] = ack
+            if self.path:
+                write_status(self.path, dict(self.last_ack), sum(self.records.values()))
+
+
+def write_loop(client, args, workdir, attempts, board, deadline):
+    """One protocol's writer: a record, then the next, until the stop file,
+    the deadline or --max-records. Returns why it stopped."""
+    seq = 0
+    while True:
+        if os.path.exists(args.stop_file):
+            return "stop-file"
+        if seq >= args.max_records:
+            return "max-records"
+        if time.time() >= deadline:
+            return "max-seconds"
+        seq += 1
+        name = record_name(args.run_id, client.proto, seq)
+        local = os.path.join(workdir, name)
+        with open(local, "wb") as handle:
+            handle.write(record_payload(args.run_id, client.proto, seq))
+        try:
+            t0, t1, ok = attempt(client, local, name)
+        finally:
+            os.unlink(local)
+        attempts.append({"seq": seq, "t0": round(t0, 3), "t1": round(t1, 3), "ok": ok})
+        board.record(client.proto, seq, round(t1, 3) if ok else None)
+        time.sleep(args.interval)
+
+
 def cmd_write(args):
     clients = make_clients(args)
     if not clients:
         sys.exit("nothing to do: give --smb-share and/or --nfs-export")
     log = {"run_id": args.run_id, "vip": args.vip, "smb_share": args.smb_share,
            "smb_user": args.smb_user, "smb_password_file": args.smb_password_file, "nfs_export": args.nfs_export,
-           "started": time.time(), "attempts": {c.proto: [] for c in clients}}
+           "op_timeout": args.op_timeout, "started": time.time(), "attempts": dict((c.proto, []) for c in clients)}
     deadline = time.time() + args.max_seconds
     workdir = tempfile.mkdtemp(prefix="hsc-drill-")
-    seq = 0
-    last_ack = {c.proto: None for c in clients}
+    board = StatusBoard(args.status_file, [c.proto for c in clients])
+    reasons = {}
+
+    def run(client):
+        try:
+            reasons[client.proto] = write_loop(client, args, workdir, log["attempts"][client.proto], board, deadline)
+        except Exception as e:  # pylint: disable=broad-except
+            reasons[client.proto] = "error: %s" % e
+
+    threads = [threading.Thread(target=run, args=(c,), name="writer-%s" % c.proto) for c in clients]
     try:
-        while seq < args.max_records and time.time() < deadline and not os.path.exists(args.stop_file):
-            seq += 1
-            for client in clients:
-                name = record_name(args.run_id, client.proto, seq)
-                local = os.path.join(workdir, name)
-                with open(local, "wb") as handle:
-                    handle.write(record_payload(args.run_id, client.proto, seq))
-                t0, t1, ok = attempt(client, local, name)
-                os.unlink(local)
-                log["attempts"][client.proto].append({"seq": seq, "t0": round(t0, 3), "t1": round(t1, 3), "ok": ok})
-                if ok:
-                    last_ack[client.proto] = round(t1, 3)
-            if args.status_file:
-                write_status(args.status_file, last_ack, seq)
-            time.sleep(args.interval)
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
     finally:
         log["stopped"] = time.time()
         log["stop_reason"] = ("stop-file" if os.path.exists(args.stop_file)
-                              else "max-records" if seq >= args.max_records else "max-seconds")
+                              else "max-records" if "max-records" in reasons.values() else "max-seconds")
+        errors = dict((p, r) for p, r in reasons.items() if r.startswith("error"))
+        if errors:
+            log["errors"] = errors
         with open(args.out, "w") as handle:
             json.dump(log, handle)
         os.rmdir(workdir)
-    print(json.dumps({"records": seq, "stop_reason": log["stop_reason"]}))
+    print(json.dumps({"records": sum(board.records.values()), "stop_reason": log["stop_reason"]}))
+    if errors:
+        sys.exit("writer failed: %s" % errors)
 
 
 def cmd_verify(args):
@@ -307,12 +369,16 @@ def main(argv=None):
     write.add_argument("--status-file")
     write.add_argument("--interval", type=float, default=0.25)
     write.add_argument("--max-seconds", type=float, default=300)
-    write.add_argument("--max-records", type=int, default=5000)
+    write.add_argument("--max-records", type=int, default=5000, help="records per protocol at most")
+    write.add_argument("--op-timeout", type=float, default=WRITE_OP_TIMEOUT,
+                       help="seconds before a call is abandoned and the next record tried (default 5)")
     verify = sub.add_parser("verify")
     verify.add_argument("--in", required=True)
     verify.add_argument("--out", required=True)
     verify.add_argument("--ready-seconds", type=float, default=60.0)
     args = parser.parse_args(argv)
+    if args.command == "write" and not 0.5 <= args.op_timeout <= 60:
+        parser.error("--op-timeout must be 0.5 to 60 seconds")
     if args.command == "write":
         cmd_write(args)
     else:

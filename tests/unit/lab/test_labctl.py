@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 import ipaddress
 import json
 import os
+import re
 import sys
 
 import pytest
@@ -271,7 +272,13 @@ def test_lab_inventory_layout():
     # the lab's node names; ansible_host (the node's address) comes from the state file
     assert sorted(lab_nodes) == sorted(state["fence"]["host_map"])
     assert not [h for h, v in lab_nodes.items() if v]
-    assert _yaml("inventories/lab/group_vars/all.yml")["ansible_host"] == "{{ lab_node.ip }}"
+    # by the host's own short name: a delegated task templates the delegated
+    # host's variables with the task host's inventory_hostname (ansible's
+    # VariableManager.get_delegated_vars_and_hostname), so an address derived
+    # from inventory_hostname (lab_node) made `delegate_to: node2` connect to node1
+    ansible_host = _yaml("inventories/lab/group_vars/all.yml")["ansible_host"]
+    assert "inventory_hostname_short" in ansible_host and "lab_node" not in ansible_host
+    assert not re.search(r"inventory_hostname(?!_short)", ansible_host)
     assert _yaml("inventories/lab/group_vars/all.yml")["lab_name"] == labctl.DEFAULT_NAME
 
 

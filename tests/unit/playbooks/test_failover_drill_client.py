@@ -245,3 +245,113 @@ def test_the_smb_password_comes_from_its_file(client, tmp_path):
     (smb,) = client.make_clients(args)
     assert smb.env["PASSWD"] == "Lab-Only-1"
     assert "Lab-Only-1" not in smb.base
+
+
+def test_each_protocol_writes_on_while_the_other_hangs(client, tmp_path, monkeypatch):
+    """SMB's second call hangs (a frozen server): NFS keeps writing in the
+    meantime, so NFS's downtime is its own, not SMB's hang."""
+    import threading
+    import time
+
+    nfs_calls = []
+    hung = threading.Event()
+
+    class FakeSmb:
+        proto = "smb"
+
+        def __init__(self):
+            self.calls = 0
+
+        def put(self, local, name):
+            self.calls += 1
+            if self.calls == 2:
+                hung.set()
+                time.sleep(0.6)
+            return True
+
+    class FakeNfs:
+        proto = "nfs"
+
+        def put(self, local, name):
+            nfs_calls.append(hung.is_set())
+            if len([c for c in nfs_calls if c]) == 5:
+                open(str(tmp_path / "stop"), "w").close()
+            time.sleep(0.01)
+            return True
+
+    monkeypatch.setattr(client, "make_clients", lambda args: [FakeSmb(), FakeNfs()])
+    client.main(["write", "--vip", "127.0.0.1", "--smb-share", "s", "--smb-user", "u", "--nfs-export", "/srv/x",
+                 "--run-id", "r2", "--out", str(tmp_path / "o.json"), "--stop-file", str(tmp_path / "stop"),
+                 "--interval", "0"])
+    log = json.loads((tmp_path / "o.json").read_text())
+    hang = log["attempts"]["smb"][1]
+    assert hang["t1"] - hang["t0"] >= 0.5
+    during = [a for a in log["attempts"]["nfs"] if hang["t0"] <= a["t0"] <= hang["t1"]]
+    assert len(during) >= 3
+    assert client.downtime(log["attempts"]["nfs"]) == 0.0
+    assert log["stop_reason"] == "stop-file"
+
+
+def test_op_timeout_bounds_every_client_call(client, monkeypatch):
+    """--op-timeout is the subprocess limit of each call (and smbclient's own -t, rounded up)."""
+    seen = []
+
+    class Done:
+        returncode = 0
+        stdout = b""
+        stderr = b""
+
+    def fake_run(argv, **kwargs):
+        seen.append((argv, kwargs["timeout"]))
+        return Done()
+
+    monkeypatch.setattr(client.subprocess, "run", fake_run)
+    client.NfsClient("10.0.0.1", "/srv/x", op_timeout=2.5).put("/tmp/l", "n")
+    smb = client.SmbClient("10.0.0.1", "s", "u", "p", op_timeout=2.5)
+    smb.put("/tmp/l", "n")
+    assert seen[0][0][0] == "nfs-cp" and seen[0][1] == 2.5
+    assert seen[1][0][0] == "smbclient" and seen[1][1] == 2.5
+    assert seen[1][0][seen[1][0].index("-t") + 1] == "3"
+
+
+def test_write_gives_the_op_timeout_to_its_clients_and_logs_it(client, tmp_path, monkeypatch):
+    given = []
+
+    class FakeNfs:
+        proto = "nfs"
+
+        def put(self, local, name):
+            open(str(tmp_path / "stop"), "w").close()
+            return True
+
+    def make(args):
+        given.append(args.op_timeout)
+        return [FakeNfs()]
+
+    monkeypatch.setattr(client, "make_clients", make)
+    client.main(["write", "--vip", "127.0.0.1", "--nfs-export", "/srv/x", "--run-id", "r3",
+                 "--out", str(tmp_path / "o.json"), "--stop-file", str(tmp_path / "stop"), "--op-timeout", "3"])
+    assert given == [3.0]
+    assert json.loads((tmp_path / "o.json").read_text())["op_timeout"] == 3.0
+
+
+@pytest.mark.parametrize("value", ["0.1", "61"])
+def test_write_refuses_an_op_timeout_out_of_range(client, tmp_path, value):
+    with pytest.raises(SystemExit):
+        client.main(["write", "--vip", "127.0.0.1", "--nfs-export", "/srv/x", "--run-id", "r4",
+                     "--out", str(tmp_path / "o.json"), "--stop-file", str(tmp_path / "stop"), "--op-timeout", value])
+
+
+def test_a_writer_that_raises_fails_the_run_and_says_why(client, tmp_path, monkeypatch):
+    class Broken:
+        proto = "nfs"
+
+        def put(self, local, name):
+            raise OSError("nfs-cp is not installed")
+
+    monkeypatch.setattr(client, "make_clients", lambda args: [Broken()])
+    with pytest.raises(SystemExit) as e:
+        client.main(["write", "--vip", "127.0.0.1", "--nfs-export", "/srv/x", "--run-id", "r5",
+                     "--out", str(tmp_path / "o.json"), "--stop-file", str(tmp_path / "stop")])
+    assert "nfs-cp is not installed" in str(e.value)
+    assert "nfs-cp is not installed" in json.loads((tmp_path / "o.json").read_text())["errors"]["nfs"]

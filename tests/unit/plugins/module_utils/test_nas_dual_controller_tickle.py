@@ -42,8 +42,9 @@ def groups(**changes):
     return out
 
 
-def build(items=None, tcp_tickle=True, nfs_server="ganesha", smb=True, management=MGMT):
+def build(items=None, tcp_tickle=True, nfs_server="ganesha", smb=True, management=None):
     items = GROUPS if items is None else items
+    management = MGMT if management is None else management
     services = nas_services_objects(nas_dual_controller_services_groups(items), nfs_server=nfs_server,
                                     smb_enabled=smb)
     return nas_dual_controller_cib(items, services, management=management, tcp_tickle=tcp_tickle)

@@ -16,7 +16,8 @@ variables; the filter plugin ``cib_build`` exposes them to the roles:
   group's NFS/SMB layers (the fact ``nas_services_pacemaker``);
 - :func:`nas_dual_controller_stacks` / :func:`nas_dual_controller_cib`: the
   dual-controller design as stacks (one per file-sharing group plus the
-  management group) and their pcs_cib input;
+  management group) and their pcs_cib input; :func:`nas_dual_controller_tickle_dirs`:
+  where the groups' tickle layers keep their lists (for the role to create);
 - :func:`nas_integrated_check` / :func:`nas_integrated_stacks` /
   :func:`nas_integrated_cib`: the integrated DRBD design's refusals (named
   fields) and its stacks (a base stack on the DRBD Promoted, one per group);
@@ -596,8 +597,89 @@ def _management(management):
     return mgmt
 
 
-def nas_dual_controller_stacks(groups, services, location_score=50, stickiness=100):
-    """One stack per file-sharing group, bottom-up: shared-disk filesystem, NFS/SMB layers, VIP last."""
+# the tickle list of a dual-controller group: on the group's own filesystem
+# (it moves with the group), out of the clients' reach
+DUAL_CONTROLLER_TICKLE_DIR = ".hastorage-tickle"
+TICKLE_DIR_RE = re.compile(r"^/[^ ]*[^/ ]$")
+
+
+def _served_paths(group):
+    """(what, path) of each NFS export and SMB share of a group: the paths its clients reach."""
+    paths = [("nfs_exports[%s].path" % e.get("id"), _text(e.get("path") or "").rstrip("/"))
+             for e in group.get("nfs_exports") or [] if isinstance(e, dict)]
+    paths += [("smb_shares[%s].path" % s.get("name"), _text(s.get("path") or "").rstrip("/"))
+              for s in group.get("smb_shares") or [] if isinstance(s, dict)]
+    return [(what, path) for what, path in paths if path]
+
+
+def nas_dual_controller_tickle_dir(group):
+    """Where a dual-controller group's tickle layer keeps its list, or None where the default cannot be used.
+
+    ``tickle_dir`` when the group sets it, else ``<mountpoint>/.hastorage-tickle``.
+    A client that could write the list could make the NAS send ACKs to any
+    address, so the directory must not be an export or share, lie inside one,
+    or hold one (the role creates it with mode 0700, which would also close a
+    share below it to its users). An explicit ``tickle_dir`` that breaks that
+    rule, or is not a directory inside the group's mountpoint, is refused
+    (:class:`BuildError` naming the group and the field); the default that
+    breaks it (an export of the whole mountpoint) gives None: that group has
+    no tickle layer.
+    """
+    name = _group_name(group, "nas_dual_controller_groups")
+    field = "nas_dual_controller_groups[%s].tickle_dir" % name
+    mountpoint = _text(_need(group, "mountpoint", "nas_dual_controller_groups: group %s" % name)).rstrip("/")
+    explicit = group.get("tickle_dir") not in (None, "")
+    if not explicit:
+        directory = "%s/%s" % (mountpoint, DUAL_CONTROLLER_TICKLE_DIR)
+    else:
+        directory = _text(group["tickle_dir"])
+        if not TICKLE_DIR_RE.match(directory) or any(p in ("", ".", "..") for p in directory.split("/")[1:]):
+            raise BuildError("%s must be an absolute path without a trailing slash, empty, . or .. components or "
+                             "spaces, got %r" % (field, group["tickle_dir"]))
+        if directory == mountpoint or not _under(directory, mountpoint):
+            raise BuildError("%s %s is not a directory inside the group's mountpoint %s: the list of the VIP's "
+                             "clients must move with the group's filesystem" % (field, directory, mountpoint))
+    for what, path in _served_paths(group):
+        if _under(directory, path) or _under(path, directory):
+            if not explicit:
+                return None
+            raise BuildError("%s %s %s the group's %s %s: clients could write the list of connections the NAS "
+                             "sends ACKs to; choose a directory outside every export and share"
+                             % (field, directory, "is or lies inside" if _under(directory, path) else "holds",
+                                what, path))
+    return directory
+
+
+def _ipv4(address):
+    try:
+        return ipaddress.ip_address(_text(address)).version == 4
+    except ValueError:
+        return False
+
+
+def _dual_controller_tickle(group, layers, tcp_tickle):
+    """A dual-controller group's tickle layer after its VIP (the last of ``layers``), or None.
+
+    None with the switch off, without a protocol layer (no port to tickle),
+    with a VIP that is not IPv4 (tcp_tickle's) or a default directory inside
+    an export or share. An explicit ``tickle_dir`` is checked either way.
+    """
+    directory = nas_dual_controller_tickle_dir(group)
+    ports = tickle_ports(layers)
+    vip = layers[-1]["options"]["ip"]
+    if not (boolean(tcp_tickle, strict=False) and ports and directory and _ipv4(vip)):
+        return None
+    return {"kind": "tickle", "id": tickle_id(group["name"]), "agent": "ocf:hastorage:tcp_tickle",
+            "options": {"ip": vip, "portno": ports, "tickle_dir": directory}, "operations": _ops(TICKLE_OPS)}
+
+
+def nas_dual_controller_stacks(groups, services, location_score=50, stickiness=100, tcp_tickle=False):
+    """One stack per file-sharing group, bottom-up: shared-disk filesystem, NFS/SMB layers, VIP, then the tickle.
+
+    With ``tcp_tickle`` a group with NFS or SMB layers ends with a tickle layer
+    (:func:`nas_dual_controller_tickle_dir` says where its list lives and when
+    a group has none).
+    """
     stacks = []
     for group in groups:
         name = _group_name(group, "nas_dual_controller_groups")
@@ -612,6 +694,9 @@ def nas_dual_controller_stacks(groups, services, location_score=50, stickiness=1
         layers.extend((services.get("group_layers") or {}).get(name) or [])
         layers.append({"kind": "vip", "id": "vip_%s" % name, "agent": "ocf:heartbeat:IPaddr2",
                        "options": _vip_options(group.get("vip"), what), "operations": _ops(VIP_OPS)})
+        tickle = _dual_controller_tickle(group, layers, tcp_tickle)
+        if tickle:
+            layers.append(tickle)
         stacks.append({"name": name, "prefers": group.get("prefers"), "prefers_score": location_score,
                        "meta": {"resource-stickiness": _text(stickiness)}, "layers": layers})
     return stacks
@@ -640,23 +725,42 @@ def nas_dual_controller_management_stack(management, location_score=50, stickine
     return stack
 
 
-def nas_dual_controller_cib(groups, services, management=None, location_score=50, stickiness=100):
-    """pcs_cib input of the design: the NAS daemons, the groups' stacks and the management group."""
-    stacks = nas_dual_controller_stacks(groups, services, location_score, stickiness)
+def nas_dual_controller_tickle_dirs(groups, services, tcp_tickle=False):
+    """{group name: its tickle directory} of the groups :func:`nas_dual_controller_stacks` gives a tickle layer."""
+    return dict((stack["name"], layer["options"]["tickle_dir"])
+                for stack in nas_dual_controller_stacks(groups, services, tcp_tickle=tcp_tickle)
+                for layer in stack["layers"] if layer["kind"] == "tickle")
+
+
+def nas_dual_controller_cib(groups, services, management=None, location_score=50, stickiness=100, tcp_tickle=False):
+    """pcs_cib input of the design: the NAS daemons, the groups' stacks and the management group.
+
+    A file-sharing group without a tickle layer (``tcp_tickle`` off, no
+    protocol layer, its default directory inside an export or share) gets
+    ``state: absent`` for ``tickle_<name>``: the one an earlier run made goes.
+    """
+    stacks = nas_dual_controller_stacks(groups, services, location_score, stickiness, tcp_tickle)
     cib = stacks_to_cib(stacks)
     mgmt_stack = nas_dual_controller_management_stack(management, location_score, stickiness)
     if mgmt_stack is not None:
         if mgmt_stack["name"] in [s["name"] for s in stacks]:
             raise BuildError("the management group %s has the name of a file-sharing group" % mgmt_stack["name"])
         mgmt = stacks_to_cib([mgmt_stack])
+        tickles = dict((tickle_id(g["name"]), g["name"]) for g in groups)
+        for resource in mgmt["resources"]:
+            if resource["id"] in tickles:
+                raise BuildError("nas_dual_controller_management_group: service id %s is the id of group %s's tickle "
+                                 "layer; choose another" % (resource["id"], tickles[resource["id"]]))
     else:
         mgmt = {"resources": [], "groups": [], "constraints": []}
     group_constraints = services.get("group_constraints") or {}
     placed = []
     for group in groups:
         placed.extend(group_constraints.get(group["name"]) or [])
+    built = set(r["id"] for r in cib["resources"])
+    gone = [{"id": tickle_id(g["name"]), "state": "absent"} for g in groups if tickle_id(g["name"]) not in built]
     return {
-        "resources": list(services.get("resources") or []) + cib["resources"] + mgmt["resources"],
+        "resources": list(services.get("resources") or []) + cib["resources"] + gone + mgmt["resources"],
         "groups": cib["groups"] + mgmt["groups"],
         "clones": list(services.get("clones") or []) + cib.get("clones", []) + mgmt.get("clones", []),
         "constraints": list(services.get("constraints") or []) + cib["constraints"] + placed + mgmt["constraints"],

@@ -24,6 +24,9 @@ __metaclass__ = type
 
 LAST_FENCE_EVENTS = 5
 VIP_AGENTS = ("ocf:heartbeat:IPaddr2", "ocf:heartbeat:IPaddr", "ocf:heartbeat:IPv6addr")
+# tickle layers (the stacks' reconnect tier) come after the VIP they tell
+# clients about: the VIP is still the last layer that serves
+TICKLE_AGENTS = ("ocf:hastorage:tcp_tickle", "ocf:heartbeat:portblock")
 # What a layer's agent tells about the service it offers (the drills and
 # switchovers wait on these ports at the stack's VIPs).
 SMB_AGENTS = ("ocf:hastorage:samba_shares", "systemd:smbd", "lsb:smbd", "systemd:smb")
@@ -109,6 +112,14 @@ def _constraints(cib, stack_ids):
     return prefers, avoids, after, runs_with
 
 
+def _vip_last(layers):
+    """Whether the last layer that serves is a VIP (tickle layers after it aside)."""
+    serving = list(layers)
+    while serving and serving[-1]["agent"] in TICKLE_AGENTS:
+        serving.pop()
+    return bool(serving) and serving[-1]["agent"] in VIP_AGENTS
+
+
 def _build_stack(unit, facts, cib, node_names):
     key, kind, group, clone, members = unit
     primitives = dict((p["id"], p) for p in (cib or {}).get("primitives", []))
@@ -170,7 +181,7 @@ def _build_stack(unit, facts, cib, node_names):
         "node": nodes[0] if kind in ("group", "primitive") and together and len(nodes) == 1 else None,
         "together": together,
         "vips": [la["address"] for la in layers if la.get("address")],
-        "vip_last": bool(layers) and layers[-1]["agent"] in VIP_AGENTS,
+        "vip_last": _vip_last(layers),
         "smb": bool(shares) or any(la["agent"] in SMB_AGENTS for la in layers),
         "nfs": bool(exports) or any(la["agent"] in NFS_AGENTS for la in layers),
         "smb_shares": shares,

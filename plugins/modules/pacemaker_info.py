@@ -190,7 +190,8 @@ report:
           C(node) (the one node a group or lone resource runs on, else null), C(together), C(start_order).
         - C(layers) in start order, each with C(id), C(agent), C(state), C(on) (node to role), C(nodes),
           C(params) and, for a VIP, C(address).
-        - C(vips), C(vip_last), C(smb) and C(nfs) (a layer serves SMB or NFS), C(smb_shares), C(nfs_exports),
+        - C(vips), C(vip_last) (the last layer is a VIP, tickle layers after it aside), C(smb) and C(nfs) (a layer
+          serves SMB or NFS), C(smb_shares), C(nfs_exports),
           C(prefers) and C(avoids) (location constraints, C(temporary) for cli-prefer/cli-ban), C(after) and
           C(with) (order and colocation constraints on other resources).
       type: list

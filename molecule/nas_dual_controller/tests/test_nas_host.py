@@ -1,9 +1,10 @@
 # -*- coding: utf-8 -*-
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Host state of the dual-controller NAS after converge: each group's
-filesystem on its preferred controller, the NAS daemons left to Pacemaker
-(clones on both controllers), the collection's resource agents and service
-files, the AD membership. Run before verify.yml's failover drills."""
+filesystem on its preferred controller with its tickle directory, the NAS
+daemons left to Pacemaker (clones on both controllers), the collection's
+resource agents and service files, the AD membership. Run before
+verify.yml's failover drills."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -20,7 +21,11 @@ PACEMAKER_UNITS = ("smbd", "winbind", "nmbd", "nfs-ganesha", "hastorage-nas-stat
 PORTS = (445, 2049, 111)
 AGENTS = ("/usr/lib/ocf/resource.d/hastorage/ganesha_export",
           "/usr/lib/ocf/resource.d/hastorage/samba_shares",
+          "/usr/lib/ocf/resource.d/hastorage/tcp_tickle",
           "/usr/local/sbin/hastorage-nas-status")
+# each group's tickle list (nas_dual_controller_tcp_tickle, the default), on
+# its own filesystem, outside its exports and shares
+TICKLE_DIR = ".hastorage-tickle"
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +40,15 @@ def test_each_group_filesystem_is_mounted_on_its_preferred_controller_only(mount
         assert (group["mountpoint"] in found) == preferred, group["name"]
         if preferred:
             assert found[group["mountpoint"]] == (lab_state["shared_disks"][index]["path"], group["fstype"])
+
+
+def test_each_group_tickle_directory_is_on_its_filesystem_for_root_only(stat, node, nas_groups):
+    mine = [group for group in nas_groups if node["name"] == group["prefers"]]
+    assert mine, node["name"]
+    for group in mine:
+        path = "%s/%s" % (group["mountpoint"], TICKLE_DIR)
+        found = stat(path).get(path)
+        assert found and (found.kind, found.user, found.mode) == ("directory", "root", 0o700), (path, found)
 
 
 def test_the_nas_daemons_are_left_to_pacemaker(units):

@@ -64,6 +64,29 @@ def test_every_stack_kind_from_the_cib():
     assert [n["state"] for n in rep["nodes"]] == ["online", "online", "online"]
 
 
+def test_a_tickle_after_the_vip_keeps_the_vip_last():
+    # the dual-controller and integrated designs end a group with ocf:hastorage:tcp_tickle after its VIP; the
+    # failover drill counts a group back only with vip_last
+    vip = """      <resource id="vip_g1" resource_agent="ocf:heartbeat:IPaddr2" role="Started" active="true" \
+orphaned="false" blocked="false" managed="true" failed="false" failure_ignored="false" nodes_running_on="1">
+        <node name="node1" id="node1" cached="true"/>
+      </resource>
+"""
+    text = fixture("report-crm_mon-up.xml")
+    assert vip in text
+    for agent, last in (("ocf:hastorage:tcp_tickle", True), ("ocf:heartbeat:portblock", True),
+                        ("ocf:heartbeat:Dummy", False)):
+        tickle = vip.replace("vip_g1", "tickle_g1").replace("ocf:heartbeat:IPaddr2", agent)
+        rep = r.build_report(m.parse_crm_mon(text.replace(vip, vip + tickle)),
+                             cib=m.parse_cib(fixture("report-cib.xml")))
+        g1 = stack(rep, "g_g1")
+        assert g1["start_order"] == ["fs_g1", "smb_g1", "vip_g1", "tickle_g1"]
+        assert g1["vip_last"] is last, agent
+    # a tickle alone is no VIP
+    assert r._vip_last([{"agent": "ocf:hastorage:tcp_tickle"}]) is False
+    assert r._vip_last([]) is False
+
+
 def test_node_lost():
     rep = report("report-crm_mon-node1-lost.xml")
     assert [(n["name"], n["state"]) for n in rep["nodes"]] == [

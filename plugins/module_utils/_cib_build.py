@@ -464,13 +464,29 @@ def daemon_start_orders(daemons):
     return orders
 
 
+def group_with_ganesha(gid):
+    """A group with Ganesha exports: colocated with the Ganesha clone, and an
+    ``Optional`` order so that the group's start waits for Ganesha's start
+    when both start in the same transition (the first deploy, a whole-cluster
+    start). ganesha_export's start waits until Ganesha answers on D-Bus: on a
+    loaded lab both groups' exports timed out at 60 s while Ganesha was still
+    starting. Optional: Ganesha restarted on one node restarts no group, and a
+    failover onto a node where Ganesha already runs waits for nothing. (smbd
+    and winbind: the Samba registry shares need neither to start; the kernel
+    nfs-server clone: the designs order the exportfs layers after it.)"""
+    return [{"type": "colocation", "resource": gid, "with": "nas_ganesha-clone", "score": "INFINITY"},
+            {"type": "order", "first": "nas_ganesha-clone", "first_action": "start", "then": gid,
+             "then_action": "start", "kind": "Optional"}]
+
+
 def nas_services_objects(groups, nfs_server="ganesha", smb_enabled=True, kernel_layout="auto"):
     """The Pacemaker objects the NAS services need (the fact ``nas_services_pacemaker``).
 
     ``resources``/``clones``/``constraints``: the daemons that run on every
     node (interleaved clones; smbd after and with winbind);
     ``group_layers[group]``: the group's stack layers (kind nfs/smb);
-    ``group_constraints[group]``: the group with the daemon clones it needs;
+    ``group_constraints[group]``: the group with the daemon clones it needs
+    (``group_with_ganesha``);
     ``filesystem_options``: extra options for the groups' Filesystem resources.
 
     ``kernel_layout`` (kernel NFS only): ``auto`` runs ``nfsserver`` inside a
@@ -527,7 +543,7 @@ def nas_services_objects(groups, nfs_server="ganesha", smb_enabled=True, kernel_
                                        "mountpoint": _need(group, "mountpoint", "group %s" % name),
                                        "directories": " ".join("0755:%s" % e["path"] for e in exports)},
                            "operations": _ops(LAYER_OPS)})
-            placed.append({"type": "colocation", "resource": gid, "with": "nas_ganesha-clone", "score": "INFINITY"})
+            placed.extend(group_with_ganesha(gid))
         elif exports and nfs_server == "kernel":
             if kernel_single:
                 layers.append({"kind": "nfs", "id": "nfsd_%s" % name, "agent": "ocf:heartbeat:nfsserver",

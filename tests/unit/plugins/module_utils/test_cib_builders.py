@@ -60,6 +60,19 @@ def without_daemon_start_orders(objects, daemons):
     return out
 
 
+def without_ganesha_group_orders(objects):
+    """``objects`` less the optional orders of the groups after the Ganesha clone (added after the
+    capture, checked apart), in its constraints and in its group_constraints when it has them."""
+    def keep(c):
+        return not (c["type"] == "order" and c["first"] == "nas_ganesha-clone" and c.get("kind") == "Optional")
+    out = dict(objects)
+    if "constraints" in out:
+        out["constraints"] = [c for c in out["constraints"] if keep(c)]
+    if "group_constraints" in out:
+        out["group_constraints"] = dict((g, [c for c in cs if keep(c)]) for g, cs in out["group_constraints"].items())
+    return out
+
+
 def without_tickle_removals(objects, groups):
     """``objects`` less the ``state: absent`` of each group's tickle layer (added after the capture)."""
     removals = [{"id": "tickle_%s" % g["name"], "state": "absent"} for g in groups]
@@ -74,10 +87,13 @@ def test_dual_controller_same_objects_as_jinja(scenario):
     services_groups, services, cib = build_nas(fixture["input"])
     assert services_groups == fixture["services_groups"]
     daemons = [r["id"] for r in services["resources"]]
-    # the Jinja builders had no optional orders between the daemon clones and no tickle layers (the
-    # deliberate differences: without tcp_tickle each group's tickle is deleted, if an earlier run made one)
-    assert json.loads(json.dumps(without_daemon_start_orders(services, daemons))) == fixture["nas_services_pacemaker"]
-    cib = without_tickle_removals(without_daemon_start_orders(cib, daemons), fixture["input"]["groups"])
+    # the Jinja builders had no optional orders between the daemon clones or from the Ganesha clone to
+    # the groups, and no tickle layers (the deliberate differences: without tcp_tickle each group's
+    # tickle is deleted, if an earlier run made one)
+    assert json.loads(json.dumps(without_ganesha_group_orders(without_daemon_start_orders(services, daemons)))) \
+        == fixture["nas_services_pacemaker"]
+    cib = without_tickle_removals(without_ganesha_group_orders(without_daemon_start_orders(cib, daemons)),
+                                  fixture["input"]["groups"])
     assert normalised(cib) == normalised(fixture["pcs_cib"])
 
 
@@ -106,6 +122,24 @@ def test_nas_services_orders_every_daemon_start():
         starts = [(c["first"], c["then"]) for c in services["constraints"] if c["type"] == "order"]
         # each clone's start waits for the one before: no two daemons start side by side on a node
         assert starts == [("nas_winbind-clone", "nas_smbd-clone"), ("nas_smbd-clone", nfs_daemon)]
+
+
+def test_ganesha_groups_start_after_ganesha_optionally():
+    """Each group with Ganesha exports waits for Ganesha's start in the same transition (Optional: no
+    restart, no wait on a failover); an SMB-only group and the kernel server's groups get no such order."""
+    groups = [{"name": "a", "mountpoint": "/a", "vip": "10.0.0.5", "nfs_exports": [{"id": 1, "path": "/a/x"}],
+               "smb_shares": [{"name": "x", "path": "/a/y"}]},
+              {"name": "b", "mountpoint": "/b", "vip": "10.0.0.6", "smb_shares": [{"name": "y", "path": "/b/y"}]}]
+    placed = nas_services_objects(groups)["group_constraints"]
+    orders = [c for c in placed["a"] if c["type"] == "order"]
+    assert orders == [{"type": "order", "first": "nas_ganesha-clone", "first_action": "start", "then": "g_a",
+                       "then_action": "start", "kind": "Optional"}]
+    assert {"type": "colocation", "resource": "g_a", "with": "nas_ganesha-clone", "score": "INFINITY"} in placed["a"]
+    assert [c for c in placed["b"] if c["type"] == "order"] == []
+    kernel = nas_services_objects(groups + [dict(groups[1], name="c", nfs_exports=[{"id": 3, "path": "/c/x"}])],
+                                  nfs_server="kernel")["group_constraints"]
+    assert [c for cs in kernel.values() for c in cs if c["type"] == "order"] == []
+    normalised({"constraints": orders})
 
 
 def test_dual_controller_fixture_is_not_trivial():

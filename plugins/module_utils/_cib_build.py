@@ -686,7 +686,9 @@ def _dual_controller_tickle(group, layers, tcp_tickle):
     if not (boolean(tcp_tickle, strict=False) and ports and directory and _ipv4(vip)):
         return None
     return {"kind": "tickle", "id": tickle_id(group["name"]), "agent": "ocf:hastorage:tcp_tickle",
-            "options": {"ip": vip, "portno": ports, "tickle_dir": directory}, "operations": _ops(TICKLE_OPS)}
+            "options": {"ip": vip, "portno": ports, "tickle_dir": directory,
+                        "mountpoint": _text(group["mountpoint"]).rstrip("/") or "/"},
+            "operations": _ops(TICKLE_OPS)}
 
 
 def nas_dual_controller_stacks(groups, services, location_score=50, stickiness=100, tcp_tickle=False):

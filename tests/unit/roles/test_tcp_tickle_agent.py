@@ -40,7 +40,10 @@ def agent(tmp_path):
     (tools / "tickle_tcp").write_text('#!/bin/sh\necho "args: $*" >> "$FAKE_LOG"\ncat >> "$FAKE_LOG"\n')
     # sync: record what was synced, then sync it for real
     (tools / "sync").write_text('#!/bin/sh\necho "$*" >> "$FAKE_LOG.sync"\nexec /bin/sync "$@"\n')
-    for tool in ("ss", "tickle_tcp", "sync"):
+    # findmnt -rn -o TARGET --mountpoint M: M when the test says M is mounted
+    (tools / "findmnt").write_text('#!/bin/sh\nfor a; do last=$a; done\n'
+                                   '[ -n "$FAKE_MOUNTED" ] && [ "$last" = "$FAKE_MOUNTED" ] && echo "$last"\nexit 0\n')
+    for tool in ("ss", "tickle_tcp", "sync", "findmnt"):
         os.chmod(str(tools / tool), 0o755)
     tickle_dir = tmp_path / "state" / "tickle"
     tickle_dir.mkdir(parents=True)
@@ -49,12 +52,12 @@ def agent(tmp_path):
     ss_out = tmp_path / "ss.out"
     ss_out.write_text(SS)
 
-    def run(action, probe=False, no_tools=False, **params):
+    def run(action, probe=False, no_tools=False, mounted="", **params):
         env = {"PATH": "%s:/usr/bin:/bin:/usr/sbin:/sbin" % tools, "OCF_ROOT": OCF_ROOT,
                "OCF_RESOURCE_INSTANCE": "tickle_share1", "HA_RSCTMP": str(rsctmp),
                "TICKLE_TCP": str(tools / "tickle_tcp"), "FAKE_SS": str(ss_out),
                "FAKE_LOG": str(tmp_path / "tickle.log"), "__OCF_ACTION": action,
-               "OCF_RESKEY_CRM_meta_interval": "0" if probe else "10000"}
+               "OCF_RESKEY_CRM_meta_interval": "0" if probe else "10000", "FAKE_MOUNTED": mounted}
         options = {"ip": "10.1.1.10", "portno": "2049,445", "tickle_dir": str(tickle_dir)}
         options.update(params)
         env.update(("OCF_RESKEY_%s" % k, v) for k, v in options.items() if v is not None)
@@ -76,7 +79,7 @@ def agent(tmp_path):
 def test_meta_data_lists_the_parameters(agent):
     rc, out = agent("meta-data")
     assert rc == 0
-    for name in ("ip", "portno", "tickle_dir", "count"):
+    for name in ("ip", "portno", "tickle_dir", "mountpoint", "count"):
         assert '<parameter name="%s"' % name in out
 
 
@@ -155,6 +158,9 @@ def test_stop_records_for_the_node_that_takes_over(agent):
     ({"portno": "2049;445"}, "portno must be ports separated by commas"),
     ({"tickle_dir": "tickle"}, "tickle_dir must be an absolute path, got 'tickle'"),
     ({"count": "0"}, "count must be a positive number, got '0'"),
+    ({"mountpoint": "srv/g1"}, "mountpoint must be an absolute path, got 'srv/g1'"),
+    ({"mountpoint": "/srv/g1", "tickle_dir": "/srv/g10/tickle"}, "tickle_dir /srv/g10/tickle is not inside mountpoint /srv/g1"),
+    ({"mountpoint": "/srv/g1", "tickle_dir": "/srv/g1"}, "tickle_dir /srv/g1 is not inside mountpoint /srv/g1"),
 ])
 def test_bad_parameters_fail_start_but_never_stop_or_monitor(agent, params, message):
     rc, out = agent("start", **params)
@@ -177,3 +183,29 @@ def test_missing_tools_fail_start_only_and_a_missing_directory_only_warns(agent,
     rc, out = agent("stop", no_tools=True)
     assert rc == 0 and "ss (iproute2) is not installed; connections not recorded" in out
     assert agent.list.read_text() == RECORDED  # not replaced by an empty list
+
+
+def test_start_makes_the_directory_on_the_mounted_filesystem_only(agent, tmp_path):
+    """With mountpoint, start makes a missing tickle_dir (0700, parents 0755) while that filesystem is
+    mounted here, never on a node where it is not (the list would land on the root filesystem)."""
+    mnt = tmp_path / "srv" / "g1"
+    mnt.mkdir(parents=True)
+    wanted = mnt / "meta" / ".hastorage-tickle"
+    rc, out = agent("start", tickle_dir=str(wanted), mountpoint=str(mnt))
+    assert rc == 0 and "is not mounted here; %s not made" % wanted in out
+    assert not (mnt / "meta").exists()
+    agent("stop", tickle_dir=str(wanted), mountpoint=str(mnt))
+    rc, out = agent("start", tickle_dir=str(wanted), mountpoint=str(mnt), mounted=str(mnt))
+    assert rc == 0 and "made %s" % wanted in out
+    assert oct(wanted.stat().st_mode & 0o777) == "0o700" and oct((mnt / "meta").stat().st_mode & 0o777) == "0o755"
+    assert (wanted / "10.1.1.10").read_text() == RECORDED  # and the list is recorded there at once
+
+
+def test_start_leaves_an_existing_directory_as_it_is(agent, tmp_path):
+    mnt = tmp_path / "srv" / "g2"
+    existing = mnt / ".hastorage-tickle"
+    existing.mkdir(parents=True)
+    os.chmod(str(existing), 0o750)
+    rc, out = agent("start", tickle_dir=str(existing), mountpoint=str(mnt), mounted=str(mnt))
+    assert rc == 0 and "made" not in out
+    assert oct(existing.stat().st_mode & 0o777) == "0o750"

@@ -68,11 +68,12 @@ def test_each_group_ends_with_its_tickle_after_the_vip_with_the_list_on_its_own_
     assert members(cib)["g_g2"] == ["fs_g2", "smb_g2", "vip_g2", "tickle_g2"]
     prims = primitives(cib)
     assert prims["tickle_g1"]["agent"] == "ocf:hastorage:tcp_tickle"
-    # NFS and SMB clients of g1's VIP, only SMB for g2; each list on its group's filesystem
+    # NFS and SMB clients of g1's VIP, only SMB for g2; each list on its group's filesystem, which the
+    # agent makes the directory on (mountpoint) when it starts there
     assert prims["tickle_g1"]["options"] == {"ip": "192.0.2.101", "portno": "2049,445",
-                                             "tickle_dir": "/srv/g1/.hastorage-tickle"}
+                                             "tickle_dir": "/srv/g1/.hastorage-tickle", "mountpoint": "/srv/g1"}
     assert prims["tickle_g2"]["options"] == {"ip": "192.0.2.102", "portno": "445",
-                                             "tickle_dir": "/srv/g2/.hastorage-tickle"}
+                                             "tickle_dir": "/srv/g2/.hastorage-tickle", "mountpoint": "/srv/g2"}
     assert {"action": "monitor", "interval": "10s", "timeout": "20s"} in prims["tickle_g1"]["operations"]
     # the management group has none, and nothing is deleted
     assert members(cib)["g_mgmt"] == ["mgmt_status", "vip_mgmt"]
@@ -201,7 +202,7 @@ def test_turning_the_tickle_off_deletes_the_tickle_resources_it_made():
     assert first.find("configuration/resources/group[@id='g_g1']/primitive[@id='tickle_g1']") is not None
     params = first.find("configuration/resources/group[@id='g_g2']/primitive[@id='tickle_g2']/instance_attributes")
     assert dict((n.get("name"), n.get("value")) for n in params) == {
-        "ip": "192.0.2.102", "portno": "445", "tickle_dir": "/srv/g2/.hastorage-tickle"}
+        "ip": "192.0.2.102", "portno": "445", "tickle_dir": "/srv/g2/.hastorage-tickle", "mountpoint": "/srv/g2"}
     # again: nothing to do
     again = _cib.apply_desired(first, _cib.normalise_input(merge([build()])))
     assert _cib.plan(_cib.snapshot(first), _cib.snapshot(again)) == []

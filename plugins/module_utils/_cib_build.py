@@ -685,10 +685,7 @@ def _dual_controller_tickle(group, layers, tcp_tickle):
     vip = layers[-1]["options"]["ip"]
     if not (boolean(tcp_tickle, strict=False) and ports and directory and _ipv4(vip)):
         return None
-    return {"kind": "tickle", "id": tickle_id(group["name"]), "agent": "ocf:hastorage:tcp_tickle",
-            "options": {"ip": vip, "portno": ports, "tickle_dir": directory,
-                        "mountpoint": _text(group["mountpoint"]).rstrip("/") or "/"},
-            "operations": _ops(TICKLE_OPS)}
+    return tickle_layer(group["name"], vip, ports, directory, _text(group["mountpoint"]).rstrip("/") or "/")
 
 
 def nas_dual_controller_stacks(groups, services, location_score=50, stickiness=100, tcp_tickle=False):
@@ -775,8 +772,7 @@ def nas_dual_controller_cib(groups, services, management=None, location_score=50
     placed = []
     for group in groups:
         placed.extend(group_constraints.get(group["name"]) or [])
-    built = set(r["id"] for r in cib["resources"])
-    gone = [{"id": tickle_id(g["name"]), "state": "absent"} for g in groups if tickle_id(g["name"]) not in built]
+    gone = tickle_removals(groups, cib)
     return {
         "resources": list(services.get("resources") or []) + cib["resources"] + gone + mgmt["resources"],
         "groups": cib["groups"] + mgmt["groups"],
@@ -1233,6 +1229,25 @@ def tickle_id(group_name):
     return "tickle_%s" % group_name
 
 
+def tickle_layer(group_name, ip, ports, directory, mountpoint=None):
+    """A group's tickle layer (ocf:hastorage:tcp_tickle) for the clients of
+    VIP ``ip`` on ``ports``, its list in ``directory``; with ``mountpoint``
+    the agent makes a missing directory on that filesystem at start."""
+    options = {"ip": ip, "portno": ports, "tickle_dir": directory}
+    if mountpoint:
+        options["mountpoint"] = mountpoint
+    return {"kind": "tickle", "id": tickle_id(group_name), "agent": "ocf:hastorage:tcp_tickle",
+            "options": options, "operations": _ops(TICKLE_OPS)}
+
+
+def tickle_removals(groups, cib):
+    """``state: absent`` for the tickle id of each group in ``groups`` that
+    has no tickle layer among ``cib``'s resources: switching the tickle off
+    (or a group losing its layer) deletes the one an earlier run made."""
+    built = set(r["id"] for r in cib["resources"])
+    return [{"id": tickle_id(g["name"]), "state": "absent"} for g in groups if tickle_id(g["name"]) not in built]
+
+
 def tickle_dir(config):
     """Where the tickle layers record the VIPs' client connections: on the NFS state filesystem."""
     return "%s/tickle" % config["nfs_state"]["mountpoint"].rstrip("/")
@@ -1296,9 +1311,7 @@ def nas_integrated_stacks(config, services):
                              "options": vip, "operations": _ops(VIP_OPS)})
         ports = tickle_ports(group_layers)
         if config.get("tcp_tickle") and nfs_groups and ports:
-            group_layers.append({"kind": "tickle", "id": tickle_id(name), "agent": "ocf:hastorage:tcp_tickle",
-                                 "options": {"ip": vip["ip"], "portno": ports, "tickle_dir": tickle_dir(config)},
-                                 "operations": _ops(TICKLE_OPS)})
+            group_layers.append(tickle_layer(name, vip["ip"], ports, tickle_dir(config)))
         stacks.append({"name": name, "after": [BASE_STACK], "with": [BASE_STACK], "meta": dict(stickiness),
                        "health": [{"attribute": attribute, "op": "ne", "value": 1}], "layers": group_layers})
     return stacks
@@ -1318,9 +1331,7 @@ def nas_integrated_cib(config, services):
         placed.extend(group_constraints.get(group["name"]) or [])
     # a group without a tickle layer (nas_integrated_tcp_tickle off, no NFS
     # state filesystem, no protocol layer) loses the one an earlier run made
-    built = set(r["id"] for r in cib["resources"])
-    gone = [{"id": tickle_id(g["name"]), "state": "absent"} for g in config.get("groups") or []
-            if tickle_id(g["name"]) not in built]
+    gone = tickle_removals(config.get("groups") or [], cib)
     return {
         "resources": list(services.get("resources") or []) + cib["resources"] + gone,
         "groups": cib["groups"],

@@ -3,8 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The roles' CIB builders as filters (docs in fence_devices.yml, nas_services_cib.yml,
-nas_dual_controller_cib.yml, nas_dual_controller_services_groups.yml,
-nas_dual_controller_tickle_dirs.yml, nas_integrated_cib.yml,
+nas_dual_controller_cib.yml, nas_dual_controller_services_groups.yml, nas_integrated_cib.yml,
 nas_integrated_services_groups.yml, nas_integrated_lvm_filter.yml, nas_integrated_nfs_scope_dropin.yml, nas_gateway_check.yml, nas_gateway_luns.yml,
 nas_gateway_services_groups.yml, nas_gateway_cib.yml, drbd_cib.yml, cib_merge.yml)."""
 
@@ -52,10 +51,6 @@ def _dual_controller(groups, services, management, location_score, stickiness, n
 def nas_dual_controller_cib(groups, services, management=None, location_score=50, stickiness=100, networks=None,
                             tcp_tickle=False):
     return _call(_dual_controller, groups, services, management, location_score, stickiness, networks, tcp_tickle)
-
-
-def nas_dual_controller_tickle_dirs(groups, services, tcp_tickle=False):
-    return _call(_cib_build.nas_dual_controller_tickle_dirs, list(groups or []), services, tcp_tickle)
 
 
 def nas_integrated_services_groups(groups):
@@ -106,7 +101,6 @@ class FilterModule(object):
             "nas_services_cib": nas_services_cib,
             "nas_dual_controller_services_groups": nas_dual_controller_services_groups,
             "nas_dual_controller_cib": nas_dual_controller_cib,
-            "nas_dual_controller_tickle_dirs": nas_dual_controller_tickle_dirs,
             "nas_integrated_services_groups": nas_integrated_services_groups,
             "nas_integrated_cib": nas_integrated_cib,
             "nas_integrated_lvm_filter": nas_integrated_lvm_filter,

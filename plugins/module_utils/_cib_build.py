@@ -16,8 +16,7 @@ variables; the filter plugin ``cib_build`` exposes them to the roles:
   group's NFS/SMB layers (the fact ``nas_services_pacemaker``);
 - :func:`nas_dual_controller_stacks` / :func:`nas_dual_controller_cib`: the
   dual-controller design as stacks (one per file-sharing group plus the
-  management group) and their pcs_cib input; :func:`nas_dual_controller_tickle_dirs`:
-  where the groups' tickle layers keep their lists (for the role to create);
+  management group) and their pcs_cib input;
 - :func:`nas_integrated_check` / :func:`nas_integrated_stacks` /
   :func:`nas_integrated_cib`: the integrated DRBD design's refusals (named
   fields) and its stacks (a base stack on the DRBD Promoted, one per group);
@@ -634,7 +633,7 @@ def nas_dual_controller_tickle_dir(group):
     ``tickle_dir`` when the group sets it, else ``<mountpoint>/.hastorage-tickle``.
     A client that could write the list could make the NAS send ACKs to any
     address, so the directory must not be an export or share, lie inside one,
-    or hold one (the role creates it with mode 0700, which would also close a
+    or hold one (the agent makes it with mode 0700, which would also close a
     share below it to its users). An explicit ``tickle_dir`` that breaks that
     rule, or is not a directory inside the group's mountpoint, is refused
     (:class:`BuildError` naming the group and the field); the default that
@@ -738,13 +737,6 @@ def nas_dual_controller_management_stack(management, location_score=50, stickine
         stack["prefers"] = mgmt["prefers"]
         stack["prefers_score"] = location_score
     return stack
-
-
-def nas_dual_controller_tickle_dirs(groups, services, tcp_tickle=False):
-    """{group name: its tickle directory} of the groups :func:`nas_dual_controller_stacks` gives a tickle layer."""
-    return dict((stack["name"], layer["options"]["tickle_dir"])
-                for stack in nas_dual_controller_stacks(groups, services, tcp_tickle=tcp_tickle)
-                for layer in stack["layers"] if layer["kind"] == "tickle")
 
 
 def nas_dual_controller_cib(groups, services, management=None, location_score=50, stickiness=100, tcp_tickle=False):

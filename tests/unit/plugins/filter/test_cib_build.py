@@ -22,7 +22,7 @@ MGMT = {"enabled": True, "name": "mgmt", "prefers": "", "vip": {"address": "198.
 
 def test_every_documented_filter_is_there():
     assert sorted(FILTERS) == ["cib_merge", "drbd_cib", "fence_devices", "nas_dual_controller_cib",
-                               "nas_dual_controller_services_groups", "nas_dual_controller_tickle_dirs",
+                               "nas_dual_controller_services_groups",
                                "nas_gateway_check", "nas_gateway_cib",
                                "nas_gateway_luns", "nas_gateway_services_groups", "nas_integrated_cib",
                                "nas_integrated_lvm_filter", "nas_integrated_nfs_scope_dropin",
@@ -49,12 +49,13 @@ def test_dual_controller_through_the_filters():
     out = FILTERS["nas_dual_controller_cib"](GROUPS, services, management=MGMT, tcp_tickle="True",
                                              networks=["192.0.2.0/24", "198.51.100.0/24"])
     assert out["groups"][0]["members"] == ["fs_g1", "nfs_g1", "vip_g1", "tickle_g1"]
-    assert FILTERS["nas_dual_controller_tickle_dirs"](GROUPS, services, tcp_tickle=True) == {
-        "g1": "/srv/g1/.hastorage-tickle"}
-    assert FILTERS["nas_dual_controller_tickle_dirs"](GROUPS, services) == {}
+    tickles = [r for r in out["resources"] if r.get("agent") == "ocf:hastorage:tcp_tickle"]
+    assert [(r["id"], r["options"]["tickle_dir"]) for r in tickles] == [("tickle_g1", "/srv/g1/.hastorage-tickle")]
+    off = FILTERS["nas_dual_controller_cib"](GROUPS, services, management=MGMT)
+    assert [r for r in off["resources"] if r.get("agent") == "ocf:hastorage:tcp_tickle"] == []
     with pytest.raises(AnsibleFilterError, match=r"nas_dual_controller_groups\[g1\]\.tickle_dir /srv/g1/x is or "
                                                  r"lies inside the group's nfs_exports\[1\]\.path /srv/g1/x"):
-        FILTERS["nas_dual_controller_tickle_dirs"]([dict(GROUPS[0], tickle_dir="/srv/g1/x")], services)
+        FILTERS["nas_dual_controller_cib"]([dict(GROUPS[0], tickle_dir="/srv/g1/x")], services)
 
 
 def test_management_vip_is_checked_against_the_networks():

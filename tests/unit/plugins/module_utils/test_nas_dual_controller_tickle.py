@@ -16,8 +16,8 @@ from ansible_collections.hastorage.cluster.plugins.module_utils._cib_build impor
     merge,
     nas_dual_controller_cib,
     nas_dual_controller_services_groups,
+    nas_dual_controller_stacks,
     nas_dual_controller_tickle_dir,
-    nas_dual_controller_tickle_dirs,
     nas_services_objects,
 )
 
@@ -127,13 +127,13 @@ def test_a_tickle_dir_clients_could_reach_or_outside_the_mountpoint_is_refused(t
         items[0]["smb_shares"][0]["path"] = "/srv/g1/top/smb"
         message = (r"nas_dual_controller_groups\[g1\]\.tickle_dir /srv/g1/top holds the group's "
                    r"smb_shares\[g1data\]\.path /srv/g1/top/smb")
-    # refused whether the switch is on or off, before anything is built, and through the role's directory list
+    # refused whether the switch is on or off, before anything is built, and by the stacks alone
     for tcp_tickle in (True, False):
         with pytest.raises(BuildError, match=message):
             build(items, tcp_tickle=tcp_tickle)
     with pytest.raises(BuildError, match=message):
-        nas_dual_controller_tickle_dirs(items, nas_services_objects(nas_dual_controller_services_groups(items)),
-                                        tcp_tickle=True)
+        nas_dual_controller_stacks(items, nas_services_objects(nas_dual_controller_services_groups(items)),
+                                   tcp_tickle=True)
 
 
 def test_a_default_dir_inside_an_export_or_share_gives_that_group_no_tickle():
@@ -171,10 +171,11 @@ def test_switched_off_or_nothing_to_tickle_means_absent():
     assert absent(build(items)) == ["tickle_g2"]
 
 
-def test_the_role_gets_the_directories_of_the_groups_with_a_tickle():
+def test_the_groups_with_a_tickle_and_their_directories():
     def dirs(items, **kwargs):
-        services = nas_services_objects(nas_dual_controller_services_groups(items), smb_enabled=kwargs.get("smb", True))
-        return nas_dual_controller_tickle_dirs(items, services, tcp_tickle=kwargs.get("tcp_tickle", True))
+        cib = build(items, tcp_tickle=kwargs.get("tcp_tickle", True), smb=kwargs.get("smb", True))
+        return dict((p["id"][len("tickle_"):], p["options"]["tickle_dir"]) for p in primitives(cib).values()
+                    if p.get("agent") == "ocf:hastorage:tcp_tickle")
 
     assert dirs(GROUPS) == {"g1": "/srv/g1/.hastorage-tickle", "g2": "/srv/g2/.hastorage-tickle"}
     assert dirs(groups(g2={"tickle_dir": "/srv/g2/adm/t"})) == {"g1": "/srv/g1/.hastorage-tickle",

@@ -142,6 +142,7 @@ HOSTS = {
     "keystone_catalog": keystone_host, "md_array": quiet_host, "multipath_info": quiet_host,
     "pacemaker_cib_sync": cluster_host, "pacemaker_info": cluster_host, "pcs_cluster": cluster_host,
     "pcs_cib": quiet_host, "scsi_reservation_info": quiet_host, "sbd_device": quiet_host,
+    "config_files": quiet_host,
 }
 
 # What each module may run before it refuses: queries only (joined argv,
@@ -284,6 +285,19 @@ ROWS = [
     ("scsi_reservation_info", "tool-not-a-choice", {"devices": ["/dev/sdb"], "tool": "sh"}, ["tool"], False, None),
     ("scsi_reservation_info", "devices-not-a-list-of-paths", {"devices": [{"path": "/dev/sdb"}]}, ["devices"], False,
      None),
+    # --- config_files (nothing written under {tmp} before the refusal)
+    ("config_files", "mode-not-octal", {"files": [{"path": "{tmp}/a.conf", "content": "x\n", "mode": "644x"}]},
+     ["files", "mode"], False, None),
+    ("config_files", "path-relative", {"files": [{"path": "a.conf", "content": "x\n"}]}, ["files", "absolute"], False,
+     None),
+    ("config_files", "path-twice", {"files": [{"path": "{tmp}/a.conf", "content": "x\n"},
+                                              {"path": "{tmp}/a.conf", "content": "y\n"}]}, ["files", "twice"],
+     False, None),
+    ("config_files", "directory-missing", {"files": [{"path": "{tmp}/conf.d/a.conf", "content": "x\n"}]},
+     ["directories", "conf.d"], False, None),
+    ("config_files", "owner-unknown-with-a-secret", {"files": [{"path": "{tmp}/s.conf", "content": "pw-cf-SECRET-7",
+                                                                "owner": "no-such-user-hsc", "sensitive": True}]},
+     ["owner"], False, "pw-cf-SECRET-7"),
     # --- sbd_device
     ("sbd_device", "no-devices", {"devices": []}, ["devices"], False, None),
     ("sbd_device", "device-relative", {"devices": ["sdb"]}, ["devices", "absolute"], False, None),

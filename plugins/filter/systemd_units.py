@@ -69,6 +69,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_text
+from ansible.module_utils.parsing.convert_bool import boolean
 
 ENABLED_STATES = {True: ("enabled",), False: ("disabled", "masked")}
 ACTIVE_STATES = {"started": ("active",), "stopped": ("inactive", "failed")}
@@ -94,7 +95,11 @@ def parse_show(text):
 def _satisfied(props, want):
     missing = props.get("LoadState") == "not-found"
     if "enabled" in want and want["enabled"] is not None:
-        enabled = bool(want["enabled"])
+        # a templated "False" (ansible-core without native types) is false
+        try:
+            enabled = boolean(want["enabled"], strict=True)
+        except TypeError:
+            raise AnsibleFilterError("systemd_units_to_change: enabled must be a boolean, got %r" % (want["enabled"],))
         if missing:
             if enabled:
                 return False

@@ -74,7 +74,15 @@ def test_an_alias_is_matched_by_position_and_an_unnamed_unit_is_listed():
         ["a.service", "b.service"]
 
 
+def test_a_templated_boolean_string_counts_as_that_boolean():
+    # ansible-core without native types hands "False" to the filter
+    assert systemd_units_to_change(SHOW, {"smbd.service": {"enabled": "False"}}) == []
+    assert systemd_units_to_change(SHOW, {"smbd.service": {"enabled": "true"}}) == ["smbd.service"]
+
+
 def test_bad_input_is_refused():
+    with pytest.raises(AnsibleFilterError, match="enabled must be a boolean"):
+        systemd_units_to_change(SHOW, {"smbd.service": {"enabled": "sometimes"}})
     with pytest.raises(AnsibleFilterError, match="state must be started or stopped"):
         systemd_units_to_change(SHOW, {"smbd.service": {"state": "restarted"}})
     with pytest.raises(AnsibleFilterError, match="wanted must be a dictionary"):

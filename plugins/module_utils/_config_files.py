@@ -27,7 +27,7 @@ import os
 import pwd
 import stat
 
-from ansible_collections.hastorage.cluster.plugins.module_utils._files import fsync_directory, synced_temp
+from ansible_collections.hastorage.cluster.plugins.module_utils._files import fsync_directory, replace_durably
 
 
 class ConfigFilesError(Exception):
@@ -217,9 +217,8 @@ def apply(dirs, files, steps, run_validate):
 
 def _install(item, run_validate):
     path = item["path"]
-    directory = os.path.dirname(path)
-    tmp = synced_temp(directory, os.path.basename(path), item["content"])
-    try:
+
+    def prepare(tmp):
         os.chown(tmp, item["uid"], item["gid"])
         os.chmod(tmp, item["mode"])
         if item["validate"]:
@@ -229,9 +228,5 @@ def _install(item, run_validate):
                 raise ConfigFilesError("files[%s]: the new content failed validation (%s, rc=%s): %s; the file "
                                        "was left as it was" % (path, " ".join(item["validate"]), rc,
                                                                (err or out or "").strip()))
-        os.rename(tmp, path)
-    except Exception:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    fsync_directory(directory)
+
+    replace_durably(path, item["content"], mode=item["mode"], prepare=prepare)

@@ -40,10 +40,12 @@ def synced_temp(directory, name, text):
     return tmp
 
 
-def replace_durably(path, text, mode=None):
+def replace_durably(path, text, mode=None, prepare=None):
     """Replace ``path`` with ``text`` so that a crash leaves the old or the whole new file.
 
     ``mode``: the file's mode; None keeps the mode of the file it replaces (0600 for a new one).
+    ``prepare(tmp)``: called with the new file's temporary path before it replaces ``path``
+    (its owner, a validation); an exception there leaves ``path`` as it was.
     """
     directory = os.path.dirname(os.path.abspath(path))
     tmp = synced_temp(directory, os.path.basename(path), text)
@@ -52,6 +54,8 @@ def replace_durably(path, text, mode=None):
             os.chmod(tmp, mode)
         elif os.path.exists(path):
             os.chmod(tmp, os.stat(path).st_mode & 0o7777)
+        if prepare is not None:
+            prepare(tmp)
         os.replace(tmp, path)
     except Exception:
         if os.path.exists(tmp):

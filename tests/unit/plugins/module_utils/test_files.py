@@ -48,3 +48,20 @@ def test_a_failed_replace_leaves_no_temporary_file(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="read-only"):
         _files.replace_durably(str(tmp_path / "r0.res"), "x")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_replace_durably_runs_prepare_before_the_rename_and_a_refusal_keeps_the_old_file(tmp_path):
+    path = tmp_path / "f.conf"
+    path.write_text("old\n")
+    seen = []
+
+    def refuse(tmp):
+        seen.append((os.path.dirname(tmp), open(tmp).read(), oct(os.stat(tmp).st_mode & 0o7777)))
+        raise ValueError("refused")
+
+    with pytest.raises(ValueError):
+        _files.replace_durably(str(path), "new\n", mode=0o640, prepare=refuse)
+    assert seen == [(str(tmp_path), "new\n", "0o640")]
+    assert path.read_text() == "old\n" and os.listdir(str(tmp_path)) == ["f.conf"]
+    _files.replace_durably(str(path), "new\n", mode=0o640, prepare=seen.append)
+    assert path.read_text() == "new\n" and len(seen) == 2

@@ -17,6 +17,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import pwd
 import time
 
 from ansible import constants as C
@@ -108,7 +109,6 @@ def template_variables(name, source, dest, with_managed):
     ``ansible_managed`` from the DEFAULT_MANAGED_STR setting), inlined as ansible-core asks collections to."""
     st = os.stat(source)
     try:
-        import pwd
         uid = pwd.getpwuid(st.st_uid).pw_name
     except KeyError:
         uid = st.st_uid

@@ -61,38 +61,37 @@ def resolve_ids(owner, group, what, getpwnam=pwd.getpwnam, getgrnam=grp.getgrnam
     return uid, gid
 
 
+def _wanted(item, kind, seen, default_mode):
+    """The parts every directory and file has: (what, path, mode, uid, gid), refused when the path is
+    relative or listed twice (compared normalised: ``/etc//x`` is ``/etc/x``)."""
+    what = "%s[%s]" % (kind, item["path"])
+    if not os.path.isabs(item["path"]) or (kind == "files" and item["path"].endswith("/")):
+        wanted = "an absolute file name" if kind == "files" else "absolute"
+        raise ConfigFilesError("%s: the path must be %s" % (what, wanted))
+    path = os.path.normpath(item["path"])
+    if path in seen:
+        raise ConfigFilesError("%s: listed twice" % what)
+    seen.add(path)
+    uid, gid = resolve_ids(item.get("owner") or "root", item.get("group") or "root", what)
+    return what, path, parse_mode(item.get("mode") or default_mode, what), uid, gid
+
+
 def normalise(directories, files):
     """The wanted state: ([dir], [file]) with modes parsed and ids resolved; refuses bad input."""
     seen = set()
     dirs, out = [], []
     for item in directories or []:
-        path = item["path"]
-        what = "directories[%s]" % path
-        if not os.path.isabs(path):
-            raise ConfigFilesError("%s: the path must be absolute" % what)
-        if path in seen:
-            raise ConfigFilesError("%s: listed twice" % what)
-        seen.add(path)
-        uid, gid = resolve_ids(item.get("owner") or "root", item.get("group") or "root", what)
-        dirs.append({"path": os.path.normpath(path), "mode": parse_mode(item.get("mode") or "0755", what),
-                     "uid": uid, "gid": gid})
+        _what, path, mode, uid, gid = _wanted(item, "directories", seen, "0755")
+        dirs.append({"path": path, "mode": mode, "uid": uid, "gid": gid})
     for item in files or []:
-        path = item["path"]
-        what = "files[%s]" % path
-        if not os.path.isabs(path) or path.endswith("/"):
-            raise ConfigFilesError("%s: the path must be an absolute file name" % what)
-        if path in seen:
-            raise ConfigFilesError("%s: listed twice" % what)
-        seen.add(path)
+        what, path, mode, uid, gid = _wanted(item, "files", seen, "0644")
         if item.get("content") is None:
             raise ConfigFilesError("%s: no content" % what)
         validate = list(item.get("validate") or [])
         if validate and "%s" not in validate:
             raise ConfigFilesError("%s: validate must have an argument %%s (the new file's path), got %s"
                                    % (what, validate))
-        uid, gid = resolve_ids(item.get("owner") or "root", item.get("group") or "root", what)
-        out.append({"path": os.path.normpath(path), "content": item["content"],
-                    "mode": parse_mode(item.get("mode") or "0644", what), "uid": uid, "gid": gid,
+        out.append({"path": path, "content": item["content"], "mode": mode, "uid": uid, "gid": gid,
                     "validate": validate, "sensitive": bool(item.get("sensitive"))})
     return dirs, out
 
@@ -220,6 +219,7 @@ def _install(item, run_validate):
 
     def prepare(tmp):
         os.chown(tmp, item["uid"], item["gid"])
+        # again after the chown, which clears set-user-ID and set-group-ID bits
         os.chmod(tmp, item["mode"])
         if item["validate"]:
             argv = [tmp if arg == "%s" else arg for arg in item["validate"]]

@@ -190,7 +190,6 @@ def run_module(module):
         if any(item.get(k) is not None for k in ("template", "src", "vars")):
             module.fail_json(msg="files[%s]: template, src and vars are read by the action plugin on the controller; "
                                  "call the module as hastorage.cluster.config_files" % item["path"])
-    for item in params["files"]:
         if item.get("sensitive") and item.get("content"):
             # masked in everything the module returns, its arguments included
             module.no_log_values.add(item["content"])

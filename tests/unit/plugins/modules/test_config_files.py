@@ -127,6 +127,7 @@ def test_refusals_come_before_anything_is_written(monkeypatch, tmp_path):
         ({"path": str(tmp_path / "o.conf"), "content": "x\n", "owner": "no-such-user-hsc"}, "is not a user"),
         ({"path": str(tmp_path / "v.conf"), "content": "x\n", "validate": ["testparm"]}, "must have an argument %s"),
         (dict(first), "listed twice"),
+        ({"path": str(tmp_path) + "//first.conf", "content": "y\n"}, "listed twice"),
         ({"path": str(tmp_path / "t.conf"), "template": "t.j2"}, "read by the action plugin"),
     ]
     for item, message in cases:

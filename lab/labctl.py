@@ -250,13 +250,31 @@ def find_node(state, node):
         state["name"], node, ", ".join(n["name"] for n in state["nodes"])))
 
 
+def lab_mac(ip):
+    """The MAC of a lab interface, from its address (locally administered, 02:68 then the four octets).
+
+    podman gives a container new random MACs each time it starts, so a node
+    powered on by a fence came back with new ones while its peers, the client
+    and the host still held the old ones (a host does not announce its own
+    address at boot): the controller's ssh to a node fenced a minute earlier
+    timed out (its ARP entry STALE, then DELAY and PROBE to the dead MAC) and
+    a drill failed with the node unreachable. A machine keeps its MAC across a
+    power cycle; so does a lab node now.
+    """
+    return "02:68:" + ":".join("%02x" % int(octet) for octet in str(ip).split("."))
+
+
+def _network_arg(net_name, ip):
+    return "%s:ip=%s,mac=%s" % (net_name, ip, lab_mac(ip))
+
+
 def node_run_args(state, node, image, state_dir):
     """argv of `podman run` for one node."""
     nets = state["networks"]
     args = ["run", "-d", "--name", node["container"], "--hostname", node["name"],
             "--systemd=always", "--label", "hsc.lab=%s" % state["name"],
-            "--network", "%s:ip=%s" % (nets["net"]["name"], node["ip"]),
-            "--network", "%s:ip=%s" % (nets["repl"]["name"], node["repl_ip"]),
+            "--network", _network_arg(nets["net"]["name"], node["ip"]),
+            "--network", _network_arg(nets["repl"]["name"], node["repl_ip"]),
             "--cap-add", ",".join(NODE_CAPS), "--tmpfs", SHM_MOUNT,
             "--no-hosts", "-v", "%s:/etc/hosts" % os.path.join(state_dir, "hosts", node["name"])]
     if state.get("ssh"):
@@ -273,7 +291,7 @@ def dc_run_args(state, image, state_dir):
     dc = state["dc"]
     return ["run", "-d", "--name", dc["container"], "--hostname", dc["hostname"],
             "--systemd=always", "--label", "hsc.lab=%s" % state["name"],
-            "--network", "%s:ip=%s" % (state["networks"]["net"]["name"], dc["ip"]),
+            "--network", _network_arg(state["networks"]["net"]["name"], dc["ip"]),
             "--cap-add", ",".join(DC_CAPS), "--tmpfs", SHM_MOUNT,
             "--dns", dc["ip"], "--dns-search", DNS_DOMAIN,
             "--no-hosts", "-v", "%s:/etc/hosts" % os.path.join(state_dir, "hosts", "dc"),

@@ -156,7 +156,9 @@ def test_node_run_args():
     assert args[-1] == "img:tag"
     assert "--systemd=always" in args
     assert args[args.index("--tmpfs") + 1].startswith("/dev/shm:")
-    assert "hsc-lab-net:ip=10.89.42.12" in args and "hsc-lab-repl:ip=10.89.43.12" in args
+    # a fixed MAC per address: a node powered on by a fence keeps the MAC its peers knew
+    assert "hsc-lab-net:ip=10.89.42.12,mac=02:68:0a:59:2a:0c" in args
+    assert "hsc-lab-repl:ip=10.89.43.12,mac=02:68:0a:59:2b:0c" in args
     assert args[args.index("--cap-add") + 1] == "NET_ADMIN,NET_RAW,SYS_ADMIN,DAC_READ_SEARCH"
     assert "/dev/loop7:/dev/labdisk1:rwm" in args and "/dev/loop8:/dev/labdisk2:rwm" in args
     assert args[args.index("--dns") + 1] == "10.89.42.5"
@@ -188,8 +190,18 @@ def test_ssh_config_names_every_node():
 
 def test_dc_run_args():
     args = labctl.dc_run_args(make_state(), "img", "/st")
-    assert "hsc-lab-dc" in args and "hsc-lab-net:ip=10.89.42.5" in args
+    assert "hsc-lab-dc" in args and "hsc-lab-net:ip=10.89.42.5,mac=02:68:0a:59:2a:05" in args
     assert not any(a.startswith("hsc-lab-repl") for a in args)
+
+
+def test_lab_macs_are_unique_and_locally_administered():
+    state = make_state(nodes=16)
+    ips = [n["ip"] for n in state["nodes"]] + [n["repl_ip"] for n in state["nodes"]] + [state["dc"]["ip"]]
+    macs = [labctl.lab_mac(ip) for ip in ips]
+    assert len(set(macs)) == len(macs)
+    # first octet 0x02: locally administered, unicast
+    assert all(int(m.split(":")[0], 16) & 0x03 == 0x02 for m in macs)
+    assert all(len(m.split(":")) == 6 for m in macs)
 
 
 def test_find_node():

@@ -157,8 +157,9 @@ def test_node_run_args():
     assert "--systemd=always" in args
     assert args[args.index("--tmpfs") + 1].startswith("/dev/shm:")
     # a fixed MAC per address: a node powered on by a fence keeps the MAC its peers knew
-    assert "hsc-lab-net:ip=10.89.42.12,mac=02:68:0a:59:2a:0c" in args
-    assert "hsc-lab-repl:ip=10.89.43.12,mac=02:68:0a:59:2b:0c" in args
+    # and a fixed interface name: podman names them in no fixed order when a container starts again
+    assert "hsc-lab-net:ip=10.89.42.12,mac=02:68:0a:59:2a:0c,interface_name=eth0" in args
+    assert "hsc-lab-repl:ip=10.89.43.12,mac=02:68:0a:59:2b:0c,interface_name=eth1" in args
     assert args[args.index("--cap-add") + 1] == "NET_ADMIN,NET_RAW,SYS_ADMIN,DAC_READ_SEARCH"
     assert "/dev/loop7:/dev/labdisk1:rwm" in args and "/dev/loop8:/dev/labdisk2:rwm" in args
     assert args[args.index("--dns") + 1] == "10.89.42.5"
@@ -190,7 +191,7 @@ def test_ssh_config_names_every_node():
 
 def test_dc_run_args():
     args = labctl.dc_run_args(make_state(), "img", "/st")
-    assert "hsc-lab-dc" in args and "hsc-lab-net:ip=10.89.42.5,mac=02:68:0a:59:2a:05" in args
+    assert "hsc-lab-dc" in args and "hsc-lab-net:ip=10.89.42.5,mac=02:68:0a:59:2a:05,interface_name=eth0" in args
     assert not any(a.startswith("hsc-lab-repl") for a in args)
 
 

@@ -212,8 +212,11 @@ def test_the_building_blocks_run_without_their_own_push():
     assert includes["hastorage.cluster.drbd"]["drbd_cib_push"] is False
     # the checks' block comes first, stops every host, and holds every building block's checks
     assert main[0]["any_errors_fatal"] is True
-    checked = [t["ansible.builtin.include_role"]["name"] for t in main[0]["block"] if "ansible.builtin.include_role" in t]
-    assert sorted(checked) == sorted(includes)
+    checked = [t["ansible.builtin.include_role"] for t in main[0]["block"] if "ansible.builtin.include_role" in t]
+    assert sorted(set(c["name"] for c in checked)) == sorted(includes)
+    # the last check reads the nodes' interfaces against the design's VIPs
+    assert checked[-1] == {"name": "hastorage.cluster.pacemaker", "tasks_from": "vip_interfaces.yml"}
+    assert main[0]["block"][-1]["vars"] == {"pacemaker_vip_interfaces_objects": "{{ __web_export_objects }}"}
     # the drbd role's resource is the one the mapping puts the export on
     assert includes["hastorage.cluster.drbd"]["drbd_resources"][0]["name"] == "{{ web_export_drbd_resource }}"
 

@@ -22,13 +22,27 @@ ROLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..
 WITH_CHECKS = sorted(r for r in os.listdir(ROLES) if os.path.exists(os.path.join(ROLES, r, "tasks", "validate.yml")))
 
 
+# read-only checks on the nodes themselves, which the design roles run after the validate.yml files
+NODE_CHECKS = (("hastorage.cluster.pacemaker", "vip_interfaces.yml"),)
+
+
 def is_check(task):
-    """A task that runs a validate.yml (the role's own or a building block's)."""
+    """A task that runs a validate.yml (the role's own or a building block's), or a node check of NODE_CHECKS."""
     include = task.get("ansible.builtin.include_tasks") or task.get("ansible.builtin.import_tasks")
     if include is not None:
         return include == "validate.yml"
     role = task.get("ansible.builtin.include_role") or task.get("ansible.builtin.import_role")
-    return bool(role) and role.get("tasks_from") == "validate.yml"
+    return bool(role) and (role.get("tasks_from") == "validate.yml"
+                           or (role.get("name"), role.get("tasks_from")) in NODE_CHECKS)
+
+
+@pytest.mark.parametrize("role", ["nas_dual_controller", "nas_gateway", "nas_integrated", "openstack_control_plane"])
+def test_designs_check_the_vip_interfaces_last_before_any_change(role):
+    inside = load(role)[0]["block"]
+    last = inside[-1]
+    assert last["ansible.builtin.include_role"] == {"name": "hastorage.cluster.pacemaker",
+                                                     "tasks_from": "vip_interfaces.yml"}
+    assert last["vars"]["pacemaker_vip_interfaces_objects"] == "{{ __%s_precheck_objects }}" % role
 
 
 def load(role):

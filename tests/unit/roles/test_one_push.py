@@ -71,7 +71,8 @@ def test_every_role_pcs_cib_task_is_known_and_switched():
 
 def test_the_design_includes_the_pacemaker_role_without_its_push():
     includes = [t for t in tasks(load("roles/nas_dual_controller/tasks/main.yml"))
-                if (t.get("ansible.builtin.include_role") or {}).get("name") == "hastorage.cluster.pacemaker"]
+                if (t.get("ansible.builtin.include_role") or {}).get("name") == "hastorage.cluster.pacemaker"
+                and t["ansible.builtin.include_role"].get("tasks_from") != "vip_interfaces.yml"]
     assert len(includes) == 2  # validated first, then run
     assert [t["vars"]["pacemaker_cib_push"] for t in includes] == [False, False]
     assert includes[0]["ansible.builtin.include_role"]["tasks_from"] == "validate.yml"
@@ -108,7 +109,9 @@ def test_tasks_that_carry_fence_passwords_keep_no_log():
 
 
 def includes(path, role):
-    return [t for t in tasks(load(path)) if (t.get("ansible.builtin.include_role") or {}).get("name") == role]
+    """The includes of ROLE in PATH, but the read-only node checks (vip_interfaces.yml)."""
+    return [t for t in tasks(load(path)) if (t.get("ansible.builtin.include_role") or {}).get("name") == role
+            and (t.get("ansible.builtin.include_role") or {}).get("tasks_from") != "vip_interfaces.yml"]
 
 
 def assert_design_push(role, merged_parts):
@@ -143,7 +146,8 @@ def test_integrated_checks_everything_before_the_first_change():
     names = [(t.get("ansible.builtin.include_tasks") or (t.get("ansible.builtin.include_role") or {}).get("tasks_from")
               or (t.get("ansible.builtin.include_role") or {}).get("name")) for t in main]
     assert names[:4] == ["validate.yml", "validate.yml", "validate.yml", "validate.yml"]
-    assert names[4] == "raid.yml"
+    assert names[4] == "vip_interfaces.yml"
+    assert names[5] == "raid.yml"
     # the validation tasks only read and assert
     for task in tasks(load("roles/nas_integrated/tasks/validate.yml")):
         modules = [k for k in task if k.startswith("ansible.builtin.")]
@@ -178,7 +182,8 @@ def test_openstack_checks_everything_before_the_first_change():
               or (t.get("ansible.builtin.include_role") or {}).get("name")) for t in main]
     # the design's, the pacemaker role's, the drbd role's and the feedback_agent role's checks
     assert names[:4] == ["validate.yml"] * 4
-    assert names[4] == "packages.yml"
+    assert names[4] == "vip_interfaces.yml"
+    assert names[5] == "packages.yml"
     # the first set-up of the services' data needs the stacks running: after the push and the wait
     assert names[-3:] == ["cib.yml", "wait.yml", "bootstrap.yml"]
     # the validation tasks only read and assert
@@ -261,11 +266,12 @@ def test_gateway_checks_everything_and_counts_paths_before_multipath_changes():
               or "%s:%s" % ((t.get("ansible.builtin.include_role") or {}).get("name", "").split(".")[-1],
                             (t.get("ansible.builtin.include_role") or {}).get("tasks_from", "main"))) for t in main]
     assert names == ["validate.yml", "pacemaker:validate.yml", "multipath:validate.yml", "nas_services:validate.yml",
-                     "multipath:install.yml", "multipath:iscsi.yml", "census.yml", "multipath:main",
+                     "pacemaker:vip_interfaces.yml", "multipath:install.yml", "multipath:iscsi.yml", "census.yml",
+                     "multipath:main",
                      "pacemaker:main", "storage.yml", "nas_services:main", "cib.yml", "wait.yml"]
     for task in main:
         role = task.get("ansible.builtin.include_role") or {}
-        if role.get("name") == "hastorage.cluster.pacemaker":
+        if role.get("name") == "hastorage.cluster.pacemaker" and role.get("tasks_from") != "vip_interfaces.yml":
             assert task["vars"]["pacemaker_cib_push"] is False
         if role.get("name") == "hastorage.cluster.multipath":
             assert "nas_gateway_luns" in task["vars"]["multipath_luns"]

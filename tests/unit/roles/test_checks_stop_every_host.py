@@ -40,8 +40,8 @@ def is_check(task):
 def test_designs_check_the_vip_interfaces_last_before_any_change(role):
     inside = load(role)[0]["block"]
     last = inside[-1]
-    assert last["ansible.builtin.include_role"] == {"name": "hastorage.cluster.pacemaker",
-                                                     "tasks_from": "vip_interfaces.yml"}
+    wanted = {"name": "hastorage.cluster.pacemaker", "tasks_from": "vip_interfaces.yml"}
+    assert last["ansible.builtin.include_role"] == wanted
     assert last["vars"]["pacemaker_vip_interfaces_objects"] == "{{ __%s_precheck_objects }}" % role
 
 

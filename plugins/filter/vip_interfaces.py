@@ -64,7 +64,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.hastorage.cluster.plugins.module_utils._vip_interfaces import (
-    cib_vips, vip_interface_problems as _problems)
+    cib_vips, report_vips, vip_interface_problems as _problems, vip_placement as _placement)
 
 
 def vip_interface_problems(objects, hosts):
@@ -80,6 +80,18 @@ def vip_interface_problems(objects, hosts):
         raise AnsibleFilterError("vip_interface_problems: %s" % exc)
 
 
+def vip_placement(report, addresses, node):
+    if not isinstance(report, dict):
+        raise AnsibleFilterError("vip_placement: the input must be the report of pacemaker_info, got %s"
+                                 % type(report).__name__)
+    if not node or not isinstance(node, str):
+        raise AnsibleFilterError("vip_placement: node must be the node's name in the cluster, got %r" % (node,))
+    try:
+        return _placement(report_vips(report), addresses, node)
+    except ValueError as exc:
+        raise AnsibleFilterError("vip_placement: %s" % exc)
+
+
 class FilterModule(object):
     def filters(self):
-        return {"vip_interface_problems": vip_interface_problems}
+        return {"vip_interface_problems": vip_interface_problems, "vip_placement": vip_placement}

@@ -156,3 +156,59 @@ def vip_interface_problems(vips, hosts):
                                 "nic: IPaddr2 finds its interface from the addresses; give nic and cidr_netmask"
                                 % (vip["id"], shown, host, where, names))
     return problems
+
+
+def report_vips(report):
+    """:func:`cib_vips` of a cluster report's VIP layers, each with ``runs_on`` (the nodes Pacemaker runs it on).
+
+    ``report``: the published report of ``pacemaker_info`` (its stacks'
+    layers carry the IPaddr2 parameters ``ip``, ``cidr_netmask`` and ``nic``).
+    """
+    vips = []
+    for stack in (report or {}).get("stacks") or []:
+        for layer in stack.get("layers") or []:
+            found = cib_vips([{"id": layer.get("id"), "agent": layer.get("agent"), "options": layer.get("params") or {}}])
+            for vip in found:
+                vip["runs_on"] = list(layer.get("nodes") or [])
+                vips.append(vip)
+    return vips
+
+
+def vip_placement(vips, output, node):
+    """Where the VIPs a node holds run on it: ``[{id, ip, interface, problem}]``, one per VIP address it holds.
+
+    ``vips``: :func:`report_vips` (or :func:`cib_vips`, without ``runs_on``);
+    ``output``: ``ip -j addr`` of the node; ``node``: its name in the cluster.
+    ``problem`` (None when all is well) names a VIP running on an interface
+    other than the one that carries its network (its gratuitous ARPs went to
+    another network: what a NIC renamed after the start does), on another
+    interface than its ``nic``, or held by a node Pacemaker does not run it on
+    (a stray address: two nodes answer ARP for it).
+    """
+    interfaces = parse_ip_addr(output)
+    addresses = set()
+    for vip in vips:
+        try:
+            addresses.add(ipaddress.ip_address(vip["ip"]))
+        except ValueError:
+            raise ValueError("VIP %s: %r is not an IP address" % (vip["id"], vip["ip"]))
+    placed = []
+    for vip in vips:
+        address, network = _vip_network(vip)
+        holders = sorted(name for name, items in interfaces.items() if any(item.ip == address for item in items))
+        for holder in holders:
+            where = _text(network) if network is not None else "the network of %s" % vip["ip"]
+            carriers = _carriers(interfaces, address, network, addresses)
+            wrong = []
+            if carriers and holder not in [name for name, _item in carriers]:
+                wrong.append("%s is on %s (%s): its gratuitous ARPs went to another network than its clients'"
+                             % (where, carriers[0][0], _text(carriers[0][1])))
+            if vip.get("nic") and holder != vip["nic"]:
+                wrong.append("its nic is %s (an interface renamed since it started?)" % vip["nic"])
+            if "runs_on" in vip and node not in vip["runs_on"]:
+                wrong.append("Pacemaker runs it on %s: a stray address, two nodes answer ARP for it"
+                             % (", ".join(vip["runs_on"]) or "no node"))
+            placed.append({"id": vip["id"], "ip": vip["ip"], "interface": holder,
+                           "problem": "VIP %s (%s) is on %s's %s, but %s" % (vip["id"], vip["ip"], node, holder,
+                                                                         "; ".join(wrong)) if wrong else None})
+    return placed

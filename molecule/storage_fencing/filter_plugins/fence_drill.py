@@ -14,9 +14,18 @@ TERMINATED = "Peer {t} was terminated"
 
 
 def _operations(journal, target):
-    """``[(device, rc)]`` of the fence operations the journal shows against ``target``."""
-    pattern = re.compile(r"Operation '\w+' \[\d+\] targeting %s using (\S+) returned (-?\d+)" % re.escape(target))
-    return [(m.group(1), int(m.group(2))) for m in pattern.finditer(journal or "")]
+    """``[(time, device, rc)]`` of the fence operations the journal (short-unix) shows against ``target``."""
+    pattern = re.compile(r"^(\S+) .*Operation '\w+' \[\d+\] targeting %s using (\S+) returned (-?\d+)" % re.escape(target))
+    operations = []
+    for line in (journal or "").splitlines():
+        match = pattern.search(line)
+        if match:
+            try:
+                when = float(match.group(1))
+            except ValueError:
+                when = None
+            operations.append((when, match.group(2), int(match.group(3))))
+    return operations
 
 
 def _first_time(journal, needle):
@@ -31,49 +40,93 @@ def _first_time(journal, needle):
 
 
 def _writes(text):
-    """``[(time, device, rc, error)]`` from the writer's log."""
+    """``[(started, ended, device, rc, error)]`` from the writer's log.
+
+    The writer logs ``<time> <device> begin`` before each write and
+    ``<time> <device> <rc> <error>`` when it returns; a write whose node was
+    reset before it returned (held by the path layer or the array) has
+    ``ended`` and ``rc`` None. Lines without a ``begin`` (an older writer)
+    count as writes that began when they ended.
+    """
     writes = []
+    pending = {}
     for line in (text or "").splitlines():
         parts = line.split(None, 3)
-        if len(parts) >= 3:
-            writes.append((float(parts[0]), parts[1], int(parts[2]), parts[3] if len(parts) > 3 else ""))
-    return writes
+        if len(parts) < 3:
+            continue
+        try:
+            when = float(parts[0])
+        except ValueError:
+            continue
+        device = parts[1]
+        if parts[2] == "begin":
+            pending[device] = when
+            continue
+        try:
+            rc = int(parts[2])
+        except ValueError:
+            continue
+        writes.append((pending.pop(device, when), when, device, rc, parts[3] if len(parts) > 3 else ""))
+    writes.extend((started, None, device, None, "") for device, started in pending.items())
+    return sorted(writes, key=lambda w: w[0])
 
 
-def fence_drill_report(writes_text, journal, failed_at, reset_by, target):
+def fence_drill_report(writes_text, journal, failed_at, reset_by, target, lun_fences=None):
     """One drill's facts: which levels ran, when the target was fenced, how its writes fared.
 
     ``failed_at``: the host time of the failure; ``reset_by``: when the
-    target was seen powered off after resetting itself (None: not looked at).
+    target was seen powered off after resetting itself (None: not looked at);
+    ``lun_fences``: ``{device name: fence device}``, the device whose success
+    cut the target off that LUN (its journal time is the LUN's fence time;
+    a LUN not named is cut when the target counts as fenced).
+
+    A write that began after its LUN was fenced must not be accepted: it is
+    either refused (a reservation conflict) or held until the node is reset
+    (a write the array aborted with the preempting command waits for the
+    initiator's command timeout, longer than the reset takes). Both count
+    as cut; ``first_cut_after`` gives, per LUN, when the first refused write
+    returned or the held write began.
     """
+    failed_at = float(failed_at)
     ops = _operations(journal, target)
     power = "fence_lab_%s" % target
     fenced_at = _first_time(journal, TERMINATED.format(t=target))
     writes = _writes(writes_text)
-    devices = sorted(set(w[1] for w in writes))
-    before = [w for w in writes if w[0] < float(failed_at)]
-    after_fence = [w for w in writes if fenced_at is not None and w[0] > fenced_at + 0.5]
-    refused = [w for w in writes if w[2] != 0]
-    first_refused = {}
+    devices = sorted(set(w[2] for w in writes))
+    lun_fenced_at = {}
     for device in devices:
-        times = [w[0] for w in refused if w[1] == device]
-        first_refused[device] = round(min(times) - float(failed_at), 2) if times else None
+        fence = (lun_fences or {}).get(device)
+        times = [t for t, d, rc in ops if fence is not None and d == fence and rc == 0 and t is not None]
+        lun_fenced_at[device] = min(times) if times else fenced_at
+    after_fence = [w for w in writes if lun_fenced_at[w[2]] is not None and w[0] > lun_fenced_at[w[2]]]
+    refused = [w for w in writes if w[3] is not None and w[3] != 0]
+    held = [w for w in writes if w[3] is None]
+    first_refused, first_cut = {}, {}
+    for device in devices:
+        times = [w[1] for w in refused if w[2] == device and w[1] >= failed_at]
+        first_refused[device] = round(min(times) - failed_at, 2) if times else None
+        times += [w[0] for w in held if w[2] == device and w[0] >= failed_at]
+        first_cut[device] = round(min(times) - failed_at, 2) if times else None
     return {
-        "operations": ops,
-        "power_failed": any(d == power and rc != 0 for d, rc in ops),
-        "power_fenced": any(d == power and rc == 0 for d, rc in ops),
-        "storage_fenced": all(any(d == agent and rc == 0 for d, rc in ops) for agent in ("fence_scsi", "fence_mpath")),
-        "sbd_fenced": any(d == "fence_sbd" and rc == 0 for d, rc in ops),
-        "fenced_after": round(fenced_at - float(failed_at), 2) if fenced_at is not None else None,
+        "operations": [(d, rc) for _t, d, rc in ops],
+        "power_failed": any(d == power and rc != 0 for _t, d, rc in ops),
+        "power_fenced": any(d == power and rc == 0 for _t, d, rc in ops),
+        "storage_fenced": all(any(d == agent and rc == 0 for _t, d, rc in ops) for agent in ("fence_scsi", "fence_mpath")),
+        "sbd_fenced": any(d == "fence_sbd" and rc == 0 for _t, d, rc in ops),
+        "fenced_after": round(fenced_at - failed_at, 2) if fenced_at is not None else None,
+        "lun_fenced_after": dict((d, round(t - failed_at, 2) if t is not None else None) for d, t in lun_fenced_at.items()),
         "writes": len(writes),
-        "writes_before_ok": bool(devices) and all(any(w[1] == d and w[2] == 0 for w in before) for d in devices),
-        "accepted_after_fence": len([w for w in after_fence if w[2] == 0]),
-        "refused_after_fence": len([w for w in after_fence if w[2] != 0]),
+        "writes_before_ok": bool(devices) and all(
+            any(w[2] == d and w[3] == 0 and w[1] < failed_at for w in writes) for d in devices),
+        "accepted_after_fence": len([w for w in after_fence if w[3] == 0]),
+        "refused_after_fence": len([w for w in after_fence if w[3] not in (None, 0)]),
+        "held": dict((w[2], round(w[0] - failed_at, 2)) for w in held),
         "first_refused_after": first_refused,
+        "first_cut_after": first_cut,
         # EBADE ("Invalid exchange") is what the block layer returns for a SCSI
         # reservation conflict (BLK_STS_NEXUS): the array refused the write
-        "refused_as_reservation_conflict": bool(refused) and all("Invalid exchange" in w[3] for w in refused),
-        "reset_within": round(float(reset_by) - float(failed_at), 2) if reset_by is not None else None,
+        "refused_as_reservation_conflict": bool(refused) and all("Invalid exchange" in w[4] for w in refused),
+        "reset_within": round(float(reset_by) - failed_at, 2) if reset_by is not None else None,
     }
 
 

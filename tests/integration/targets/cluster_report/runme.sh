@@ -5,7 +5,9 @@
 # 2. playbooks/status.yml on an inventory whose first host does not answer
 #    (ssh to a closed port) and a second cluster none of whose hosts answers:
 #    the cluster is read on the first host that answers, the dead cluster is
-#    named, and the report is written as JSON and as one HTML page;
+#    named, and the report is written as JSON and as one HTML page; then
+#    again in a network namespace where this machine holds a VIP on an
+#    interface of another network: the report names it as a problem;
 # 3. playbooks/switchover.yml and failover_drill.yml on the same inventory:
 #    read on the host that answers, refuse a move to a node that is not in
 #    the cluster and a drill on a stack that serves neither SMB nor NFS;
@@ -92,9 +94,43 @@ assert [(s["id"], s["kind"], s["state"]) for s in report["stacks"]] == [
 g1 = report["stacks"][0]
 assert g1["node"] == "node1" and g1["vips"] == ["192.0.2.11"] and g1["prefers"][0]["node"] == "node1", g1
 assert report["fencing"]["devices"][0]["targets"] == ["node1", "node2", "node3"], report["fencing"]
+# this machine holds none of the report's VIPs
+assert [n.get("vips") for n in report["per_node"]] == [[], [], []], report["per_node"]
+assert not [p for p in report["problems"] if p.startswith("VIP ")], report["problems"]
 print("report.json: ok")
 CHECK
 echo "cluster_report: status.yml done at ${SECONDS} s"
+
+# 2b. the same, in a network namespace where this machine (up1 and up2, as
+# node2 and node3) holds g_g1's VIP on eth1, an interface on another network
+# than the VIP's (eth0 carries 192.0.2.0/24), while Pacemaker runs it on node1
+rc=0
+unshare --net bash -c 'set -e
+    ip link set lo up
+    ip link add eth0 type veth peer name eth1
+    ip addr add 192.0.2.5/24 dev eth0
+    ip addr add 198.51.100.5/24 dev eth1
+    ip addr add 192.0.2.11/24 dev eth1
+    exec "$@"' placed ansible-playbook -i "$work/inventory.yml" hastorage.cluster.status -e cluster_hosts=all \
+    -e cluster_read_cib_file="$work/up.xml" -e status_output_file="$work/placed.json" > "$work/placed.log" 2>&1 || rc=$?
+cat "$work/placed.log"
+[[ $rc -eq 2 ]] || { echo "status.yml (VIP on the wrong interface): expected rc 2 (cluster c2 unreadable), got $rc" >&2; exit 1; }
+grep -q "PROBLEM: VIP vip_g1 (192.0.2.11) is on node3's eth1, but 192.0.2.0/24 is on eth0" "$work/placed.log"
+"$python" - "$work/placed.json" <<'CHECK'
+import json
+import sys
+
+report = json.load(open(sys.argv[1]))[0]
+why = ("but 192.0.2.0/24 is on eth0 (192.0.2.5/24): its gratuitous ARPs went to another network than its clients'; "
+       "Pacemaker runs it on node1: a stray address, two nodes answer ARP for it")
+for node in ("node2", "node3"):
+    problem = "VIP vip_g1 (192.0.2.11) is on %s's eth1, %s" % (node, why)
+    entry = [n for n in report["per_node"] if n["node"] == node][0]
+    assert entry["vips"] == [{"id": "vip_g1", "ip": "192.0.2.11", "interface": "eth1", "problem": problem}], entry
+    assert problem in report["problems"], report["problems"]
+print("placed.json: ok")
+CHECK
+echo "cluster_report: status.yml with a misplaced VIP done at ${SECONDS} s"
 
 rc=0
 ansible-playbook -i "$work/inventory.yml" hastorage.cluster.switchover -e cluster_hosts=pacemaker_cluster \

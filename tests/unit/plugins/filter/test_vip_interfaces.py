@@ -11,8 +11,9 @@ import pytest
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.hastorage.cluster.plugins.filter.vip_interfaces import vip_interface_problems
-from ansible_collections.hastorage.cluster.plugins.module_utils._vip_interfaces import cib_vips, parse_ip_addr
+from ansible_collections.hastorage.cluster.plugins.filter.vip_interfaces import vip_interface_problems, vip_placement
+from ansible_collections.hastorage.cluster.plugins.module_utils._vip_interfaces import (
+    cib_vips, parse_ip_addr, report_vips)
 
 
 def link(name, *addresses):
@@ -129,3 +130,72 @@ def test_bad_input_is_refused(objs, hosts, match):
 def test_a_vip_that_is_no_address_is_named():
     problems = vip_interface_problems(objects(("vip_bad", {"ip": "10.89.37.300", "nic": "eth0"})), {"n": GOOD})
     assert problems == ["VIP vip_bad: '10.89.37.300' is not an IP address"]
+
+
+def report(*layers):
+    """A pacemaker_info report with one group stack holding ``layers`` ((id, agent, params, nodes))."""
+    return {"stacks": [{"id": "g_g1", "layers": [
+        {"id": lid, "agent": agent, "params": params, "nodes": nodes} for lid, agent, params, nodes in layers]}]}
+
+
+IP2 = "ocf:heartbeat:IPaddr2"
+RUNNING = report(("fs_g1", "ocf:heartbeat:Filesystem", {"device": "/dev/sdb"}, ["node2"]),
+                 ("vip_g1", IP2, dict(G1[1]), ["node2"]), ("vip_g2", IP2, dict(G2[1]), ["node2"]),
+                 ("vip_mgmt", IP2, dict(MGMT[1]), ["node2"]))
+
+
+def test_report_vips_reads_the_layers_with_where_they_run():
+    assert report_vips(RUNNING) == [
+        {"id": "vip_g1", "ip": "10.89.37.100", "cidr_netmask": "24", "nic": "eth0", "runs_on": ["node2"]},
+        {"id": "vip_g2", "ip": "10.89.37.101", "cidr_netmask": "24", "nic": "eth0", "runs_on": ["node2"]},
+        {"id": "vip_mgmt", "ip": "10.89.37.102", "cidr_netmask": "24", "nic": "eth0", "runs_on": ["node2"]}]
+    assert report_vips({}) == [] and report_vips(None) == []
+
+
+def test_a_vip_on_its_network_is_placed_without_problem():
+    # GOOD holds 10.89.37.101 (vip_g2) on eth0, the client network's interface
+    assert vip_placement(RUNNING, GOOD, "node2") == [
+        {"id": "vip_g2", "ip": "10.89.37.101", "interface": "eth0", "problem": None}]
+
+
+def test_a_vip_running_on_the_replication_network_is_named():
+    # SWAPPED: eth0 is now on the replication network and holds the VIPs, eth1 carries the clients' network
+    placed = vip_placement(RUNNING, SWAPPED, "node2")
+    assert [(p["id"], p["interface"]) for p in placed] == [("vip_g1", "eth0"), ("vip_mgmt", "eth0")]
+    assert placed[0]["problem"] == (
+        "VIP vip_g1 (10.89.37.100) is on node2's eth0, but 10.89.37.0/24 is on eth1 (10.89.37.11/24): its "
+        "gratuitous ARPs went to another network than its clients'")
+
+
+def test_a_vip_on_another_interface_than_its_nic_is_named():
+    text = json.dumps([LO, link("eth0", "10.89.37.12/24"), link("ens3", "10.89.37.13/24", "10.89.37.100/24")])
+    placed = vip_placement(RUNNING, text, "node2")
+    assert placed == [{"id": "vip_g1", "ip": "10.89.37.100", "interface": "ens3",
+                       "problem": "VIP vip_g1 (10.89.37.100) is on node2's ens3, but its nic is eth0 (an interface "
+                                  "renamed since it started?)"}]
+
+
+def test_a_stray_vip_on_a_node_pacemaker_does_not_run_it_on_is_named():
+    placed = vip_placement(RUNNING, GOOD, "node1")
+    assert placed[0]["problem"] == ("VIP vip_g2 (10.89.37.101) is on node1's eth0, but Pacemaker runs it on node2: "
+                                    "a stray address, two nodes answer ARP for it")
+    stopped = report(("vip_g2", IP2, dict(G2[1]), []))
+    assert "Pacemaker runs it on no node" in vip_placement(stopped, GOOD, "node2")[0]["problem"]
+
+
+def test_every_wrong_thing_in_one_sentence_and_a_node_without_vips():
+    placed = vip_placement(RUNNING, SWAPPED, "node3")
+    assert "; its nic" not in placed[0]["problem"]
+    assert placed[0]["problem"].endswith("Pacemaker runs it on node2: a stray address, two nodes answer ARP for it")
+    assert vip_placement(RUNNING, json.dumps([LO, link("eth0", "10.89.37.14/24")]), "node3") == []
+
+
+@pytest.mark.parametrize("rep, addresses, node, match", [
+    ([], GOOD, "node1", "the input must be the report"),
+    (RUNNING, GOOD, "", "node must be"),
+    (RUNNING, "not json", "node1", "not the JSON output of ip -j addr"),
+    (report(("vip_x", IP2, {"ip": "10.0.0.300"}, [])), GOOD, "node1", "is not an IP address"),
+])
+def test_placement_bad_input_is_refused(rep, addresses, node, match):
+    with pytest.raises(AnsibleFilterError, match=match):
+        vip_placement(rep, addresses, node)

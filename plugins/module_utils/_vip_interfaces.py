@@ -208,7 +208,8 @@ def vip_placement(vips, output, node):
             if "runs_on" in vip and node not in vip["runs_on"]:
                 wrong.append("Pacemaker runs it on %s: a stray address, two nodes answer ARP for it"
                              % (", ".join(vip["runs_on"]) or "no node"))
-            placed.append({"id": vip["id"], "ip": vip["ip"], "interface": holder,
-                           "problem": "VIP %s (%s) is on %s's %s, but %s" % (vip["id"], vip["ip"], node, holder,
-                                                                         "; ".join(wrong)) if wrong else None})
+            problem = None
+            if wrong:
+                problem = "VIP %s (%s) is on %s's %s, but %s" % (vip["id"], vip["ip"], node, holder, "; ".join(wrong))
+            placed.append({"id": vip["id"], "ip": vip["ip"], "interface": holder, "problem": problem})
     return placed

@@ -70,6 +70,7 @@ _value:
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_text
 from ansible.module_utils.parsing.convert_bool import boolean
+from ansible_collections.hastorage.cluster.plugins.module_utils._node_state import parse_show_blocks
 
 ENABLED_STATES = {True: ("enabled",), False: ("disabled", "masked")}
 ACTIVE_STATES = {"started": ("active",), "stopped": ("inactive", "failed")}
@@ -77,19 +78,7 @@ ACTIVE_STATES = {"started": ("active",), "stopped": ("inactive", "failed")}
 
 def parse_show(text):
     """The blocks of ``systemctl show``, in order: [{property: value}]."""
-    blocks, current = [], {}
-    for line in to_text(text).splitlines():
-        if not line.strip():
-            if current:
-                blocks.append(current)
-            current = {}
-            continue
-        key, sep, value = line.partition("=")
-        if sep:
-            current[key] = value
-    if current:
-        blocks.append(current)
-    return blocks
+    return parse_show_blocks(to_text(text))
 
 
 def _satisfied(props, want):

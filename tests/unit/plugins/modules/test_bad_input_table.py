@@ -142,7 +142,7 @@ HOSTS = {
     "keystone_catalog": keystone_host, "md_array": quiet_host, "multipath_info": quiet_host,
     "pacemaker_cib_sync": cluster_host, "pacemaker_info": cluster_host, "pcs_cluster": cluster_host,
     "pcs_cib": quiet_host, "scsi_reservation_info": quiet_host, "sbd_device": quiet_host,
-    "config_files": quiet_host,
+    "config_files": quiet_host, "node_state": quiet_host,
 }
 
 # What each module may run before it refuses: queries only (joined argv,
@@ -163,6 +163,7 @@ READ_ONLY = dict(
     pcs_cib=PACEMAKER_READS,
     scsi_reservation_info=[r"(sg_persist|mpathpersist) --in\b"],
     sbd_device=[r"sbd -d \S+ dump$", r"wipefs --no-act --json\b"],
+    node_state=[r"dpkg-query -W\b", r"systemctl show\b"],
 )
 
 DRBD_HOSTS = [{"name": "node1", "address": "10.99.0.11"}, {"name": "node2", "address": "10.99.0.12"}]
@@ -311,6 +312,13 @@ ROWS = [
      ["overwrite", "/dev/sdc"], False, None),
     ("sbd_device", "initialize-not-a-bool", {"devices": ["/dev/sdb"], "initialize": "maybe"}, ["initialize"], False,
      None),
+    # --- node_state: read-only; names that would be options or paths are refused before any command
+    ("node_state", "package-an-option", {"packages": ["pcs", "--admindir=/tmp"]}, ["packages", "--admindir=/tmp"],
+     False, None),
+    ("node_state", "unit-an-option", {"units": ["--host=evil"]}, ["units", "--host=evil"], False, None),
+    ("node_state", "path-relative", {"paths": [{"path": "etc/shadow"}]}, ["paths", "etc/shadow"], False, None),
+    ("node_state", "property-with-a-comma", {"unit_properties": ["Id,ExecStart"]}, ["unit_properties"], False, None),
+    ("node_state", "shadow-without-user", {"shadow": {"hash": SECRET}}, ["shadow", "user"], False, SECRET),
     # --- multipath_info
     ("multipath_info", "wwid-upper-case", {"wwid": ["360014056B3E2A1000014A00800000000"]}, ["wwid"], False, None),
     ("multipath_info", "wwid-a-device", {"wwid": ["/dev/sdb"]}, ["wwid"], False, None),

@@ -196,9 +196,11 @@ def vip_placement(vips, output, node):
     for vip in vips:
         address, network = _vip_network(vip)
         holders = sorted(name for name, items in interfaces.items() if any(item.ip == address for item in items))
+        if not holders:
+            continue
+        where = _text(network) if network is not None else "the network of %s" % vip["ip"]
+        carriers = _carriers(interfaces, address, network, addresses)
         for holder in holders:
-            where = _text(network) if network is not None else "the network of %s" % vip["ip"]
-            carriers = _carriers(interfaces, address, network, addresses)
             wrong = []
             if carriers and holder not in [name for name, _item in carriers]:
                 wrong.append("%s is on %s (%s): its gratuitous ARPs went to another network than its clients'"

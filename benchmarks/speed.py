@@ -5,6 +5,14 @@
 Lab only (the podman lab of lab/labctl, inventories/lab, as ``make lab``
 builds it). In one run, each step timed on this machine:
 
+0. ``fresh``: ``make lab`` in a fresh clone of this repository's HEAD (a
+   temporary directory) with every cache of the collection empty: a new
+   cache directory (pip's downloads, the test-time collections), a new venv,
+   and the lab's node image removed from podman first, so it is built again
+   with debootstrap; then ``make lab-down`` there. What a new user's first
+   ``make lab`` does, except apt: the machine's Debian packages stay
+   installed (the bootstrap only finds them there). Commit first: the clone
+   has HEAD, not the working tree;
 1. ``up``: ``lab/labctl up`` (the nodes and the AD DC running, nothing
    deployed; the node image cached);
 2. ``deploy``: the first ``playbooks/site.yml`` on that formed lab; then
@@ -26,11 +34,9 @@ builds it). In one run, each step timed on this machine:
    record.
 
 Prints one line per step and a table: median (min-max) of each row against
-the issue's goals. A fresh machine's ``make lab`` (apt, venv, image build) is
-not measured here: it needs an empty machine (``.ci/run`` on a fresh clone
-prints its bootstrap and lab-image stages). ``--steps`` picks steps (default
-all; without ``up``/``deploy`` a lab already deployed is reused), ``--keep``
-leaves the lab up. Usage, from the collection root after ``make bootstrap``::
+the issue's goals. ``--steps`` picks steps (default all; without
+``up``/``deploy`` a lab already deployed is reused), ``--keep`` leaves the
+lab up. Usage, from the collection root after ``make bootstrap``::
 
     .venv/bin/python benchmarks/speed.py --runs 3
     .venv/bin/python benchmarks/speed.py --steps rerun,kill --runs 5 --keep
@@ -56,10 +62,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LABCTL = os.path.join(ROOT, "lab", "labctl")
 INVENTORY = os.path.join(ROOT, "inventories", "lab")
 PLAYBOOKS = os.path.join(ROOT, "playbooks")
-STEPS = ("up", "deploy", "rerun", "formation", "move", "kill", "freeze")
+STEPS = ("fresh", "up", "deploy", "rerun", "formation", "move", "kill", "freeze")
 DRILLS = ("move", "kill", "freeze")
 # (row, goal in seconds or None, what it is)
 ROWS = (
+    ("make lab, fresh clone, cold caches, apt warm", 300.0),
     ("make lab, warm machine (up + deploy + status)", 300.0),
     ("first deploy on a formed lab", 90.0),
     ("re-run with nothing to change", 15.0),
@@ -128,15 +135,16 @@ def rows_from(results):
     if results.get("up") and results.get("deploy") and results.get("status"):
         make_lab = spread([results["up"][0] + results["deploy"][0] + results["status"][0]])
     values = {
-        ROWS[0][0]: make_lab,
-        ROWS[1][0]: spread(results.get("deploy")),
-        ROWS[2][0]: spread(results.get("rerun")),
-        ROWS[3][0]: spread(results.get("formation")),
+        ROWS[0][0]: spread(results.get("fresh")),
+        ROWS[1][0]: make_lab,
+        ROWS[2][0]: spread(results.get("deploy")),
+        ROWS[3][0]: spread(results.get("rerun")),
+        ROWS[4][0]: spread(results.get("formation")),
     }
     for i, drill in enumerate(DRILLS):
         times = results.get(drill) or {}
-        values[ROWS[4 + 2 * i][0]] = spread(times.get("smb"))
-        values[ROWS[5 + 2 * i][0]] = spread(times.get("nfs"))
+        values[ROWS[5 + 2 * i][0]] = spread(times.get("smb"))
+        values[ROWS[6 + 2 * i][0]] = spread(times.get("nfs"))
     return [(label, goal, values[label]) for label, goal in ROWS]
 
 
@@ -178,10 +186,10 @@ class Lab(object):
         self.env = env
         self.log_dir = log_dir
 
-    def run(self, name, argv, check=True):
-        """Run ARGV, keep its output in LOG_DIR/NAME.log; (seconds, output)."""
+    def run(self, name, argv, check=True, env=None):
+        """Run ARGV (in ENV, default the lab's), keep its output in LOG_DIR/NAME.log; (seconds, output)."""
         t0 = time.monotonic()
-        proc = subprocess.run(argv, cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        proc = subprocess.run(argv, cwd=ROOT, env=env or self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               universal_newlines=True, check=False)
         seconds = time.monotonic() - t0
         with open(os.path.join(self.log_dir, "%s.log" % name), "w", encoding="utf-8") as handle:
@@ -198,6 +206,42 @@ class Lab(object):
         """ARGV on node1 (podman exec), its output; raises when it fails."""
         return subprocess.run(["podman", "exec", "hsc-lab-node1"] + argv, env=self.env, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, universal_newlines=True, check=True).stdout
+
+
+def fresh_environment(environ, cache_dir):
+    """The environment of a fresh clone's ``make lab``: ENVIRON without what points at this checkout's venv,
+    caches or collections, and HSC_CACHE_DIR an empty CACHE_DIR."""
+    env = dict((key, value) for key, value in environ.items()
+               if key not in ("HSC_VENV", "VIRTUAL_ENV", "ANSIBLE_COLLECTIONS_PATH", "ANSIBLE_COLLECTIONS_PATHS",
+                              "PYTHONPATH", "MAKEFLAGS", "MAKELEVEL"))
+    venv_bin = os.path.join(os.path.realpath(environ.get("HSC_VENV") or os.path.join(ROOT, ".venv")), "bin")
+    env["PATH"] = os.pathsep.join(p for p in environ.get("PATH", "").split(os.pathsep)
+                                  if p and os.path.realpath(p) != venv_bin)
+    env["HSC_CACHE_DIR"] = cache_dir
+    return env
+
+
+def lab_image_tag():
+    """The podman tag of the lab's node image, as lab/labctl.py names it."""
+    sys.path.insert(0, os.path.join(ROOT, "lab"))
+    try:
+        import labctl  # pylint: disable=import-outside-toplevel,import-error
+    finally:
+        sys.path.pop(0)
+    with open(labctl.PACKAGES_FILE, encoding="utf-8") as handle:
+        return "%s:%s" % (labctl.IMAGE_REPO, labctl.image_key(handle.read()))
+
+
+def fresh_make_lab(lab, work_dir):
+    """``make lab`` in a fresh clone of HEAD with empty caches and the node image removed; its seconds."""
+    clone = os.path.join(work_dir, "clone")
+    lab.run("fresh-clone", ["git", "clone", "--quiet", ROOT, clone])
+    lab.run("fresh-rmi", ["podman", "rmi", "--force", lab_image_tag()], check=False)
+    env = fresh_environment(os.environ, os.path.join(work_dir, "cache"))
+    try:
+        return lab.run("fresh-make-lab", ["make", "-C", clone, "lab"], env=env)[0]
+    finally:
+        lab.run("fresh-lab-down", ["make", "-C", clone, "lab-down"], env=env, check=False)
 
 
 def formation(lab, nodes, timeout=300):
@@ -240,6 +284,10 @@ def main(argv=None):
     results, problems = {}, []
     print("logs in %s" % log_dir, flush=True)
     try:
+        if "fresh" in args.steps:
+            lab.run("down-before-fresh", ["bash", LABCTL, "down"])
+            results["fresh"] = [fresh_make_lab(lab, log_dir)]
+            print("fresh make lab: %.1f s" % results["fresh"][0], flush=True)
         if "up" in args.steps:
             lab.run("down", ["bash", LABCTL, "down"])
             results["up"] = [lab.run("up", ["bash", LABCTL, "up"])[0]]

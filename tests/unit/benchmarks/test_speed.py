@@ -88,14 +88,19 @@ def test_rows_and_table(bench):
     table = bench.format_table(bench.rows_from(results))
     assert "re-run with nothing to change" in table and "not met (6.7x)" in table
     assert "make lab, warm machine (up + deploy + status)     1   270.0s" in table and "<= 300 s: met" in table
-    assert table.count("not measured in this run") == 5
+    assert table.count("not measured in this run") == 6
+    results["fresh"] = [330.0]
+    rows = dict((label, (goal, row)) for label, goal, row in bench.rows_from(results))
+    assert rows["make lab, fresh clone, cold caches, apt warm"] == (300.0, {"runs": 1, "median_s": 330.0,
+                                                                            "min_s": 330.0, "max_s": 330.0})
+    assert "not met (1.1x)" in bench.format_table(bench.rows_from(results))
     # without the status step there is no make-lab sum
     rows = dict((label, row) for label, _goal, row in bench.rows_from({"up": [60.0], "deploy": [200.0]}))
     assert rows["make lab, warm machine (up + deploy + status)"] is None
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--steps", "rerun,fast"], "--steps: each one of up, deploy"),
+    (["--steps", "rerun,fast"], "--steps: each one of fresh, up, deploy"),
     (["--steps", ","], "not nothing"),
     (["--steps", "deploy"], "deploy measures the first deploy, so it needs up"),
     (["--runs", "0"], "--runs must be 1 to 10"),
@@ -111,3 +116,21 @@ def test_arguments(bench):
     args = bench.parse_args(["--steps", "rerun kill", "--runs", "5"])
     assert (args.steps, args.runs, args.keep) == (["rerun", "kill"], 5, False)
     assert bench.parse_args([]).steps == list(bench.STEPS)
+
+
+def test_fresh_environment_points_at_nothing_of_this_checkout(bench):
+    venv = os.path.join(bench.ROOT, ".venv")
+    environ = {"PATH": os.pathsep.join([os.path.join(venv, "bin"), "/usr/bin", "/bin"]), "HSC_VENV": venv,
+               "VIRTUAL_ENV": venv, "ANSIBLE_COLLECTIONS_PATH": "/x", "HSC_CACHE_DIR": "/old", "HOME": "/root",
+               "MAKEFLAGS": "-j2"}
+    env = bench.fresh_environment(environ, "/tmp/empty-cache")
+    assert env == {"PATH": os.pathsep.join(["/usr/bin", "/bin"]), "HSC_CACHE_DIR": "/tmp/empty-cache",
+                   "HOME": "/root"}
+    # a venv named by HSC_VENV elsewhere leaves PATH too
+    environ = {"PATH": "/srv/venv/bin:/usr/bin", "HSC_VENV": "/srv/venv"}
+    assert bench.fresh_environment(environ, "/c")["PATH"] == "/usr/bin"
+
+
+def test_lab_image_tag_is_labctls(bench):
+    tag = bench.lab_image_tag()
+    assert tag.startswith("localhost/hsc-lab-node:") and len(tag.split(":")[1]) >= 8

@@ -55,6 +55,13 @@ options:
         description: Also the SHA-256 of a regular file's content.
         type: bool
         default: false
+      content:
+        description:
+          - Also the text of a regular file (UTF-8, undecodable bytes replaced), for a file of at most 256 KiB;
+            a larger file's C(content) is null. For settings files a role compares line by line
+            (P(hastorage.cluster.lines_to_set#filter)); never for a file that holds a secret.
+        type: bool
+        default: false
   shadow:
     description:
       - Compare the password field of O(shadow.user) in C(/etc/shadow) with O(shadow.hash)
@@ -135,11 +142,12 @@ units_show:
 paths:
   description:
     - Per path of O(paths), C(exists), and when it does C(isdir), C(isreg), C(islnk), C(mode) (octal text, as
-      M(ansible.builtin.stat) gives it), C(pw_name), C(gr_name), C(size), and C(checksum) when asked.
+      M(ansible.builtin.stat) gives it), C(pw_name), C(gr_name), C(size), C(lnk_target) (what a symbolic link
+      points to, as written; null for anything else), and C(checksum) and C(content) when asked.
   returned: always
   type: dict
   sample: {/etc/corosync/authkey: {exists: true, isdir: false, isreg: true, islnk: false, mode: "0400",
-           pw_name: root, gr_name: root, size: 256, checksum: 5f1e...}}
+           pw_name: root, gr_name: root, size: 256, lnk_target: null, checksum: 5f1e...}}
 password_matches:
   description: Whether the user's hash is O(shadow.hash); null without O(shadow) or when the user has no entry.
   returned: always
@@ -159,9 +167,10 @@ from ansible_collections.hastorage.cluster.plugins.module_utils import _node_sta
 from ansible_collections.hastorage.cluster.plugins.module_utils._runner import CommandRunner, fail_from_error, CommandError
 
 SHADOW = "/etc/shadow"
+CONTENT_LIMIT = 256 * 1024
 
 
-def path_facts(path, checksum=False):
+def path_facts(path, checksum=False, content=False):
     """Metadata of ``path`` (not following a symbolic link), as ansible.builtin.stat names it."""
     try:
         st = os.lstat(path)
@@ -174,6 +183,7 @@ def path_facts(path, checksum=False):
         "islnk": stat.S_ISLNK(st.st_mode),
         "mode": "%04o" % stat.S_IMODE(st.st_mode),
         "size": st.st_size,
+        "lnk_target": os.readlink(path) if stat.S_ISLNK(st.st_mode) else None,
     }
     try:
         facts["pw_name"] = pwd.getpwuid(st.st_uid).pw_name
@@ -189,6 +199,11 @@ def path_facts(path, checksum=False):
             for block in iter(lambda: handle.read(65536), b""):
                 digest.update(block)
         facts["checksum"] = digest.hexdigest()
+    if content:
+        facts["content"] = None
+        if facts["isreg"] and st.st_size <= CONTENT_LIMIT:
+            with open(path, "rb") as handle:
+                facts["content"] = handle.read(CONTENT_LIMIT + 1).decode("utf-8", "replace")
     return facts
 
 
@@ -201,6 +216,7 @@ def main():
             paths=dict(type="list", elements="dict", default=[], options=dict(
                 path=dict(type="str", required=True),
                 checksum=dict(type="bool", default=False),
+                content=dict(type="bool", default=False),
             )),
             shadow=dict(type="dict", options=dict(
                 user=dict(type="str", required=True),
@@ -235,7 +251,7 @@ def main():
     except CommandError as e:
         fail_from_error(module, e)
     for item in params["paths"]:
-        result["paths"][item["path"]] = path_facts(item["path"], item["checksum"])
+        result["paths"][item["path"]] = path_facts(item["path"], item["checksum"], item["content"])
     if params["shadow"]:
         try:
             with open(SHADOW) as handle:

@@ -95,3 +95,24 @@ def test_a_failing_systemctl_is_reported(monkeypatch):
         {"command": SHOW + ["pcsd.service"], "rc": 1, "out": "", "err": "Failed to connect to bus"}],
         monkeypatch=monkeypatch)
     assert result["failed"] and "systemctl show failed" in result["msg"]
+
+
+def test_content_of_small_files_and_link_targets(monkeypatch, tmp_path):
+    conf = tmp_path / "watchdog.conf"
+    conf.write_bytes(b"interval = 2\nrealtime = no\n\xff\n")
+    big = tmp_path / "big"
+    big.write_bytes(b"x" * (node_state.CONTENT_LIMIT + 1))
+    link = tmp_path / "fence_scsi_check"
+    os.symlink("/usr/share/cluster/fence_scsi_check", str(link))
+    args = {"paths": [{"path": str(conf), "content": True}, {"path": str(big), "content": True},
+                      {"path": str(link), "content": True}, {"path": str(tmp_path), "content": True}]}
+    result = run_module(node_state.main, args, commands=[], monkeypatch=monkeypatch)
+    assert not result.get("failed")
+    paths = result["paths"]
+    assert paths[str(conf)]["content"] == u"interval = 2\nrealtime = no\n\ufffd\n"
+    assert paths[str(conf)]["lnk_target"] is None
+    # too large, a link (never followed) and a directory: no content, said with null
+    assert paths[str(big)]["content"] is None and paths[str(big)]["size"] == node_state.CONTENT_LIMIT + 1
+    assert paths[str(link)]["islnk"] and paths[str(link)]["content"] is None
+    assert paths[str(link)]["lnk_target"] == "/usr/share/cluster/fence_scsi_check"
+    assert paths[str(tmp_path)]["content"] is None

@@ -63,14 +63,16 @@ def split_lines(content):
 
 def line_in_place(content, line, regexp=None):
     """True when ansible.builtin.lineinfile (state present, no backrefs, at the end) would leave CONTENT as it is:
-    the last line REGEXP matches (or, with none matching, the last line equal to LINE) is LINE and a newline."""
-    if any(ord(char) > 127 for char in content):
-        # read with undecodable bytes replaced, or not plain ASCII: the module compares bytes; let it
+    the last line REGEXP matches (or, with none matching, the last line equal to LINE) is LINE and a newline.
+    CONTENT is the file's text as node_state decodes it (UTF-8, undecodable bytes replaced)."""
+    if u"\ufffd" in content:
+        # node_state read bytes that are not UTF-8 (and replaced them): the module compares bytes; let it
         return False
     lines = split_lines(content)
     index = -1
     if regexp is not None:
-        pattern = re.compile(regexp)
+        # as lineinfile matches bytes: \s, \w and \d are ASCII only
+        pattern = re.compile(regexp, getattr(re, "ASCII", 0))
         for number, text in enumerate(lines):
             if pattern.search(text):
                 index = number

@@ -42,7 +42,7 @@ options:
     elements: str
     default: [Id, LoadState, UnitFileState, ActiveState]
   paths:
-    description: Absolute paths whose metadata RV(paths) gives (symbolic links are not followed).
+    description: Absolute paths whose metadata RV(paths) gives (a symbolic link is not followed unless O(paths[].follow)).
     type: list
     elements: dict
     default: []
@@ -53,6 +53,11 @@ options:
         required: true
       checksum:
         description: Also the SHA-256 of a regular file's content.
+        type: bool
+        default: false
+      follow:
+        description: Describe what a symbolic link points to (as M(ansible.builtin.stat) with C(follow)), for example a
+          device under C(/dev/mapper) or C(/dev/disk/by-id); a dangling link is then C(exists=false).
         type: bool
         default: false
       content:
@@ -141,7 +146,7 @@ units_show:
   type: str
 paths:
   description:
-    - Per path of O(paths), C(exists), and when it does C(isdir), C(isreg), C(islnk), C(mode) (octal text, as
+    - Per path of O(paths), C(exists), and when it does C(isdir), C(isreg), C(islnk), C(isblk), C(ischr), C(mode) (octal text, as
       M(ansible.builtin.stat) gives it), C(pw_name), C(gr_name), C(size), C(lnk_target) (what a symbolic link
       points to, as written; null for anything else), and C(checksum) and C(content) when asked.
   returned: always
@@ -170,10 +175,10 @@ SHADOW = "/etc/shadow"
 CONTENT_LIMIT = 256 * 1024
 
 
-def path_facts(path, checksum=False, content=False):
-    """Metadata of ``path`` (not following a symbolic link), as ansible.builtin.stat names it."""
+def path_facts(path, checksum=False, content=False, follow=False):
+    """Metadata of ``path`` (a symbolic link itself unless ``follow``), as ansible.builtin.stat names it."""
     try:
-        st = os.lstat(path)
+        st = os.stat(path) if follow else os.lstat(path)
     except OSError:
         return {"exists": False}
     facts = {
@@ -181,6 +186,8 @@ def path_facts(path, checksum=False, content=False):
         "isdir": stat.S_ISDIR(st.st_mode),
         "isreg": stat.S_ISREG(st.st_mode),
         "islnk": stat.S_ISLNK(st.st_mode),
+        "isblk": stat.S_ISBLK(st.st_mode),
+        "ischr": stat.S_ISCHR(st.st_mode),
         "mode": "%04o" % stat.S_IMODE(st.st_mode),
         "size": st.st_size,
         "lnk_target": os.readlink(path) if stat.S_ISLNK(st.st_mode) else None,
@@ -217,6 +224,7 @@ def main():
                 path=dict(type="str", required=True),
                 checksum=dict(type="bool", default=False),
                 content=dict(type="bool", default=False),
+                follow=dict(type="bool", default=False),
             )),
             shadow=dict(type="dict", options=dict(
                 user=dict(type="str", required=True),
@@ -251,7 +259,7 @@ def main():
     except CommandError as e:
         fail_from_error(module, e)
     for item in params["paths"]:
-        result["paths"][item["path"]] = path_facts(item["path"], item["checksum"], item["content"])
+        result["paths"][item["path"]] = path_facts(item["path"], item["checksum"], item["content"], item["follow"])
     if params["shadow"]:
         try:
             with open(SHADOW) as handle:

@@ -38,8 +38,12 @@ def reg(content, **extra):
     ("", ["interval = 2", "realtime = no"]),
     # CRLF: lineinfile compares the whole line
     ("interval = 2\r\nrealtime = no\n", ["interval = 2"]),
-    # not plain ASCII (or read with bytes replaced): the module decides
-    ("interval = 2\nrealtime = no\n# caf\u00e9\n", ["interval = 2", "realtime = no"]),
+    # UTF-8 text beside the lines (Debian's iscsid.conf has an em dash in a comment)
+    ("# preference \u2014 the most preferred first\ninterval = 2\nrealtime = no\n", []),
+    # bytes node_state could not decode (replaced): the module compares bytes, it decides
+    ("interval = 2\nrealtime = no\n# \ufffd\n", ["interval = 2", "realtime = no"]),
+    # \s is ASCII whitespace, as in lineinfile's bytes: a no-break space is not one
+    ("interval = 2\nrealtime = no\n\u00a0interval = 9\n", []),
 ])
 def test_lines_in_place_or_not(content, pending):
     got = _node_files.lines_to_set([INTERVAL, REALTIME], {CONF: reg(content)})

@@ -116,3 +116,22 @@ def test_content_of_small_files_and_link_targets(monkeypatch, tmp_path):
     assert paths[str(link)]["islnk"] and paths[str(link)]["content"] is None
     assert paths[str(link)]["lnk_target"] == "/usr/share/cluster/fence_scsi_check"
     assert paths[str(tmp_path)]["content"] is None
+
+
+def test_follow_describes_what_a_link_points_to(monkeypatch, tmp_path):
+    target = tmp_path / "dm-3"
+    target.write_text(u"x")
+    link = tmp_path / "prsbd"
+    os.symlink(str(target), str(link))
+    os.symlink(str(tmp_path / "gone"), str(tmp_path / "dangling"))
+    args = {"paths": [{"path": str(link), "follow": True}, {"path": str(tmp_path / "dangling"), "follow": True},
+                      {"path": "/dev/null", "follow": True}]}
+    result = run_module(node_state.main, args, commands=[], monkeypatch=monkeypatch)
+    followed = result["paths"][str(link)]
+    assert followed["isreg"] and not followed["islnk"] and followed["lnk_target"] is None and not followed["isblk"]
+    assert result["paths"][str(tmp_path / "dangling")] == {"exists": False}
+    assert result["paths"]["/dev/null"]["ischr"] and not result["paths"]["/dev/null"]["isblk"]
+    # not followed: the link itself
+    args = {"paths": [{"path": str(link)}]}
+    itself = run_module(node_state.main, args, commands=[], monkeypatch=monkeypatch)["paths"][str(link)]
+    assert itself["islnk"] and itself["lnk_target"] == str(target) and not itself["isreg"]

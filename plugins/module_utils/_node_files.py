@@ -46,6 +46,13 @@ def _attributes_differ(facts, item):
     return mode is not None and facts.get("mode") != mode
 
 
+def _check_inputs(what, name, items, paths):
+    if not isinstance(items, list):
+        raise ValueError("%s: %s must be a list, got %s" % (what, name, type(items).__name__))
+    if not isinstance(paths, dict):
+        raise ValueError("%s: paths must be node_state's paths (a dictionary), got %s" % (what, type(paths).__name__))
+
+
 def _check_keys(item, keys, what):
     if not isinstance(item, dict):
         raise ValueError("%s: each item must be a dictionary, got %s" % (what, type(item).__name__))
@@ -87,11 +94,7 @@ def lines_to_set(settings, paths):
     """The items of SETTINGS ([{path, line, regexp?, owner?, group?, mode?}]) lineinfile would change on the node
     PATHS describes (node_state's paths, read with content): a file missing or unread, its line not in place,
     or its owner, group or mode other than asked."""
-    if not isinstance(settings, list):
-        raise ValueError("lines_to_set: settings must be a list, got %s" % type(settings).__name__)
-    if not isinstance(paths, dict):
-        raise ValueError("lines_to_set: paths must be node_state's paths (a dictionary), got %s"
-                         % type(paths).__name__)
+    _check_inputs("lines_to_set", "settings", settings, paths)
     pending = []
     for item in settings:
         _check_keys(item, LINE_KEYS, "lines_to_set")
@@ -119,11 +122,7 @@ def files_to_write(files, paths):
     would change on the node PATHS describes: a file (state file) whose checksum or content differs from
     CONTENT, a link not pointing at SRC, a directory missing, anything present that must be absent, or owner,
     group or mode other than asked (links: owner and group only)."""
-    if not isinstance(files, list):
-        raise ValueError("files_to_write: files must be a list, got %s" % type(files).__name__)
-    if not isinstance(paths, dict):
-        raise ValueError("files_to_write: paths must be node_state's paths (a dictionary), got %s"
-                         % type(paths).__name__)
+    _check_inputs("files_to_write", "files", files, paths)
     pending = []
     for item in files:
         _check_keys(item, FILE_KEYS, "files_to_write")

@@ -47,17 +47,8 @@ options:
     description: Also return the data generation identifiers (C(drbdadm get-gi)) per volume.
     type: bool
     default: false
-extends_documentation_fragment: []
-attributes:
-  check_mode:
-    support: full
-    description: Read-only; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Nothing is changed, so there is nothing to diff.
-  idempotent:
-    support: full
-    description: Only reads state.
+extends_documentation_fragment:
+  - hastorage.cluster.read_only
 """
 
 EXAMPLES = r"""

@@ -23,6 +23,8 @@ description:
 version_added: 0.1.0
 author:
   - hastorage.cluster contributors (@hastorage)
+extends_documentation_fragment:
+  - hastorage.cluster.read_only
 options:
   wwid:
     description:
@@ -45,16 +47,6 @@ options:
       - With O(wwid), only those WWIDs.
     type: bool
     default: false
-attributes:
-  check_mode:
-    support: full
-    description: Read-only; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Nothing is changed, so there is nothing to diff.
-  idempotent:
-    support: full
-    description: Only reads state.
 notes:
   - Runs on the host with the multipath maps, as root (multipathd's socket is root only).
   - Tested with multipath-tools 0.9.4 (Debian 12), whose JSON has no map size and no H:C:T:L of the paths.

@@ -22,6 +22,8 @@ description:
 version_added: 0.2.0
 author:
   - hastorage.cluster contributors (@hastorage)
+extends_documentation_fragment:
+  - hastorage.cluster.read_only
 options:
   packages:
     description:
@@ -81,16 +83,6 @@ options:
         description: The wanted hash, as C(password_hash) makes it.
         type: str
         required: true
-attributes:
-  check_mode:
-    support: full
-    description: Read-only; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Nothing is changed, so there is nothing to diff.
-  idempotent:
-    support: full
-    description: Only reads state.
 notes:
   - Runs as root (C(/etc/shadow)); C(LC_ALL=C) for every command.
 seealso:

@@ -28,16 +28,8 @@ description:
   - When Pacemaker does not run on the node the module does not fail; it returns RV(running=false).
 author:
   - hastorage.cluster contributors (@hastorage)
-attributes:
-  check_mode:
-    support: full
-    description: Read-only; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is nothing to diff.
-  idempotent:
-    support: full
-    description: Read-only.
+extends_documentation_fragment:
+  - hastorage.cluster.read_only
 options:
   fence_history:
     description: Also read the fencing history with stonith_admin.

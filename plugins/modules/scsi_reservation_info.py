@@ -24,6 +24,8 @@ description:
 version_added: 0.1.0
 author:
   - hastorage.cluster contributors (@hastorage)
+extends_documentation_fragment:
+  - hastorage.cluster.read_only
 options:
   devices:
     description: Block devices to read (for example V(/dev/mapper/lun1), V(/dev/disk/by-id/wwn-0x...)).
@@ -37,16 +39,6 @@ options:
     type: str
     choices: [sg_persist, mpathpersist]
     default: sg_persist
-attributes:
-  check_mode:
-    support: full
-    description: Read-only; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Nothing is changed, so there is nothing to diff.
-  idempotent:
-    support: full
-    description: Only reads state.
 notes:
   - Runs as root. The tool must be installed (the module fails and names the package when it is not).
   - Keys are returned as fence agents compare them, lower-case hexadecimal without C(0x) and leading zeros.
